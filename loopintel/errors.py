@@ -1,0 +1,117 @@
+"""The exceptions loopintel raises.
+
+Every error is a :class:`LoopintelError`; leaves also subclass the builtin a caller
+would naturally catch, so ``except LookupError`` keeps working::
+
+    LoopintelError
+    ├── RepositoryError
+    │   ├── NotARepository            (+ FileNotFoundError)
+    │   └── UnknownRef                (+ LookupError)
+    ├── IndexError_ ("index" as in the SQLite store)
+    │   ├── IndexVersionError         (+ RuntimeError)
+    │   └── IndexLocationError        (+ OSError)
+    ├── FunctionNotFound              (+ LookupError)
+    ├── AmbiguousFunction             (+ LookupError)
+    └── InvalidQuery                  (+ ValueError)
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "AmbiguousFunction",
+    "FunctionNotFound",
+    "IndexError_",
+    "IndexLocationError",
+    "IndexVersionError",
+    "InvalidQuery",
+    "LoopintelError",
+    "NotARepository",
+    "RepositoryError",
+    "UnknownRef",
+]
+
+
+class LoopintelError(Exception):
+    """Base of every error loopintel raises."""
+
+
+class RepositoryError(LoopintelError):
+    """The git repository cannot be read as asked."""
+
+
+class NotARepository(RepositoryError, FileNotFoundError):
+    """The path is not a git repository (nor inside one)."""
+
+    def __init__(self, path: str) -> None:
+        super().__init__(f"not a git repository (or any parent up to /): {path}")
+        self.path = path
+
+
+class UnknownRef(RepositoryError, LookupError):
+    """The ref does not name a commit of the repository."""
+
+    def __init__(self, ref: str, path: str) -> None:
+        super().__init__(f"unknown ref {ref!r} in repository {path}")
+        self.ref = ref
+        self.path = path
+
+
+class IndexError_(LoopintelError):  # noqa: N801 - the builtin IndexError means something else
+    """The SQLite index cannot be used."""
+
+
+class IndexVersionError(IndexError_, RuntimeError):
+    """The index was written by a newer loopintel and cannot be read safely."""
+
+    def __init__(self, path: str, found: int, supported: int) -> None:
+        super().__init__(
+            f"index {path} has schema version {found}, this loopintel reads up to "
+            f"{supported}; upgrade loopintel or remove the index to rebuild it"
+        )
+        self.path = path
+        self.found = found
+        self.supported = supported
+
+
+class IndexLocationError(IndexError_, OSError):
+    """The index file cannot be created or opened where asked."""
+
+    def __init__(self, path: str, reason: str) -> None:
+        super().__init__(
+            f"cannot use index at {path}: {reason} (pass index_path= or set LOOPINTEL_INDEX)"
+        )
+        self.path = path
+        self.reason = reason
+
+
+class FunctionNotFound(LoopintelError, LookupError):
+    """No function matches the lookup."""
+
+    def __init__(self, query: str, suggestions: tuple[str, ...] = ()) -> None:
+        message = f"no function matches {query!r}"
+        if suggestions:
+            message += "; closest: " + ", ".join(suggestions)
+        super().__init__(message)
+        self.query = query
+        self.suggestions = suggestions
+
+
+class AmbiguousFunction(LoopintelError, LookupError):
+    """More than one function matches the lookup."""
+
+    def __init__(self, query: str, candidates: tuple[str, ...]) -> None:
+        super().__init__(
+            f"{query!r} matches {len(candidates)} functions: " + ", ".join(candidates)
+        )
+        self.query = query
+        self.candidates = candidates
+
+
+class InvalidQuery(LoopintelError, ValueError):
+    """A query argument has the wrong form."""
+
+    def __init__(self, argument: str, value: object, expected: str) -> None:
+        super().__init__(f"invalid {argument} {value!r}: expected {expected}")
+        self.argument = argument
+        self.value = value
+        self.expected = expected

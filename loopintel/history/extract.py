@@ -1,0 +1,309 @@
+"""The expensive pass: diff, parse and attribute commits, one chunk at a time.
+
+An :class:`Extractor` owns a pygit2 repository and bounded caches (layouts by blob id,
+facts by function text). Chunks of commits run in worker processes, each with its own
+:class:`Extractor`; results are plain tuples that pickle cheaply.
+
+Merge policy (full mode): a merge records only the functions whose text differs from
+their version in every parent (conflict resolutions and evil merges); everything
+else a merge brings was recorded on the branch that made it. In first-parent mode a
+merge is compared with its first parent like any other commit.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from typing import TYPE_CHECKING, NamedTuple
+
+from loopintel.history.attribution import (
+    Candidate,
+    RawChange,
+    Version,
+    attribute_file,
+    match_moves,
+)
+from loopintel.history.git import CommitMeta, FileDelta, GitRepository
+from loopintel.languages import python
+from loopintel.languages.layout import Facts, Hunk, Layout
+from loopintel.model import ChangeKind
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+__all__ = ["CommitResult", "ExtractOptions", "Extractor", "FileSource", "extract_chunk"]
+
+
+class ExtractOptions(NamedTuple):
+    """What the extraction pass needs to know besides the commits."""
+
+    first_parent: bool = False
+    max_file_bytes: int = python.MAX_FILE_BYTES
+
+
+class FileSource(NamedTuple):
+    """Where a merge's version of a file comes from (for the lineage pass)."""
+
+    path: str
+    parent: int | None
+    """Index of the parent holding the same version; ``-1`` for the merge's own
+    version; ``None`` when the merge deleted the file."""
+    qualnames: tuple[str, ...]
+    """For the merge's own version: its functions."""
+
+
+class CommitResult(NamedTuple):
+    """What one commit did to functions."""
+
+    meta: CommitMeta
+    changes: list[RawChange]
+    skips: list[tuple[str, str, str]]
+    """(path, blob, reason) of versions that could not be read."""
+    sources: list[FileSource] | None
+    """For a merge in full mode: the origin of each file that differs from the first
+    parent."""
+
+
+class _Parsed(NamedTuple):
+    layout: Layout | None
+    reason: str | None
+    spans: dict[str, python.Span] | None
+
+
+class _Lru(dict[bytes | str, object]):
+    """A dict that forgets its oldest half when full (cheap, bounded)."""
+
+    def __init__(self, size: int) -> None:
+        super().__init__()
+        self.size = size
+
+    def put(self, key: bytes | str, value: object) -> None:
+        if len(self) >= self.size:
+            for old in list(self)[: self.size // 2]:
+                del self[old]
+        self[key] = value
+
+
+class Extractor:
+    """Diffs, parses and attributes commits of one repository."""
+
+    def __init__(self, git: GitRepository, options: ExtractOptions) -> None:
+        self.git = git
+        self.options = options
+        self._layouts = _Lru(4096)
+        self._facts = _Lru(20000)
+        self._lines = _Lru(64)
+
+    # -- caches ---------------------------------------------------------------------
+
+    def facts(self, text: str) -> Facts:
+        """Facts of a function version, cached by its text."""
+        key = hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=12).digest()
+        found = self._facts.get(key)
+        if found is None:
+            found = python.facts(text)
+            self._facts.put(key, found)
+        return found  # type: ignore[return-value]
+
+    def _text(self, blob: str) -> tuple[list[str], bool]:
+        found = self._lines.get(blob)
+        if found is None:
+            text, clean = python.decode(self.git.blob(blob))
+            found = (text.split("\n"), clean)
+            self._lines.put(blob, found)
+        return found  # type: ignore[return-value]
+
+    def lines(self, blob: str) -> list[str]:
+        """A blob's text split on ``\\n`` (recent blobs cached)."""
+        return self._text(blob)[0]
+
+    def _store(self, blob: str, layout: Layout | None, reason: str | None) -> _Parsed:
+        spans = None
+        if layout is not None:
+            spans = {s.qualname: s for s in python.function_spans(layout)}
+        parsed = _Parsed(layout, reason, spans)
+        self._layouts.put(blob, parsed)
+        return parsed
+
+    def parsed(self, blob: str, base: str | None = None, hunks: Sequence[Hunk] | None = None) -> _Parsed:
+        """The layout of a blob; re-parses only what ``hunks`` touched when the layout
+        of ``base`` is known."""
+        found = self._layouts.get(blob)
+        if found is not None:
+            return found  # type: ignore[return-value]
+        if base is not None and hunks:
+            parent = self._layouts.get(base)
+            if isinstance(parent, _Parsed) and parent.layout is not None:
+                lines, clean = self._text(blob)
+                layout = python.update_layout(parent.layout, hunks, lines) if clean else None
+                if layout is not None:
+                    return self._store(blob, layout, None)
+        data = self.git.blob(blob)
+        outcome = python.parse_layout(data, max_bytes=self.options.max_file_bytes)
+        return self._store(blob, outcome.layout, outcome.reason)
+
+    def version(self, path: str, blob: str, parsed: _Parsed) -> Version:
+        """A file version ready for attribution."""
+        assert parsed.spans is not None
+        return Version(path, self.lines(blob), parsed.spans)
+
+    # -- commits --------------------------------------------------------------------
+
+    def commit(self, sha: str, parents: tuple[str, ...]) -> CommitResult:
+        """Extract the function changes of one commit."""
+        meta = self.git.meta(sha, parents)
+        if len(parents) > 1:
+            return self._merge(meta)
+        parent = parents[0] if parents else None
+        changes, skips = self._compare(parent, sha, self.git.file_deltas(parent, sha))
+        return CommitResult(meta, changes, skips, None)
+
+    def _compare(
+        self, parent: str | None, sha: str, deltas: Sequence[FileDelta]
+    ) -> tuple[list[RawChange], list[tuple[str, str, str]]]:
+        changes: list[RawChange] = []
+        skips: list[tuple[str, str, str]] = []
+        deleted: list[Candidate] = []
+        added: list[Candidate] = []
+        renamed: dict[str, str] = {}
+        for delta in deltas:
+            if delta.skip is not None and delta.new_path is not None:
+                skips.append((delta.new_path, "", delta.skip))
+            old = new = None
+            old_blob, hunks = delta.old_blob, delta.hunks
+            if old_blob is not None:
+                assert delta.old_path is not None
+                old_parsed = self.parsed(old_blob)
+                if old_parsed.layout is None:
+                    earlier = self._last_readable(parent, delta.old_path, old_blob)
+                    if earlier is not None:
+                        old_blob, hunks = earlier, None
+                        old_parsed = self.parsed(earlier)
+                if old_parsed.layout is not None:
+                    old = self.version(delta.old_path, old_blob, old_parsed)
+                elif delta.new_blob is not None:
+                    # Nothing readable to compare with: the new version is recorded
+                    # as skipped rather than as all functions new.
+                    assert delta.new_path is not None
+                    reason = self.parsed(delta.new_blob).reason or "no readable earlier version"
+                    skips.append((delta.new_path, delta.new_blob, reason))
+                    continue
+            if delta.new_blob is not None:
+                assert delta.new_path is not None
+                if old is not None and hunks is None:
+                    assert old_blob is not None
+                    hunks = self.git.blob_hunks(old_blob, delta.new_blob)
+                new_parsed = self.parsed(delta.new_blob, old_blob, hunks)
+                if new_parsed.layout is None:
+                    skips.append((delta.new_path, delta.new_blob, new_parsed.reason or "unreadable"))
+                    continue
+                new = self.version(delta.new_path, delta.new_blob, new_parsed)
+                if old is not None and hunks is None:
+                    # Binary to git yet readable to us: compare as a rewrite.
+                    hunks = (Hunk(1, len(old.lines), 1, len(new.lines)),)
+            if old is not None and new is not None and old.path != new.path:
+                renamed[new.path] = old.path
+            file_changes, file_deleted, file_added = attribute_file(
+                old, new, hunks if old is not None and new is not None else None, self.facts
+            )
+            changes.extend(file_changes)
+            deleted.extend(file_deleted)
+            added.extend(file_added)
+        changes.extend(match_moves(deleted, added, self.facts, renamed))
+        return changes, skips
+
+    def _last_readable(self, commit: str | None, path: str, blob: str, limit: int = 64) -> str | None:
+        """The nearest earlier readable version of a file, along first parents.
+
+        A commit that breaks a file's syntax and the one that fixes it are compared
+        across the broken version, so the fix is not mistaken for a rewrite.
+        """
+        current = commit
+        for _ in range(limit):
+            if current is None:
+                break
+            parents = self.git.repo[current].parent_ids
+            if not parents:
+                break
+            current = str(parents[0])
+            earlier = self.git.blob_at(current, path)
+            if earlier is None:
+                break
+            if earlier != blob and self.parsed(earlier).layout is not None:
+                return earlier
+        return None
+
+    def _merge(self, meta: CommitMeta) -> CommitResult:
+        parents = meta.parents
+        if self.options.first_parent:
+            deltas = self.git.file_deltas(parents[0], meta.sha)
+            changes, skips = self._compare(parents[0], meta.sha, deltas)
+            return CommitResult(meta, changes, skips, None)
+        sources: list[FileSource] = []
+        changes: list[RawChange] = []
+        skips: list[tuple[str, str, str]] = []
+        first, *others = (self.git.changed_paths(p, meta.sha) for p in parents)
+        for path, blob in sorted(first.items()):
+            origin = next((i for i, o in enumerate(others, 1) if path not in o), -1)
+            if origin > 0:
+                # The merge took this file from another parent: nothing of its own.
+                sources.append(FileSource(path, origin, ()))
+                continue
+            parsed = self.parsed(blob) if blob is not None else None
+            if parsed is not None and parsed.spans is None:
+                assert blob is not None
+                skips.append((path, blob, parsed.reason or "unreadable"))
+                sources.append(FileSource(path, -1, ()))
+                continue
+            qualnames = tuple(parsed.spans) if parsed is not None and parsed.spans else ()
+            sources.append(FileSource(path, -1 if blob is not None else None, qualnames))
+            # Changed against every parent: a conflict resolution or an evil merge.
+            first_changes, *other_changes = (
+                self._resolution(p, path, blob) for p in parents
+            )
+            common = set.intersection(*({_key(c) for c in o} for o in other_changes))
+            changes.extend(c for c in first_changes if _key(c) in common)
+        return CommitResult(meta, changes, skips, sources)
+
+    def _resolution(self, parent: str, path: str, blob: str | None) -> list[RawChange]:
+        """Function changes of one file of a merge, against one parent."""
+        old_blob = self.git.blob_at(parent, path)
+        old = new = None
+        if blob is not None:
+            new = self.version(path, blob, self.parsed(blob))
+        if old_blob is not None:
+            old_parsed = self.parsed(old_blob)
+            if old_parsed.layout is not None:
+                old = self.version(path, old_blob, old_parsed)
+        hunks = None
+        if old is not None and new is not None:
+            assert old_blob is not None
+            assert blob is not None
+            hunks = self.git.blob_hunks(old_blob, blob) or (
+                Hunk(1, len(old.lines), 1, len(new.lines)),
+            )
+        file_changes, deleted, added = attribute_file(old, new, hunks, self.facts)
+        return file_changes + match_moves(deleted, added, self.facts, {})
+
+
+def _key(change: RawChange) -> tuple[str, str, ChangeKind]:
+    return (change.path, change.qualname, change.kind)
+
+
+# --- worker processes ----------------------------------------------------------------
+
+_WORKER: Extractor | None = None
+
+
+def _worker(path: str, options: ExtractOptions) -> Extractor:
+    global _WORKER  # noqa: PLW0603 - one extractor per worker process
+    if _WORKER is None or _WORKER.git.git_dir != path or _WORKER.options != options:
+        _WORKER = Extractor(GitRepository(path), options)
+    return _WORKER
+
+
+def extract_chunk(
+    path: str, options: ExtractOptions, commits: Sequence[tuple[str, tuple[str, ...]]]
+) -> list[CommitResult]:
+    """Extract a chunk of commits in a worker process (the repository opened once)."""
+    extractor = _worker(path, options)
+    return [extractor.commit(sha, parents) for sha, parents in commits]

@@ -1,0 +1,263 @@
+"""Everything loopintel reads from git, through pygit2 (the only module importing it).
+
+Commits come in topological order, parents first. A non-merge commit is compared with
+its parent: zero-context hunks, git's default rename detection (50% similarity).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import NamedTuple
+
+import pygit2
+from pygit2.enums import DeltaStatus, DiffFind, SortMode
+
+from loopintel.errors import NotARepository, UnknownRef
+from loopintel.languages.layout import Hunk
+
+__all__ = [
+    "CommitMeta",
+    "FileDelta",
+    "GitRepository",
+    "is_python_path",
+]
+
+_BLOB_MODES = frozenset({pygit2.enums.FileMode.BLOB, pygit2.enums.FileMode.BLOB_EXECUTABLE})
+_SUFFIXES = (".py", ".pyw")
+
+
+def is_python_path(path: str) -> bool:
+    """Whether a path names a Python source file (``.py``, ``.pyw``; stubs excluded)."""
+    return path.endswith(_SUFFIXES)
+
+
+class CommitMeta(NamedTuple):
+    """A commit's identity, parents and people (after ``.mailmap``)."""
+
+    sha: str
+    parents: tuple[str, ...]
+    author_name: str
+    author_email: str
+    authored_at: int
+    author_offset: int
+    committer_name: str
+    committer_email: str
+    committed_at: int
+    committer_offset: int
+    summary: str
+
+
+class FileDelta(NamedTuple):
+    """One Python file changed between two trees."""
+
+    old_path: str | None
+    new_path: str | None
+    old_blob: str | None
+    new_blob: str | None
+    hunks: tuple[Hunk, ...] | None
+    """``None`` for an added or deleted file, or when git saw binary content."""
+    skip: str | None
+    """Why the new side is not a source file (symlink, submodule), if it is not."""
+
+
+def _mode_skip(mode: int) -> str | None:
+    if mode in _BLOB_MODES:
+        return None
+    if mode == pygit2.enums.FileMode.LINK:
+        return "symlink"
+    if mode == pygit2.enums.FileMode.COMMIT:
+        return "submodule"
+    return f"unsupported file mode {mode:o}"
+
+
+class GitRepository:
+    """A pygit2 repository with the few operations the history layer needs."""
+
+    def __init__(self, path: str | os.PathLike[str]) -> None:
+        """Open the repository at or above ``path``.
+
+        Raises:
+            NotARepository: no git repository there.
+        """
+        text = os.fspath(path)
+        if not Path(text).exists():
+            raise NotARepository(text)
+        found = pygit2.discover_repository(text)
+        if found is None:
+            raise NotARepository(text)
+        try:
+            self.repo = pygit2.Repository(found)
+        except pygit2.GitError as exc:
+            raise NotARepository(text) from exc
+        self.git_dir = str(Path(self.repo.path).resolve())
+        self.workdir = str(Path(self.repo.workdir).resolve()) if self.repo.workdir else None
+        try:
+            self.mailmap: pygit2.Mailmap | None = pygit2.Mailmap.from_repository(self.repo)
+        except pygit2.GitError:
+            self.mailmap = None
+
+    @property
+    def is_empty(self) -> bool:
+        """Whether the repository has no commits."""
+        return bool(self.repo.is_empty)
+
+    @property
+    def is_shallow(self) -> bool:
+        """Whether the repository is a shallow clone."""
+        return bool(self.repo.is_shallow)
+
+    def resolve(self, ref: str) -> str | None:
+        """The commit a ref names; ``None`` for ``HEAD`` of an empty repository.
+
+        Raises:
+            UnknownRef: the ref names no commit.
+        """
+        if ref == "HEAD" and (self.repo.is_empty or self.repo.head_is_unborn):
+            return None
+        try:
+            obj = self.repo.revparse_single(ref)
+            commit = obj.peel(pygit2.Commit)
+        except (KeyError, ValueError, pygit2.GitError, pygit2.InvalidSpecError) as exc:
+            raise UnknownRef(ref, self.git_dir) from exc
+        return str(commit.id)
+
+    def walk(self, head: str, *, first_parent: bool = False) -> list[tuple[str, tuple[str, ...]]]:
+        """Every commit reachable from ``head``, parents first, with its parents.
+
+        In first-parent mode only the first-parent chain is walked and each commit
+        keeps only its first parent.
+        """
+        walker = self.repo.walk(head, SortMode.TOPOLOGICAL | SortMode.REVERSE)
+        if first_parent:
+            walker.simplify_first_parent()
+        out = []
+        for commit in walker:
+            parents = tuple(str(p) for p in commit.parent_ids)
+            if first_parent:
+                parents = parents[:1]
+            out.append((str(commit.id), parents))
+        return out
+
+    def _person(self, signature: pygit2.Signature) -> tuple[str, str]:
+        name, email = signature.raw_name, signature.raw_email
+        decoded_name = name.decode("utf-8", "replace")
+        decoded_email = email.decode("utf-8", "replace")
+        if self.mailmap is not None:
+            try:
+                return self.mailmap.resolve(decoded_name, decoded_email)  # type: ignore[no-any-return]
+            except (pygit2.GitError, ValueError):
+                pass
+        return decoded_name, decoded_email
+
+    def meta(self, sha: str, parents: tuple[str, ...]) -> CommitMeta:
+        """Identity and people of a commit."""
+        commit = self.repo[sha]
+        author_name, author_email = self._person(commit.author)
+        committer_name, committer_email = self._person(commit.committer)
+        message = commit.raw_message.decode("utf-8", "replace")
+        return CommitMeta(
+            sha=sha,
+            parents=parents,
+            author_name=author_name,
+            author_email=author_email.lower(),
+            authored_at=commit.author.time,
+            author_offset=commit.author.offset,
+            committer_name=committer_name,
+            committer_email=committer_email.lower(),
+            committed_at=commit.committer.time,
+            committer_offset=commit.committer.offset,
+            summary=message.split("\n", 1)[0][:200],
+        )
+
+    def blob(self, blob_id: str) -> bytes:
+        """The bytes of a blob."""
+        return bytes(self.repo[blob_id].data)
+
+    def _tree(self, sha: str | None) -> pygit2.Tree | None:
+        return None if sha is None else self.repo[sha].tree
+
+    def file_deltas(self, old: str | None, new: str) -> list[FileDelta]:
+        """The Python files that differ between commit ``old`` (or nothing) and ``new``."""
+        old_tree = self._tree(old)
+        new_tree = self._tree(new)
+        if old_tree is None:
+            diff = new_tree.diff_to_tree(swap=True, context_lines=0, interhunk_lines=0)
+        else:
+            diff = self.repo.diff(old_tree, new_tree, context_lines=0, interhunk_lines=0)
+            diff.find_similar(flags=DiffFind.FIND_RENAMES)
+        out: list[FileDelta] = []
+        for i, delta in enumerate(diff.deltas):
+            old_file, new_file = delta.old_file, delta.new_file
+            status = delta.status
+            old_py = status != DeltaStatus.ADDED and is_python_path(old_file.path)
+            new_py = status != DeltaStatus.DELETED and is_python_path(new_file.path)
+            if not (old_py or new_py):
+                continue
+            old_ok = old_py and old_file.mode in _BLOB_MODES
+            new_skip = _mode_skip(new_file.mode) if new_py else None
+            new_ok = new_py and new_skip is None
+            hunks: tuple[Hunk, ...] | None = None
+            if old_ok and new_ok:
+                patch = diff[i]
+                if patch is not None and not delta.is_binary:
+                    hunks = tuple(
+                        Hunk(h.old_start, h.old_lines, h.new_start, h.new_lines)
+                        for h in patch.hunks
+                    )
+            out.append(
+                FileDelta(
+                    old_file.path if old_ok else None,
+                    new_file.path if new_py else None,
+                    str(old_file.id) if old_ok else None,
+                    str(new_file.id) if new_ok else None,
+                    hunks,
+                    new_skip,
+                )
+            )
+        return out
+
+    def changed_paths(self, old: str, new: str) -> dict[str, str | None]:
+        """Python files that differ between two commits: path to the blob in ``new``
+        (``None`` where ``new`` lacks the file). No content diff, no rename detection."""
+        diff = self.repo.diff(self._tree(old), self._tree(new))
+        out: dict[str, str | None] = {}
+        for delta in diff.deltas:
+            if delta.status != DeltaStatus.ADDED and is_python_path(delta.old_file.path):
+                out[delta.old_file.path] = None
+            new_file = delta.new_file
+            if (
+                delta.status != DeltaStatus.DELETED
+                and is_python_path(new_file.path)
+                and new_file.mode in _BLOB_MODES
+            ):
+                out[new_file.path] = str(new_file.id)
+        return out
+
+    def blob_hunks(self, old_blob: str, new_blob: str) -> tuple[Hunk, ...] | None:
+        """Zero-context hunks between two blobs; ``None`` if git sees binary content."""
+        patch = self.repo[old_blob].diff(self.repo[new_blob], context_lines=0, interhunk_lines=0)
+        if patch.delta.is_binary:
+            return None
+        return tuple(Hunk(h.old_start, h.old_lines, h.new_start, h.new_lines) for h in patch.hunks)
+
+    def python_blobs(self, sha: str) -> dict[str, str]:
+        """Path to blob id of every Python source file in a commit's tree."""
+        out: dict[str, str] = {}
+        stack: list[tuple[str, pygit2.Tree]] = [("", self.repo[sha].tree)]
+        while stack:
+            prefix, tree = stack.pop()
+            for entry in tree:
+                if entry.filemode == pygit2.enums.FileMode.TREE:
+                    stack.append((prefix + entry.name + "/", self.repo[entry.id]))
+                elif entry.filemode in _BLOB_MODES and is_python_path(entry.name):
+                    out[prefix + entry.name] = str(entry.id)
+        return out
+
+    def blob_at(self, sha: str, path: str) -> str | None:
+        """The blob id of ``path`` in a commit's tree, if it is a regular file."""
+        try:
+            entry = self.repo[sha].tree[path]
+        except KeyError:
+            return None
+        return str(entry.id) if entry.filemode in _BLOB_MODES else None

@@ -1,0 +1,220 @@
+"""Indexing: bring a repository's index up to date with a ref.
+
+Walk once, skip what is indexed, drop what a history rewrite made unreachable,
+extract the rest in worker processes over commit chunks, assign lineages in one
+sequential pass, and write each chunk in one transaction.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+import multiprocessing
+import os
+import time
+import warnings
+from typing import TYPE_CHECKING
+
+import attrs
+
+from loopintel.history.extract import CommitResult, ExtractOptions, Extractor, extract_chunk
+from loopintel.history.lineage import LineagePass, State, lineage_id, replay
+from loopintel.languages import python
+from loopintel.model import IndexProgress, IndexSummary
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterator, Sequence
+
+    from loopintel.history.git import GitRepository
+    from loopintel.store import Store
+
+__all__ = ["IndexOptions", "ShallowCloneWarning", "index_repository"]
+
+PARALLEL_THRESHOLD = 400
+"""Fewer new commits than this are extracted in-process (workers cost a start-up)."""
+CHUNK_COMMITS = 250
+"""Commits per transaction (and per progress step) when extracting in-process."""
+
+
+class ShallowCloneWarning(UserWarning):
+    """The repository is a shallow clone: history before its boundary is absent."""
+
+
+@attrs.frozen(kw_only=True)
+class IndexOptions:
+    """How to index."""
+
+    ref: str = "HEAD"
+    """The ref whose history is indexed."""
+    first_parent: bool = False
+    """Walk only first parents; a merge is then compared with its first parent."""
+    max_file_bytes: int = python.MAX_FILE_BYTES
+    """File versions larger than this are recorded as skipped."""
+    workers: int | None = None
+    """Worker processes for a large run (default: one per core)."""
+
+    def fingerprint(self) -> str:
+        """The options that shape stored results (a change rebuilds the index)."""
+        return f"first_parent={int(self.first_parent)};max_file_bytes={self.max_file_bytes}"
+
+
+def _chunks(todo: Sequence[tuple[str, tuple[str, ...]]], count: int) -> list[list[tuple[str, tuple[str, ...]]]]:
+    size = max(1, -(-len(todo) // count))
+    return [list(todo[i : i + size]) for i in range(0, len(todo), size)]
+
+
+def _extract(
+    git: GitRepository,
+    todo: Sequence[tuple[str, tuple[str, ...]]],
+    options: IndexOptions,
+    executor: concurrent.futures.Executor | None,
+) -> Iterator[list[CommitResult]]:
+    """Chunks of extracted commits, in topological order."""
+    extract_options = ExtractOptions(options.first_parent, options.max_file_bytes)
+    workers = options.workers or os.cpu_count() or 1
+    if executor is None and (workers <= 1 or len(todo) < PARALLEL_THRESHOLD):
+        extractor = Extractor(git, extract_options)
+        for chunk in _chunks(todo, -(-len(todo) // CHUNK_COMMITS)):
+            yield [extractor.commit(sha, parents) for sha, parents in chunk]
+        return
+    owned = None
+    if executor is None:
+        method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
+        owned = concurrent.futures.ProcessPoolExecutor(
+            max_workers=workers, mp_context=multiprocessing.get_context(method)
+        )
+        executor = owned
+    try:
+        # Few, long chunks: a worker re-parses each file whole at a chunk's start.
+        chunks = _chunks(todo, max(2 * workers, len(todo) // 1500))
+        futures = [executor.submit(extract_chunk, git.git_dir, extract_options, c) for c in chunks]
+        for future in futures:
+            yield future.result()
+    finally:
+        if owned is not None:
+            owned.shutdown(cancel_futures=True)
+
+
+def _state_loader(store: Store) -> Callable[[str], State]:
+    cache: dict[str, State] = {}
+
+    def load(sha: str) -> State:
+        if sha in cache:
+            return dict(cache[sha])
+        head, state = store.tip_state()
+        if sha == head:
+            cache[sha] = state
+            return dict(state)
+        parents = store.parents()
+        ancestors = set()
+        stack = [sha]
+        while stack:
+            current = stack.pop()
+            if current in ancestors or current not in parents:
+                continue
+            ancestors.add(current)
+            stack.extend(parents[current])
+        state = replay(store.replay_rows(ancestors), sha)
+        cache[sha] = state
+        return dict(state)
+
+    return load
+
+
+def index_repository(
+    git: GitRepository,
+    store: Store,
+    options: IndexOptions,
+    *,
+    executor: concurrent.futures.Executor | None = None,
+    progress: Callable[[IndexProgress], None] | None = None,
+) -> IndexSummary:
+    """Bring the index up to date with ``options.ref``.
+
+    Raises:
+        UnknownRef: the ref names no commit.
+    """
+    started = time.perf_counter()
+    head = git.resolve(options.ref)
+    shallow = git.is_shallow
+    if shallow:
+        warnings.warn(
+            f"{git.git_dir} is a shallow clone: history before its boundary is not indexed",
+            ShallowCloneWarning,
+            stacklevel=3,
+        )
+    fingerprint = options.fingerprint()
+    if store.meta("options") not in (None, fingerprint):
+        with store.transaction():
+            store.clear()
+    walk = git.walk(head, first_parent=options.first_parent) if head is not None else []
+    indexed = store.indexed()
+    reachable = {sha for sha, _ in walk}
+    gone = [sha for sha in indexed if sha not in reachable]
+    removed = 0
+    if gone:
+        with store.transaction():
+            removed = store.remove(gone)
+            store.db.execute("DELETE FROM tip_state")
+    todo = [(sha, parents) for sha, parents in walk if sha not in indexed]
+    if progress is not None:
+        progress(IndexProgress(0, len(todo), "extract"))
+    changes = skipped = done = 0
+    children: dict[str, int] = {}
+    for _, parents in todo:
+        for parent in parents:
+            children[parent] = children.get(parent, 0) + 1
+    lineage = LineagePass(children, _state_loader(store))
+    seq = store.next_seq()
+    for results in _extract(git, todo, options, executor):
+        with store.transaction():
+            for result in results:
+                with_lineage, sources = lineage.commit(
+                    result.meta.sha, result.meta.parents, result.changes, result.sources
+                )
+                store.add_commit(seq, result.meta, with_lineage, result.skips, sources)
+                seq += 1
+                changes += len(with_lineage)
+                skipped += len(result.skips)
+        done += len(results)
+        if progress is not None:
+            progress(IndexProgress(done, len(todo), "extract"))
+    with store.transaction():
+        store.set_meta("options", fingerprint)
+        store.set_meta("ref", options.ref)
+        if head is None:
+            store.save_head("", {}, {}, ())
+        elif todo or gone or store.meta("head") != head:
+            state = lineage.release(head) if todo else None
+            if state is None:
+                state = _state_loader(store)(head)
+            _save_head(git, store, head, state, options)
+    return IndexSummary(
+        head=head,
+        commits_indexed=len(todo),
+        commits_total=store.count("commits"),
+        commits_removed=removed,
+        changes=changes,
+        skipped=skipped,
+        seconds=time.perf_counter() - started,
+        shallow=shallow,
+    )
+
+
+def _save_head(git: GitRepository, store: Store, head: str, state: State, options: IndexOptions) -> None:
+    """Record the functions of the head tree (re-reading only files that changed)."""
+    files = git.python_blobs(head)
+    previous_files = store.head_files()
+    previous = store.head_functions_by_path()
+    extractor = Extractor(git, ExtractOptions(options.first_parent, options.max_file_bytes))
+    rows: list[tuple[str, str, int, int, str]] = []
+    for path, blob in sorted(files.items()):
+        inner = state.get(path, {})
+        if previous_files.get(path) == blob and path in previous:
+            spans = [(q, s, e) for q, s, e, _ in previous[path]]
+        else:
+            parsed = extractor.parsed(blob)
+            spans = [(s.qualname, s.start, s.end) for s in (parsed.spans or {}).values()]
+        rows.extend(
+            (path, q, s, e, inner.get(q) or lineage_id("", path, q)) for q, s, e in spans
+        )
+    store.save_head(head, state, files, rows)

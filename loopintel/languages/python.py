@@ -1,0 +1,516 @@
+"""Python: function spans, the incremental re-parse that keeps them cheap, and facts.
+
+Spans come from :mod:`ast` (exact ``end_lineno``); a file version that :mod:`ast`
+rejects (Python 2 era syntax, mostly) goes to the tolerant tree-sitter reader in
+:mod:`loopintel.languages.tolerant`. Complexity comes from radon, per function.
+
+The incremental re-parse (:func:`update_layout`) rebuilds the layout of a new file
+version from the layout of its parent version and the diff hunks, re-parsing only the
+statements the hunks touch. It is exact by construction: a region is re-parsed
+alone only when it starts and ends at statement boundaries of the old version that
+the hunks did not touch, and when the region parses alone as a complete block at the
+right indentation; then the tokenizer state at both edges is the same as in the whole
+file, so the whole-file parse is the concatenation of the parts. Anything else falls
+back to a whole-file parse.
+"""
+
+from __future__ import annotations
+
+import ast
+import hashlib
+import io
+import re
+import tokenize
+import warnings
+from bisect import bisect_right
+from typing import TYPE_CHECKING
+
+from loopintel.languages import tolerant
+from loopintel.languages.layout import Facts, Hunk, Layout, Node, NodeKind, ParseOutcome, Span
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+__all__ = [
+    "MAX_FILE_BYTES",
+    "decode",
+    "facts",
+    "function_spans",
+    "parse_layout",
+    "segment",
+    "update_layout",
+]
+
+MAX_FILE_BYTES = 8_000_000
+"""Versions larger than this are recorded as skipped (generated files, data dumps)."""
+
+_LONE_CR = re.compile(rb"\r(?!\n)")
+_LONE_CR_TEXT = re.compile(r"\r(?!\n)")
+_FUNC = (ast.FunctionDef, ast.AsyncFunctionDef)
+_BLOCK_FIELDS = ("body", "orelse", "finalbody")
+
+
+def decode(data: bytes) -> tuple[str, bool]:
+    """Decode source bytes as Python would (BOM, coding cookie), never failing.
+
+    Returns the text and whether it decoded cleanly in its declared encoding.
+    Undecodable bytes survive as surrogate escapes, so equal bytes give equal text.
+    """
+    try:
+        encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
+    except SyntaxError:
+        encoding = "utf-8"
+    try:
+        return data.decode(encoding), True
+    except (UnicodeDecodeError, LookupError):
+        return data.decode("utf-8", "surrogateescape"), False
+
+
+def _parse(source: str | bytes) -> ast.Module:
+    with warnings.catch_warnings():
+        # Old code is full of invalid escape sequences; they are not our concern.
+        warnings.simplefilter("ignore")
+        return ast.parse(source)
+
+
+def _def_start(node: ast.stmt) -> int:
+    decorators = getattr(node, "decorator_list", None)
+    if decorators:
+        return min(node.lineno, decorators[0].lineno)
+    return node.lineno
+
+
+def _nested(stmts: Sequence[ast.stmt], offset: int) -> tuple[Node, ...]:
+    """Functions and classes defined in ``stmts`` or in their control-flow blocks."""
+    out: list[Node] = []
+    for stmt in stmts:
+        if isinstance(stmt, (*_FUNC, ast.ClassDef)):
+            out.append(_node(stmt, offset))
+        else:
+            out.extend(_nested_in(stmt, offset))
+    return tuple(out)
+
+
+def _nested_in(stmt: ast.stmt, offset: int) -> list[Node]:
+    out: list[Node] = []
+    for field in _BLOCK_FIELDS:
+        block = getattr(stmt, field, None)
+        if block:
+            out.extend(_nested(block, offset))
+    for handler in getattr(stmt, "handlers", ()):
+        out.extend(_nested(handler.body, offset))
+    for case in getattr(stmt, "cases", ()):
+        out.extend(_nested(case.body, offset))
+    return out
+
+
+def _node(stmt: ast.stmt, offset: int) -> Node:
+    end = (stmt.end_lineno or stmt.lineno) + offset
+    if isinstance(stmt, _FUNC):
+        return Node(NodeKind.DEF, stmt.name, _def_start(stmt) + offset, end, _nested(stmt.body, offset))
+    if isinstance(stmt, ast.ClassDef):
+        body = tuple(_node(s, offset) for s in stmt.body)
+        return Node(NodeKind.CLASS, stmt.name, _def_start(stmt) + offset, end, body)
+    return Node(NodeKind.STMT, "", stmt.lineno + offset, end, tuple(_nested_in(stmt, offset)))
+
+
+def _prepare(data: bytes) -> bytes:
+    # git splits lines on LF only; Python also on a lone CR. Blank lone CRs so that
+    # line numbers agree with git's.
+    if b"\r" in data:
+        return _LONE_CR.sub(b" ", data)
+    return data
+
+
+def parse_layout(data: bytes, *, max_bytes: int = MAX_FILE_BYTES) -> ParseOutcome:
+    """Parse a whole file version.
+
+    Args:
+        data: the file's bytes.
+        max_bytes: larger versions are not parsed.
+
+    Returns:
+        The layout, or the reason the version cannot be read.
+    """
+    if len(data) > max_bytes:
+        return ParseOutcome(None, f"too large ({len(data)} bytes > {max_bytes})")
+    if b"\0" in data:
+        return ParseOutcome(None, "binary (NUL bytes)")
+    try:
+        module = _parse(_prepare(data))
+    except (SyntaxError, ValueError, MemoryError, RecursionError) as exc:
+        layout, reason = tolerant.parse_layout(_prepare(data))
+        if layout is None:
+            where = f" line {exc.lineno}" if isinstance(exc, SyntaxError) and exc.lineno else ""
+            return ParseOutcome(None, f"syntax error{where}: {reason}")
+        return ParseOutcome(layout, None)
+    return ParseOutcome(Layout(tuple(_node(s, 0) for s in module.body), tolerant=False), None)
+
+
+def function_spans(layout: Layout) -> list[Span]:
+    """Every function of a layout in source order, with its qualified name.
+
+    Names follow ``__qualname__``. A qualified name that occurs again in the same file
+    (overloads, property setters, conditional definitions) gets ``#2``, ``#3``... in
+    source order; the first keeps the plain name.
+    """
+    out: list[Span] = []
+    seen: dict[str, int] = {}
+
+    def visit(nodes: tuple[Node, ...], prefix: str) -> None:
+        for node in nodes:
+            if node.kind is NodeKind.DEF:
+                qualname = prefix + node.name
+                count = seen.get(qualname, 0) + 1
+                seen[qualname] = count
+                if count > 1:
+                    qualname = f"{qualname}#{count}"
+                out.append(Span(qualname, node.start, node.end))
+                visit(node.children, qualname + ".<locals>.")
+            elif node.kind is NodeKind.CLASS:
+                visit(node.children, prefix + node.name + ".")
+            else:
+                visit(node.children, prefix)
+
+    visit(layout.nodes, "")
+    return out
+
+
+# --- incremental re-parse -------------------------------------------------------------
+
+
+def _shift(node: Node, delta: int) -> Node:
+    if not delta:
+        return node
+    return Node(
+        node.kind,
+        node.name,
+        node.start + delta,
+        node.end + delta,
+        tuple(_shift(c, delta) for c in node.children),
+    )
+
+
+def _indent(line: str) -> str:
+    return line[: len(line) - len(line.lstrip(" \t\f"))]
+
+
+def _blank(lines: Sequence[str]) -> bool:
+    for line in lines:
+        stripped = line.strip()
+        if stripped and not stripped.startswith("#"):
+            return False
+    return True
+
+
+class _Edit:
+    """The hunks of one diff, with the line arithmetic the re-parse needs."""
+
+    def __init__(self, hunks: Sequence[Hunk]) -> None:
+        # (first old line touched, last old line touched, delta); an insertion after
+        # line p touches the gap before p + 1: first = p + 1, last = p.
+        spans = []
+        for h in hunks:
+            if h.old_lines:
+                first, last = h.old_start, h.old_start + h.old_lines - 1
+            else:
+                first, last = h.old_start + 1, h.old_start
+            spans.append((first, last, h.new_lines - h.old_lines))
+        spans.sort()
+        self.spans = spans
+        self.firsts = [s[0] for s in spans]
+        lasts = sorted((s[1], s[2]) for s in spans)
+        self.lasts = [x[0] for x in lasts]
+        self.first_sums = [0]
+        for s in spans:
+            self.first_sums.append(self.first_sums[-1] + s[2])
+        self.last_sums = [0]
+        for x in lasts:
+            self.last_sums.append(self.last_sums[-1] + x[1])
+
+    def delta_first_before(self, line: int) -> int:
+        """Net lines added by hunks whose first touched line is before ``line``."""
+        return self.first_sums[bisect_right(self.firsts, line - 1)]
+
+    def delta_last_before(self, line: int) -> int:
+        """Net lines added by hunks that end before ``line``."""
+        return self.last_sums[bisect_right(self.lasts, line - 1)]
+
+
+def _regions(
+    starts: Sequence[int],
+    spans: Sequence[tuple[int, int, int]],
+    block_lo: int,
+    limit: int,
+) -> list[tuple[int, int]] | None:
+    """Old-line regions ``[lo, hi)`` bounded by untouched statement starts, merged."""
+    regions: list[tuple[int, int]] = []
+    for first, last, _ in spans:
+        i = bisect_right(starts, first) - 1
+        if i < 0:
+            if block_lo < 0:
+                return None
+            lo = block_lo
+        else:
+            lo = starts[i]
+        j = bisect_right(starts, last)
+        hi = starts[j] if j < len(starts) else limit
+        if regions and lo <= regions[-1][1]:
+            regions[-1] = (regions[-1][0], max(hi, regions[-1][1]))
+        else:
+            regions.append((lo, hi))
+    return regions
+
+
+def _parse_region(
+    text: str, offset: int, indent: str | None, lines: Sequence[str], *, lenient: bool
+) -> list[Node] | None:
+    """Parse a region alone; ``indent`` is the class body's indentation, or None at top."""
+    if "\r" in text:
+        text = _LONE_CR_TEXT.sub(" ", text)
+    if lenient:
+        nodes = tolerant.parse_region(text, wrapped=indent is not None)
+        if nodes is None:
+            return None
+        if indent is not None and nodes and _indent(lines[nodes[0].start + offset - 1]) != indent:
+            return None
+        return [_shift(n, offset) for n in nodes]
+    try:
+        if indent is None:
+            return [_node(s, offset) for s in _parse(text).body]
+        module = _parse("if 1:\n" + text)
+    except (SyntaxError, ValueError, MemoryError, RecursionError):
+        return None
+    if len(module.body) != 1 or not isinstance(module.body[0], ast.If):
+        return None  # a statement escaped the class body
+    body = module.body[0].body
+    if _indent(lines[body[0].lineno + offset - 1]) != indent:
+        return None
+    return [_node(s, offset) for s in body]
+
+
+def _update_block(
+    nodes: tuple[Node, ...],
+    spans: Sequence[tuple[int, int, int]],
+    edit: _Edit,
+    new_lines: Sequence[str],
+    limit: int,
+    indent: str | None,
+    lenient: bool,
+) -> tuple[Node, ...] | None:
+    starts = [n.start for n in nodes]
+    regions = _regions(starts, spans, 1 if indent is None else -1, limit)
+    if regions is None:
+        return None
+    out: list[Node] = []
+    k = 0
+    for lo, hi in regions:
+        while k < len(nodes) and nodes[k].start < lo:
+            out.append(_shift(nodes[k], edit.delta_last_before(nodes[k].start)))
+            k += 1
+        inside = []
+        while k < len(nodes) and nodes[k].start < hi:
+            inside.append(nodes[k])
+            k += 1
+        b_lo = lo + edit.delta_first_before(lo)
+        b_hi = hi + edit.delta_last_before(hi)
+        region_spans = [s for s in spans if lo <= s[0] and s[1] < hi]
+        new = None
+        if len(inside) == 1 and inside[0].kind is NodeKind.CLASS and inside[0].children:
+            new = _update_class(inside[0], region_spans, edit, new_lines, hi, b_lo, lenient)
+        if new is None:
+            text_lines = new_lines[b_lo - 1 : b_hi - 1]
+            if indent is not None and _blank(text_lines):
+                parsed: list[Node] | None = []
+            else:
+                offset = b_lo - 1 if indent is None else b_lo - 2
+                parsed = _parse_region(
+                    "\n".join(text_lines), offset, indent, new_lines, lenient=lenient
+                )
+            if parsed is None:
+                return None
+            out.extend(parsed)
+        else:
+            out.append(new)
+    out.extend(_shift(n, edit.delta_last_before(n.start)) for n in nodes[k:])
+    if indent is not None and not out:
+        return None
+    return tuple(out)
+
+
+def _update_class(
+    cls: Node,
+    spans: Sequence[tuple[int, int, int]],
+    edit: _Edit,
+    new_lines: Sequence[str],
+    limit: int,
+    b_start: int,
+    lenient: bool,
+) -> Node | None:
+    body_start = cls.children[0].start
+    if any(first < body_start for first, _, _ in spans):
+        return None  # the header or the lines before the first statement changed
+    untouched = [
+        c
+        for c in cls.children
+        if not any(first <= c.end and c.start <= last for first, last, _ in spans)
+    ]
+    if not untouched:
+        return None
+    sibling = untouched[0]
+    indent = _indent(new_lines[sibling.start + edit.delta_last_before(sibling.start) - 1])
+    children = _update_block(cls.children, spans, edit, new_lines, limit, indent, lenient)
+    if children is None:
+        return None
+    return Node(NodeKind.CLASS, cls.name, b_start, children[-1].end, children)
+
+
+def update_layout(old: Layout, hunks: Sequence[Hunk], new_lines: Sequence[str]) -> Layout | None:
+    """The layout of a new version from its parent's layout and the zero-context hunks.
+
+    A layout read by the tolerant parser is updated with the tolerant parser.
+
+    Args:
+        old: layout of the parent version.
+        hunks: the diff's hunks, old to new.
+        new_lines: the new version's text split on ``\\n``, cleanly decoded.
+
+    Returns:
+        The new layout, equal to a whole-file parse; ``None`` when the change cannot be
+        proven local (then parse the whole file).
+    """
+    if not hunks:
+        return None
+    head = "\n".join(new_lines[:2])
+    if (
+        "coding" in head or head.startswith("\ufeff")
+    ) and any(h.old_start <= 2 or h.new_start <= 2 for h in hunks):
+        return None  # the encoding may have changed
+    edit = _Edit(hunks)
+    nodes = _update_block(old.nodes, edit.spans, edit, new_lines, 1 << 62, None, old.tolerant)
+    if nodes is None:
+        return None
+    return Layout(nodes, tolerant=old.tolerant)
+
+
+# --- facts of one function version ---------------------------------------------------
+
+
+def segment(lines: Sequence[str], span: Span) -> str:
+    """The source text of a span."""
+    return "\n".join(lines[span.start - 1 : span.end])
+
+
+def _digest(text: str) -> bytes:
+    return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=10).digest()
+
+
+def _parse_segment(text: str) -> ast.stmt | None:
+    source = "if 1:\n" + text if text[:1] in (" ", "\t", "\f") else text
+    try:
+        body = _parse(source).body
+    except (SyntaxError, ValueError, MemoryError, RecursionError):
+        return None
+    if len(body) != 1:
+        return None
+    node = body[0]
+    if isinstance(node, ast.If):
+        if len(node.body) != 1:
+            return None
+        node = node.body[0]
+    return node if isinstance(node, _FUNC) else None
+
+
+def _render(node: ast.AST, out: list[str], count: bool) -> int:
+    """Append a position-free rendering of ``node`` to ``out``.
+
+    Equal renderings mean equal syntax trees (what :func:`ast.dump` compares), at a
+    fraction of its cost. Returns radon's cyclomatic decision count of the subtree
+    when ``count`` is set: radon does not look into nested functions, classes or
+    ``assert`` statements.
+    """
+    cls = type(node)
+    out.append(cls.__name__)
+    found = 0
+    if count:
+        if cls is ast.If or cls is ast.IfExp:
+            found = 1
+        elif cls is ast.BoolOp:
+            found = len(node.values) - 1  # type: ignore[attr-defined]
+        elif cls is ast.For or cls is ast.While or cls is ast.AsyncFor:
+            found = 1 + bool(node.orelse)  # type: ignore[attr-defined]
+        elif cls is ast.Try:
+            found = len(node.handlers) + bool(node.orelse)  # type: ignore[attr-defined]
+        elif cls is ast.comprehension:
+            found = len(node.ifs) + 1  # type: ignore[attr-defined]
+        elif cls is ast.Match:
+            cases = node.cases  # type: ignore[attr-defined]
+            wildcard = any(getattr(c.pattern, "pattern", False) is None for c in cases)
+            found = max(0, len(cases) - wildcard)
+        elif cls is ast.Assert:
+            found = 1
+            count = False
+        elif cls is ast.FunctionDef or cls is ast.AsyncFunctionDef or cls is ast.ClassDef:
+            count = False
+    for name in cls._fields:
+        value = getattr(node, name, None)
+        if isinstance(value, ast.AST):
+            found += _render(value, out, count)
+        elif isinstance(value, list):
+            out.append("[")
+            for item in value:
+                if isinstance(item, ast.AST):
+                    found += _render(item, out, count)
+                else:
+                    out.append(repr(item))
+            out.append("]")
+        else:
+            out.append(repr(value))
+    return found
+
+
+def facts(text: str) -> Facts:
+    """Digests of a function version's signature, decorators, docstring and body.
+
+    Two versions whose digests are all equal differ only in formatting or comments.
+    Complexity is radon's cyclomatic complexity of the function (1 + decisions of
+    its body, nested functions and classes excluded).
+    """
+    node = _parse_segment(text)
+    if node is None:
+        return tolerant.facts(text)
+    body = node.body
+    doc = ""
+    if (
+        body
+        and isinstance(body[0], ast.Expr)
+        and isinstance(body[0].value, ast.Constant)
+        and isinstance(body[0].value.value, str)
+    ):
+        doc = body[0].value.value
+        body = body[1:]
+    signature: list[str] = ["async" if isinstance(node, ast.AsyncFunctionDef) else "def"]
+    _render(node.args, signature, False)
+    if node.returns is not None:
+        _render(node.returns, signature, False)
+    for param in getattr(node, "type_params", ()):
+        _render(param, signature, False)
+    decorators: list[str] = []
+    for decorator in node.decorator_list:
+        _render(decorator, decorators, False)
+    rendered: list[str] = []
+    decisions = 0
+    try:
+        for stmt in body:
+            decisions += _render(stmt, rendered, True)
+        complexity: int | None = 1 + decisions
+    except RecursionError:
+        complexity = None
+    return Facts(
+        name=node.name,
+        signature=_digest("\0".join(signature)),
+        decorators=_digest("\0".join(decorators)),
+        docstring=_digest(doc),
+        body=_digest("\0".join(rendered)),
+        complexity=complexity,
+    )

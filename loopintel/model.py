@@ -1,0 +1,333 @@
+"""Frozen values that loopintel returns.
+
+Nothing here does I/O or holds a git object: values are built by named constructors
+from rows and records, so they can be compared, hashed, pickled and tested as data.
+"""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+import attrs
+
+__all__ = [
+    "Change",
+    "ChangeKind",
+    "ChangeType",
+    "Function",
+    "FunctionRef",
+    "IndexProgress",
+    "IndexSummary",
+    "Skip",
+]
+
+
+@attrs.frozen(order=True)
+class FunctionRef:
+    """Identity of a function: a file path and a ``__qualname__``-style name.
+
+    Written ``path::qualname``, for example ``src/flask/app.py::Flask.wsgi_app``.
+    """
+
+    path: str
+    """Path of the file, relative to the repository root, with ``/`` separators."""
+    qualname: str
+    """Qualified name after ``__qualname__``: ``Class.method``, ``outer.<locals>.inner``;
+    a name defined again in the same file gets ``#2``, ``#3``... in source order."""
+
+    def __str__(self) -> str:
+        return f"{self.path}::{self.qualname}"
+
+    @classmethod
+    def parse(cls, text: str) -> FunctionRef:
+        """Read the canonical ``path::qualname`` form.
+
+        Raises:
+            ValueError: ``text`` has no ``::`` separator or an empty side.
+        """
+        path, sep, qualname = text.partition("::")
+        if not sep or not path or not qualname:
+            raise ValueError(f"expected 'path::qualname', got {text!r}")
+        return cls(path, qualname)
+
+
+class ChangeType(enum.Enum):
+    """What a change did to a function (after CodeShovel's taxonomy); a change has a set."""
+
+    INTRODUCED = "introduced"
+    """The function appeared (no earlier version in its lineage)."""
+    BODY = "body"
+    """Statements of the body changed."""
+    SIGNATURE = "signature"
+    """Parameters, their defaults or annotations, or the return annotation changed."""
+    DECORATOR = "decorator"
+    """Decorators were added, removed or changed."""
+    DOCSTRING = "docstring"
+    """The docstring changed."""
+    COSMETIC = "cosmetic"
+    """Only whitespace, comments or formatting changed: the syntax tree is the same."""
+    RENAME = "rename"
+    """The function's name (or an enclosing class's name) changed."""
+    FILE_RENAME = "file_rename"
+    """The file holding the function was renamed or moved (git's rename detection)."""
+    MOVE = "move"
+    """The function moved to another file."""
+    DELETED = "deleted"
+    """The function was removed."""
+
+    @property
+    def bit(self) -> int:
+        """The flag bit of this type in the index's integer encoding."""
+        return 1 << _TYPE_ORDER.index(self)
+
+    @staticmethod
+    def from_bits(bits: int) -> tuple[ChangeType, ...]:
+        """Decode the index's integer encoding into types in canonical order."""
+        return tuple(t for i, t in enumerate(_TYPE_ORDER) if bits >> i & 1)
+
+    @staticmethod
+    def to_bits(types: tuple[ChangeType, ...] | frozenset[ChangeType]) -> int:
+        """Encode types as the index's integer flags."""
+        bits = 0
+        for t in types:
+            bits |= t.bit
+        return bits
+
+
+_TYPE_ORDER: tuple[ChangeType, ...] = tuple(ChangeType)
+
+
+class ChangeKind(enum.Enum):
+    """How a change relates the function's old and new identity."""
+
+    ADDED = "added"
+    MODIFIED = "modified"
+    RENAMED = "renamed"
+    """Same file, new qualified name."""
+    MOVED = "moved"
+    """Another file: a move of the function or a rename of its file."""
+    DELETED = "deleted"
+
+
+def _iso(ts: int, offset_minutes: int) -> datetime:
+    return datetime.fromtimestamp(ts, timezone(timedelta(minutes=offset_minutes)))
+
+
+@attrs.frozen
+class Change:
+    """One change of one function in one commit: the export record of the index."""
+
+    commit: str
+    """Full hex id of the commit that made the change."""
+    parent: str | None
+    """The parent the commit was compared with (``None`` for a root commit)."""
+    authored_at: datetime
+    """Author time, timezone-aware with the author's offset."""
+    committed_at: datetime
+    """Committer time, timezone-aware with the committer's offset."""
+    author_name: str
+    """Author name after the repository's ``.mailmap``."""
+    author_email: str
+    """Author email after ``.mailmap``; authors are keyed by it."""
+    path: str
+    """File of the function after the change (before it, for ``deleted``)."""
+    qualname: str
+    """Qualified name after the change (before it, for ``deleted``)."""
+    old_path: str | None
+    """File before the change; ``None`` for ``added``."""
+    old_qualname: str | None
+    """Qualified name before the change; ``None`` for ``added``."""
+    kind: ChangeKind
+    """``added``, ``modified``, ``renamed``, ``moved`` or ``deleted``."""
+    change_types: tuple[ChangeType, ...]
+    """What changed, in canonical order."""
+    lines_added: int
+    """Lines added inside the function's new span."""
+    lines_removed: int
+    """Lines removed from the function's old span."""
+    complexity: int | None
+    """Cyclomatic complexity of the new version as radon computes it; ``None`` for
+    ``deleted``."""
+    lineage: str
+    """Stable id of the function across renames and moves."""
+    start_line: int
+    """First line (first decorator) of the new version; of the old one for ``deleted``."""
+    end_line: int
+    """Last line of the new version; of the old one for ``deleted``."""
+
+    @property
+    def ref(self) -> FunctionRef:
+        """The function this change is about, as named after the change."""
+        return FunctionRef(self.path, self.qualname)
+
+    @property
+    def is_cosmetic(self) -> bool:
+        """Whether the change touched only formatting or comments."""
+        return self.change_types == (ChangeType.COSMETIC,)
+
+    def to_record(self) -> dict[str, Any]:
+        """The JSON-ready export record (field order as documented)."""
+        return {
+            "commit": self.commit,
+            "parent": self.parent,
+            "authored_at": self.authored_at.isoformat(),
+            "committed_at": self.committed_at.isoformat(),
+            "author_name": self.author_name,
+            "author_email": self.author_email,
+            "path": self.path,
+            "qualname": self.qualname,
+            "old_path": self.old_path,
+            "old_qualname": self.old_qualname,
+            "kind": self.kind.value,
+            "change_types": [t.value for t in self.change_types],
+            "lines_added": self.lines_added,
+            "lines_removed": self.lines_removed,
+            "complexity": self.complexity,
+            "lineage": self.lineage,
+            "start_line": self.start_line,
+            "end_line": self.end_line,
+        }
+
+    @classmethod
+    def from_row(cls, row: tuple[Any, ...]) -> Change:
+        """Build from an index row (see ``loopintel.store`` for the column order)."""
+        (
+            commit,
+            parent,
+            a_time,
+            a_off,
+            c_time,
+            c_off,
+            a_name,
+            a_email,
+            path,
+            qualname,
+            old_path,
+            old_qualname,
+            kind,
+            types,
+            added,
+            removed,
+            complexity,
+            lineage,
+            start,
+            end,
+        ) = row
+        return cls(
+            commit=commit,
+            parent=parent,
+            authored_at=_iso(a_time, a_off),
+            committed_at=_iso(c_time, c_off),
+            author_name=a_name,
+            author_email=a_email,
+            path=path,
+            qualname=qualname,
+            old_path=old_path,
+            old_qualname=old_qualname,
+            kind=ChangeKind(kind),
+            change_types=ChangeType.from_bits(types),
+            lines_added=added,
+            lines_removed=removed,
+            complexity=complexity,
+            lineage=lineage,
+            start_line=start,
+            end_line=end,
+        )
+
+
+@attrs.frozen
+class Function:
+    """A function as it is at the indexed head."""
+
+    ref: FunctionRef
+    """Its identity."""
+    start_line: int
+    """First line, counting decorators."""
+    end_line: int
+    """Last line."""
+    complexity: int | None
+    """Cyclomatic complexity (radon), ``None`` if it could not be computed."""
+    lineage: str
+    """Stable id across renames and moves."""
+    last_commit: str
+    """The commit of its latest change of any kind."""
+
+    @property
+    def path(self) -> str:
+        """File of the function."""
+        return self.ref.path
+
+    @property
+    def qualname(self) -> str:
+        """Qualified name of the function."""
+        return self.ref.qualname
+
+    def to_record(self) -> dict[str, Any]:
+        """A JSON-ready dict."""
+        return {
+            "path": self.ref.path,
+            "qualname": self.ref.qualname,
+            "start_line": self.start_line,
+            "end_line": self.end_line,
+            "complexity": self.complexity,
+            "lineage": self.lineage,
+            "last_commit": self.last_commit,
+        }
+
+
+@attrs.frozen
+class Skip:
+    """A file version whose functions could not be read, and why."""
+
+    commit: str
+    """The commit in which the version appeared."""
+    path: str
+    """The file."""
+    blob: str
+    """Hex id of the file version."""
+    reason: str
+    """Why it was skipped (``binary``, ``too large``, ``syntax error ...``)."""
+
+    def to_record(self) -> dict[str, Any]:
+        """A JSON-ready dict."""
+        return attrs.asdict(self)
+
+
+@attrs.frozen
+class IndexProgress:
+    """Progress of one indexing run, passed to the ``progress`` callback."""
+
+    done: int
+    """Commits processed so far in this run."""
+    total: int
+    """Commits this run has to process."""
+    phase: str
+    """``scan``, ``extract``, ``lineage`` or ``write``."""
+
+
+@attrs.frozen
+class IndexSummary:
+    """What an indexing run did."""
+
+    head: str | None
+    """The indexed commit (``None`` for an empty repository)."""
+    commits_indexed: int
+    """Commits processed by this run."""
+    commits_total: int
+    """Commits in the index after the run."""
+    commits_removed: int
+    """Commits dropped because the history was rewritten."""
+    changes: int
+    """Function changes recorded by this run."""
+    skipped: int
+    """File versions recorded as skipped by this run."""
+    seconds: float
+    """Wall time of the run."""
+    shallow: bool
+    """Whether the repository is a shallow clone (history before its graft is absent)."""
+
+    def to_record(self) -> dict[str, Any]:
+        """A JSON-ready dict."""
+        return attrs.asdict(self)

@@ -1,0 +1,281 @@
+"""The facade: ``loopintel.open(path)`` indexes a repository and answers questions."""
+
+from __future__ import annotations
+
+import os
+from datetime import date, datetime, time, timezone
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from loopintel.errors import InvalidQuery
+from loopintel.history.git import GitRepository
+from loopintel.indexing import IndexOptions, index_repository
+from loopintel.languages import python
+from loopintel.model import Change, ChangeKind, ChangeType, Function, FunctionRef, IndexSummary, Skip
+from loopintel.store import Store, default_index_path
+
+if TYPE_CHECKING:
+    import concurrent.futures
+    from collections.abc import Callable, Iterator
+
+    from loopintel.model import IndexProgress
+
+__all__ = ["Repository", "open"]
+
+Moment = datetime | date | str
+"""A point in time: an aware or naive (UTC) datetime, a date, or an ISO 8601 string."""
+
+
+def _timestamp(value: Moment, argument: str) -> int:
+    if isinstance(value, str):
+        try:
+            value = datetime.fromisoformat(value)
+        except ValueError as exc:
+            raise InvalidQuery(argument, value, "an ISO 8601 date or datetime") from exc
+    if isinstance(value, datetime):
+        moment = value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+    elif isinstance(value, date):
+        moment = datetime.combine(value, time(), tzinfo=timezone.utc)
+    else:
+        raise InvalidQuery(argument, value, "a datetime, a date or an ISO 8601 string")
+    return int(moment.timestamp())
+
+
+def _like_prefix(path: str) -> str:
+    escaped = path.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return escaped.rstrip("/") + "/%"
+
+
+class Repository:
+    """An indexed git repository.
+
+    Built by :func:`open`; holds the index connection (close it, or use ``with``).
+    """
+
+    def __init__(self, git: GitRepository, store: Store, options: IndexOptions) -> None:
+        self._git = git
+        self._store = store
+        self._options = options
+        self.last_index: IndexSummary | None = None
+        """What the latest indexing run of this object did."""
+
+    def __enter__(self) -> Repository:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"<loopintel.Repository {self.path!r} head={self.head and self.head[:12]}>"
+
+    def close(self) -> None:
+        """Close the index."""
+        self._store.close()
+
+    @property
+    def path(self) -> str:
+        """The work tree (or the git dir of a bare repository)."""
+        return self._git.workdir or self._git.git_dir
+
+    @property
+    def git_dir(self) -> str:
+        """The git directory."""
+        return self._git.git_dir
+
+    @property
+    def index_path(self) -> Path:
+        """Where the index lives."""
+        return self._store.path
+
+    @property
+    def head(self) -> str | None:
+        """The indexed head commit (``None`` before indexing or when empty)."""
+        return self._store.meta("head") or None
+
+    def update(
+        self,
+        *,
+        progress: Callable[[IndexProgress], None] | None = None,
+        executor: concurrent.futures.Executor | None = None,
+    ) -> IndexSummary:
+        """Index commits not yet indexed (and drop those a rewrite made unreachable).
+
+        Args:
+            progress: called with an :class:`~loopintel.IndexProgress` as work advances.
+            executor: where to run extraction chunks (a process pool, Dask's
+                ``client.get_executor()``...); default: a local process pool for large
+                runs, in-process for small ones.
+        """
+        summary = index_repository(
+            self._git, self._store, self._options, executor=executor, progress=progress
+        )
+        self.last_index = summary
+        return summary
+
+    # -- queries -------------------------------------------------------------------------
+
+    def _lineages(self, function: str) -> list[str]:
+        if "::" in function:
+            ref = FunctionRef.parse(function)
+            where, params = "path = ? AND qualname = ?", [ref.path, ref.qualname]
+        else:
+            where, params = "(qualname = ? OR qualname LIKE ? ESCAPE '\\')", [
+                function,
+                "%." + function.replace("%", "\\%").replace("_", "\\_"),
+            ]
+        rows = self._store.db.execute(
+            f"SELECT DISTINCT lineage FROM changes WHERE {where} "
+            f"UNION SELECT lineage FROM head_functions WHERE {where}",
+            params * 2,
+        )
+        return [r[0] for r in rows]
+
+    def changes(
+        self,
+        *,
+        path: str | None = None,
+        function: str | None = None,
+        author: str | None = None,
+        since: Moment | None = None,
+        until: Moment | None = None,
+        kinds: tuple[ChangeKind, ...] | None = None,
+        cosmetic: bool = True,
+    ) -> Iterator[Change]:
+        """Function changes, oldest first (topological order of commits).
+
+        Args:
+            path: a file, or a directory (everything under it).
+            function: ``path::qualname`` or a (dotted suffix of a) qualified name;
+                follows the function's lineage through renames and moves.
+            author: author email or name after ``.mailmap`` (case-insensitive).
+            since: only changes authored at or after this moment.
+            until: only changes authored before this moment.
+            kinds: only these kinds of change.
+            cosmetic: include changes that touched only formatting or comments.
+
+        Example:
+            >>> for change in repo.changes(path="src/flask/app.py"):  # doctest: +SKIP
+            ...     print(change.commit[:8], change.qualname, change.change_types)
+        """
+        clauses: list[str] = []
+        params: list[Any] = []
+        if path is not None:
+            clean = path.strip("/")
+            clauses.append("(ch.path = ? OR ch.path LIKE ? ESCAPE '\\' OR ch.old_path = ?)")
+            params += [clean, _like_prefix(clean), clean]
+        if function is not None:
+            lineages = self._lineages(function)
+            if not lineages:
+                return
+            clauses.append(f"ch.lineage IN ({','.join('?' * len(lineages))})")
+            params += lineages
+        if author is not None:
+            clauses.append("(lower(c.author_email) = lower(?) OR lower(c.author_name) = lower(?))")
+            params += [author, author]
+        if since is not None:
+            clauses.append("c.authored_at >= ?")
+            params.append(_timestamp(since, "since"))
+        if until is not None:
+            clauses.append("c.authored_at < ?")
+            params.append(_timestamp(until, "until"))
+        if kinds:
+            clauses.append(f"ch.kind IN ({','.join('?' * len(kinds))})")
+            params += [ChangeKind(k).value for k in kinds]
+        if not cosmetic:
+            clauses.append("ch.types != ?")
+            params.append(ChangeType.COSMETIC.bit)
+        for row in self._store.changes(" AND ".join(clauses), params):
+            yield Change.from_row(row)
+
+    def functions(self, *, path: str | None = None) -> list[Function]:
+        """The functions at the indexed head, by file and position.
+
+        Args:
+            path: a file, or a directory (everything under it).
+        """
+        sql = (
+            "SELECT h.path, h.qualname, h.start_line, h.end_line, h.lineage, "
+            "(SELECT ch.complexity FROM changes ch JOIN commits c ON c.id = ch.commit_id "
+            " WHERE ch.lineage = h.lineage ORDER BY c.seq DESC LIMIT 1), "
+            "(SELECT c.sha FROM changes ch JOIN commits c ON c.id = ch.commit_id "
+            " WHERE ch.lineage = h.lineage ORDER BY c.seq DESC LIMIT 1) "
+            "FROM head_functions h"
+        )
+        params: list[Any] = []
+        if path is not None:
+            clean = path.strip("/")
+            sql += " WHERE h.path = ? OR h.path LIKE ? ESCAPE '\\'"
+            params += [clean, _like_prefix(clean)]
+        sql += " ORDER BY h.path, h.start_line, h.qualname"
+        return [
+            Function(
+                ref=FunctionRef(p, q),
+                start_line=s,
+                end_line=e,
+                complexity=cx,
+                lineage=lin,
+                last_commit=last or "",
+            )
+            for p, q, s, e, lin, cx, last in self._store.db.execute(sql, params)
+        ]
+
+    def skipped(self) -> list[Skip]:
+        """File versions whose functions could not be read, with the reason."""
+        return [Skip(commit=c, path=p, blob=b, reason=r) for c, p, b, r in self._store.skips()]
+
+    def commit_count(self) -> int:
+        """Commits in the index."""
+        return self._store.count("commits")
+
+
+def open(  # noqa: A001 - loopintel.open mirrors the builtin's role for repositories
+    path: str | os.PathLike[str] = ".",
+    *,
+    ref: str = "HEAD",
+    index_path: str | os.PathLike[str] | None = None,
+    update: bool = True,
+    first_parent: bool = False,
+    workers: int | None = None,
+    executor: concurrent.futures.Executor | None = None,
+    progress: Callable[[IndexProgress], None] | None = None,
+    max_file_bytes: int = python.MAX_FILE_BYTES,
+) -> Repository:
+    """Open a git repository, index (or update) its history, and return it.
+
+    Args:
+        path: the repository (work tree, bare git dir, or any directory inside).
+        ref: the ref whose history is indexed.
+        index_path: the index file; default ``$LOOPINTEL_INDEX`` or
+            ``<git dir>/loopintel/index.sqlite3``. Give one for a read-only repository.
+        update: bring the index up to date first (``False``: read what is stored).
+        first_parent: walk only first parents (merges compared with their first parent).
+        workers: worker processes for large runs (default: one per core).
+        executor: where extraction chunks run (see :meth:`Repository.update`).
+        progress: called with an :class:`~loopintel.IndexProgress` as work advances.
+        max_file_bytes: larger file versions are recorded as skipped.
+
+    Raises:
+        NotARepository: ``path`` is no git repository.
+        UnknownRef: ``ref`` names no commit.
+        IndexLocationError: the index cannot be created or opened there.
+
+    Example:
+        >>> import loopintel
+        >>> repo = loopintel.open("path/to/repo")  # doctest: +SKIP
+        >>> repo.functions()[0].ref  # doctest: +SKIP
+        FunctionRef(path='src/app.py', qualname='create_app')
+    """
+    git = GitRepository(path)
+    location = Path(index_path) if index_path is not None else default_index_path(git.git_dir)
+    store = Store(location, readonly=not update)
+    options = IndexOptions(
+        ref=ref, first_parent=first_parent, max_file_bytes=max_file_bytes, workers=workers
+    )
+    repository = Repository(git, store, options)
+    if update:
+        try:
+            repository.update(progress=progress, executor=executor)
+        except BaseException:
+            store.close()
+            raise
+    return repository
