@@ -1,12 +1,14 @@
 """loopintel: git-history codebase intelligence, function by function.
 
-    >>> import loopintel
-    >>> repo = loopintel.open(".")  # doctest: +SKIP
-    >>> for change in repo.changes(function="Flask.wsgi_app"):  # doctest: +SKIP
-    ...     print(change.commit[:8], change.kind.value, change.change_types)
+>>> import loopintel
+>>> repo = loopintel.open(".")  # doctest: +SKIP
+>>> for change in repo.changes(function="Flask.wsgi_app"):  # doctest: +SKIP
+...     print(change.commit[:8], change.kind.value, change.change_types)
 """
 
 from __future__ import annotations
+
+import contextlib
 
 from loopintel.errors import (
     AmbiguousFunction,
@@ -60,11 +62,14 @@ __all__ = [
     "open",
 ]
 
-for _name in __all__:
-    _value = globals()[_name]
-    if hasattr(_value, "__module__") and not isinstance(_value, str):
-        try:
-            _value.__module__ = "loopintel"
-        except (AttributeError, TypeError):
-            pass
-del _name, _value
+
+def _publish() -> None:
+    # Public names say loopintel.X in reprs and docs, not their private module.
+    for name in __all__:
+        value = globals()[name]
+        if isinstance(value, type) or callable(value):
+            with contextlib.suppress(AttributeError, TypeError):
+                value.__module__ = "loopintel"
+
+
+_publish()

@@ -100,9 +100,7 @@ class AmbiguousFunction(LoopintelError, LookupError):
     """More than one function matches the lookup."""
 
     def __init__(self, query: str, candidates: tuple[str, ...]) -> None:
-        super().__init__(
-            f"{query!r} matches {len(candidates)} functions: " + ", ".join(candidates)
-        )
+        super().__init__(f"{query!r} matches {len(candidates)} functions: " + ", ".join(candidates))
         self.query = query
         self.candidates = candidates
 

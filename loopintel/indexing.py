@@ -57,8 +57,12 @@ class IndexOptions:
         return f"first_parent={int(self.first_parent)};max_file_bytes={self.max_file_bytes}"
 
 
-def _chunks(todo: Sequence[tuple[str, tuple[str, ...]]], count: int) -> list[list[tuple[str, tuple[str, ...]]]]:
-    size = max(1, -(-len(todo) // count))
+def _chunks(
+    todo: Sequence[tuple[str, tuple[str, ...]]], count: int
+) -> list[list[tuple[str, tuple[str, ...]]]]:
+    if not todo:
+        return []
+    size = max(1, -(-len(todo) // max(1, count)))
     return [list(todo[i : i + size]) for i in range(0, len(todo), size)]
 
 
@@ -132,6 +136,7 @@ def index_repository(
 
     Raises:
         UnknownRef: the ref names no commit.
+
     """
     started = time.perf_counter()
     head = git.resolve(options.ref)
@@ -200,7 +205,9 @@ def index_repository(
     )
 
 
-def _save_head(git: GitRepository, store: Store, head: str, state: State, options: IndexOptions) -> None:
+def _save_head(
+    git: GitRepository, store: Store, head: str, state: State, options: IndexOptions
+) -> None:
     """Record the functions of the head tree (re-reading only files that changed)."""
     files = git.python_blobs(head)
     previous_files = store.head_files()
@@ -214,7 +221,5 @@ def _save_head(git: GitRepository, store: Store, head: str, state: State, option
         else:
             parsed = extractor.parsed(blob)
             spans = [(s.qualname, s.start, s.end) for s in (parsed.spans or {}).values()]
-        rows.extend(
-            (path, q, s, e, inner.get(q) or lineage_id("", path, q)) for q, s, e in spans
-        )
+        rows.extend((path, q, s, e, inner.get(q) or lineage_id("", path, q)) for q, s, e in spans)
     store.save_head(head, state, files, rows)

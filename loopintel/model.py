@@ -46,6 +46,7 @@ class FunctionRef:
 
         Raises:
             ValueError: ``text`` has no ``::`` separator or an empty side.
+
         """
         path, sep, qualname = text.partition("::")
         if not sep or not path or not qualname:

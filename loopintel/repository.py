@@ -2,20 +2,28 @@
 
 from __future__ import annotations
 
-import os
-from datetime import date, datetime, time, timezone
+from datetime import UTC, date, datetime, time
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Self
 
 from loopintel.errors import InvalidQuery
 from loopintel.history.git import GitRepository
 from loopintel.indexing import IndexOptions, index_repository
 from loopintel.languages import python
-from loopintel.model import Change, ChangeKind, ChangeType, Function, FunctionRef, IndexSummary, Skip
+from loopintel.model import (
+    Change,
+    ChangeKind,
+    ChangeType,
+    Function,
+    FunctionRef,
+    IndexSummary,
+    Skip,
+)
 from loopintel.store import Store, default_index_path
 
 if TYPE_CHECKING:
     import concurrent.futures
+    import os
     from collections.abc import Callable, Iterator
 
     from loopintel.model import IndexProgress
@@ -33,9 +41,9 @@ def _timestamp(value: Moment, argument: str) -> int:
         except ValueError as exc:
             raise InvalidQuery(argument, value, "an ISO 8601 date or datetime") from exc
     if isinstance(value, datetime):
-        moment = value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+        moment = value if value.tzinfo else value.replace(tzinfo=UTC)
     elif isinstance(value, date):
-        moment = datetime.combine(value, time(), tzinfo=timezone.utc)
+        moment = datetime.combine(value, time(), tzinfo=UTC)
     else:
         raise InvalidQuery(argument, value, "a datetime, a date or an ISO 8601 string")
     return int(moment.timestamp())
@@ -59,7 +67,7 @@ class Repository:
         self.last_index: IndexSummary | None = None
         """What the latest indexing run of this object did."""
 
-    def __enter__(self) -> Repository:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -105,6 +113,7 @@ class Repository:
             executor: where to run extraction chunks (a process pool, Dask's
                 ``client.get_executor()``...); default: a local process pool for large
                 runs, in-process for small ones.
+
         """
         summary = index_repository(
             self._git, self._store, self._options, executor=executor, progress=progress
@@ -119,10 +128,13 @@ class Repository:
             ref = FunctionRef.parse(function)
             where, params = "path = ? AND qualname = ?", [ref.path, ref.qualname]
         else:
-            where, params = "(qualname = ? OR qualname LIKE ? ESCAPE '\\')", [
-                function,
-                "%." + function.replace("%", "\\%").replace("_", "\\_"),
-            ]
+            where, params = (
+                "(qualname = ? OR qualname LIKE ? ESCAPE '\\')",
+                [
+                    function,
+                    "%." + function.replace("%", "\\%").replace("_", "\\_"),
+                ],
+            )
         rows = self._store.db.execute(
             f"SELECT DISTINCT lineage FROM changes WHERE {where} "
             f"UNION SELECT lineage FROM head_functions WHERE {where}",
@@ -156,6 +168,7 @@ class Repository:
         Example:
             >>> for change in repo.changes(path="src/flask/app.py"):  # doctest: +SKIP
             ...     print(change.commit[:8], change.qualname, change.change_types)
+
         """
         clauses: list[str] = []
         params: list[Any] = []
@@ -192,6 +205,7 @@ class Repository:
 
         Args:
             path: a file, or a directory (everything under it).
+
         """
         sql = (
             "SELECT h.path, h.qualname, h.start_line, h.end_line, h.lineage, "
@@ -264,6 +278,7 @@ def open(  # noqa: A001 - loopintel.open mirrors the builtin's role for reposito
         >>> repo = loopintel.open("path/to/repo")  # doctest: +SKIP
         >>> repo.functions()[0].ref  # doctest: +SKIP
         FunctionRef(path='src/app.py', qualname='create_app')
+
     """
     git = GitRepository(path)
     location = Path(index_path) if index_path is not None else default_index_path(git.git_dir)

@@ -121,13 +121,16 @@ class Store:
         Raises:
             IndexLocationError: the file cannot be created or opened.
             IndexVersionError: it was written by a newer schema.
+
         """
         self.path = path
         self.readonly = readonly
         try:
             if readonly:
                 uri = path.resolve().as_uri() + "?mode=ro"
-                self.db = sqlite3.connect(uri, uri=True, isolation_level=None, check_same_thread=False)
+                self.db = sqlite3.connect(
+                    uri, uri=True, isolation_level=None, check_same_thread=False
+                )
             else:
                 path.parent.mkdir(parents=True, exist_ok=True)
                 self.db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
@@ -150,7 +153,9 @@ class Store:
             return
         with self.transaction():
             # Older or absent schema: start afresh. Everything comes back from git.
-            tables = [r[0] for r in self.db.execute("SELECT name FROM sqlite_master WHERE type='table'")]
+            tables = [
+                r[0] for r in self.db.execute("SELECT name FROM sqlite_master WHERE type='table'")
+            ]
             for table in tables:
                 self.db.execute(f'DROP TABLE IF EXISTS "{table}"')
             # executescript would commit the open transaction; run statement by statement.
@@ -189,7 +194,7 @@ class Store:
 
     def indexed(self) -> dict[str, int]:
         """Stored commits: sha to sequence number."""
-        return dict(self.db.execute("SELECT sha, seq FROM commits"))  # type: ignore[arg-type]
+        return dict(self.db.execute("SELECT sha, seq FROM commits"))
 
     def next_seq(self) -> int:
         """The sequence number for the next commit stored."""
@@ -205,7 +210,16 @@ class Store:
 
     def clear(self) -> None:
         """Drop everything (inside the caller's transaction)."""
-        for table in ("changes", "skips", "merge_sources", "commits", "head_files", "head_functions", "tip_state", "meta"):
+        for table in (
+            "changes",
+            "skips",
+            "merge_sources",
+            "commits",
+            "head_files",
+            "head_functions",
+            "tip_state",
+            "meta",
+        ):
             self.db.execute(f"DELETE FROM {table}")
 
     def add_commit(
@@ -267,7 +281,10 @@ class Store:
             rows: list[tuple[Any, ...]] = []
             for source in sources:
                 if source.lineages:
-                    rows.extend((commit_id, source.path, source.parent, q, lin) for q, lin in source.lineages)
+                    rows.extend(
+                        (commit_id, source.path, source.parent, q, lin)
+                        for q, lin in source.lineages
+                    )
                 else:
                     rows.append((commit_id, source.path, source.parent, None, None))
             self.db.executemany("INSERT INTO merge_sources VALUES (?, ?, ?, ?, ?)", rows)
@@ -277,7 +294,9 @@ class Store:
     def tip_state(self) -> tuple[str | None, State]:
         """The lineage state stored for the indexed head."""
         state: State = {}
-        for path, qualname, lineage in self.db.execute("SELECT path, qualname, lineage FROM tip_state"):
+        for path, qualname, lineage in self.db.execute(
+            "SELECT path, qualname, lineage FROM tip_state"
+        ):
             state.setdefault(path, {})[qualname] = lineage
         return self.meta("head"), state
 
@@ -302,7 +321,7 @@ class Store:
 
     def head_files(self) -> dict[str, str]:
         """Path to blob of the Python files at the indexed head."""
-        return dict(self.db.execute("SELECT path, blob FROM head_files"))  # type: ignore[arg-type]
+        return dict(self.db.execute("SELECT path, blob FROM head_files"))
 
     def head_functions_by_path(self) -> dict[str, list[tuple[str, int, int, str]]]:
         """The head's functions, grouped by file."""
@@ -313,15 +332,24 @@ class Store:
             out.setdefault(path, []).append((qualname, start, end, lineage))
         return out
 
-    def replay_rows(self, shas: Iterable[str]) -> Iterator[tuple[str, tuple[str, ...], list[tuple[Any, ...]], list[tuple[Any, ...]]]]:
-        """For each given commit in sequence order: its parents, stored changes and
-        merge sources (to rebuild lineage state)."""
+    def replay_rows(
+        self, shas: Iterable[str]
+    ) -> Iterator[tuple[str, tuple[str, ...], list[tuple[Any, ...]], list[tuple[Any, ...]]]]:
+        """Stored rows of the given commits, in sequence order.
+
+        Yields each commit's sha, parents, change rows and merge-source rows (what a
+        lineage replay needs).
+        """
         wanted = list(shas)
         ids: list[tuple[int, str, str]] = []
         for chunk in range(0, len(wanted), 500):
             part = wanted[chunk : chunk + 500]
             marks = ",".join("?" * len(part))
-            ids.extend(self.db.execute(f"SELECT id, sha, parents FROM commits WHERE sha IN ({marks})", part))
+            ids.extend(
+                self.db.execute(
+                    f"SELECT id, sha, parents FROM commits WHERE sha IN ({marks})", part
+                )
+            )
         by_id = {i: (sha, parents) for i, sha, parents in ids}
         changes: dict[int, list[tuple[Any, ...]]] = {}
         for row in self.db.execute(
@@ -330,22 +358,33 @@ class Store:
             if row[0] in by_id:
                 changes.setdefault(row[0], []).append(row[1:])
         sources: dict[int, list[tuple[Any, ...]]] = {}
-        for row in self.db.execute("SELECT commit_id, path, parent, qualname, lineage FROM merge_sources"):
+        for row in self.db.execute(
+            "SELECT commit_id, path, parent, qualname, lineage FROM merge_sources"
+        ):
             if row[0] in by_id:
                 sources.setdefault(row[0], []).append(row[1:])
         order = self.db.execute("SELECT id FROM commits ORDER BY seq").fetchall()
         for (commit_id,) in order:
             if commit_id in by_id:
                 sha, parents = by_id[commit_id]
-                yield sha, tuple(parents.split()), changes.get(commit_id, []), sources.get(commit_id, [])
+                yield (
+                    sha,
+                    tuple(parents.split()),
+                    changes.get(commit_id, []),
+                    sources.get(commit_id, []),
+                )
 
     def parents(self) -> dict[str, tuple[str, ...]]:
         """Every stored commit's parents."""
-        return {sha: tuple(p.split()) for sha, p in self.db.execute("SELECT sha, parents FROM commits")}
+        return {
+            sha: tuple(p.split()) for sha, p in self.db.execute("SELECT sha, parents FROM commits")
+        }
 
     # -- reads --------------------------------------------------------------------------
 
-    def changes(self, where: str = "", params: Sequence[Any] = (), order: str = "c.seq, ch.rowid") -> Iterator[tuple[Any, ...]]:
+    def changes(
+        self, where: str = "", params: Sequence[Any] = (), order: str = "c.seq, ch.rowid"
+    ) -> Iterator[tuple[Any, ...]]:
         """Change rows (see :data:`CHANGE_COLUMNS`), filtered by a fixed SQL fragment."""
         sql = f"SELECT {CHANGE_COLUMNS} FROM changes ch JOIN commits c ON c.id = ch.commit_id"
         if where:
@@ -356,8 +395,8 @@ class Store:
     def skips(self) -> Iterator[tuple[str, str, str, str]]:
         """(commit, path, blob, reason) of every skipped version."""
         yield from self.db.execute(
-            "SELECT c.sha, s.path, s.blob, s.reason FROM skips s JOIN commits c ON c.id = s.commit_id "
-            "ORDER BY c.seq"
+            "SELECT c.sha, s.path, s.blob, s.reason FROM skips s "
+            "JOIN commits c ON c.id = s.commit_id ORDER BY c.seq"
         )
 
     def count(self, table: str) -> int:

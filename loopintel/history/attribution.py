@@ -149,15 +149,14 @@ def attribute_file(
         Changes of functions present on both sides, then functions that disappeared
         and functions that appeared (to be paired across the commit by
         :func:`match_moves`).
+
     """
     deleted: list[Candidate] = []
     added: list[Candidate] = []
     changes: list[RawChange] = []
     if old is None or new is None:
         if old is not None:
-            deleted.extend(
-                Candidate(old, s, s.end - s.start + 1) for s in old.spans.values()
-            )
+            deleted.extend(Candidate(old, s, s.end - s.start + 1) for s in old.spans.values())
         if new is not None:
             added.extend(Candidate(new, s, s.end - s.start + 1) for s in new.spans.values())
         return changes, deleted, added
@@ -174,9 +173,7 @@ def attribute_file(
         after = new.spans.get(qualname)
         if after is None:
             assert before is not None
-            deleted.append(
-                Candidate(old, before, old_ranges.overlap(before.start, before.end))
-            )
+            deleted.append(Candidate(old, before, old_ranges.overlap(before.start, before.end)))
             continue
         if before is None:
             added.append(Candidate(new, after, new_ranges.overlap(after.start, after.end)))
@@ -258,6 +255,7 @@ def match_moves(
         added: functions that appeared.
         facts: digests of a function version's text.
         renamed_files: new path to old path for files git found renamed.
+
     """
     old_texts = [segment(c.version.lines, c.span) for c in deleted]
     new_texts = [segment(c.version.lines, c.span) for c in added]
@@ -283,7 +281,9 @@ def match_moves(
                 if j in same_body:
                     score = 1.0
                 elif fuzzy and not short:
-                    matcher = difflib.SequenceMatcher(None, old_norm[i], new_norm[j], autojunk=False)
+                    matcher = difflib.SequenceMatcher(
+                        None, old_norm[i], new_norm[j], autojunk=False
+                    )
                     threshold = RENAME_SIMILARITY if same_file else MOVE_SIMILARITY
                     if matcher.real_quick_ratio() < threshold or matcher.quick_ratio() < threshold:
                         continue

@@ -25,10 +25,12 @@ from loopintel.history.attribution import (
 from loopintel.history.git import CommitMeta, FileDelta, GitRepository
 from loopintel.languages import python
 from loopintel.languages.layout import Facts, Hunk, Layout
-from loopintel.model import ChangeKind
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
+
+    from loopintel.languages.layout import Span
+    from loopintel.model import ChangeKind
 
 __all__ = ["CommitResult", "ExtractOptions", "Extractor", "FileSource", "extract_chunk"]
 
@@ -66,7 +68,7 @@ class CommitResult(NamedTuple):
 class _Parsed(NamedTuple):
     layout: Layout | None
     reason: str | None
-    spans: dict[str, python.Span] | None
+    spans: dict[str, Span] | None
 
 
 class _Lru(dict[bytes | str, object]):
@@ -113,7 +115,7 @@ class Extractor:
         return found  # type: ignore[return-value]
 
     def lines(self, blob: str) -> list[str]:
-        """A blob's text split on ``\\n`` (recent blobs cached)."""
+        """A blob's text split into lines as git counts them (recent blobs cached)."""
         return self._text(blob)[0]
 
     def _store(self, blob: str, layout: Layout | None, reason: str | None) -> _Parsed:
@@ -124,9 +126,13 @@ class Extractor:
         self._layouts.put(blob, parsed)
         return parsed
 
-    def parsed(self, blob: str, base: str | None = None, hunks: Sequence[Hunk] | None = None) -> _Parsed:
-        """The layout of a blob; re-parses only what ``hunks`` touched when the layout
-        of ``base`` is known."""
+    def parsed(
+        self, blob: str, base: str | None = None, hunks: Sequence[Hunk] | None = None
+    ) -> _Parsed:
+        """The layout of a blob.
+
+        Re-parses only what ``hunks`` touched when the layout of ``base`` is known.
+        """
         found = self._layouts.get(blob)
         if found is not None:
             return found  # type: ignore[return-value]
@@ -154,11 +160,11 @@ class Extractor:
         if len(parents) > 1:
             return self._merge(meta)
         parent = parents[0] if parents else None
-        changes, skips = self._compare(parent, sha, self.git.file_deltas(parent, sha))
+        changes, skips = self._compare(parent, self.git.file_deltas(parent, sha))
         return CommitResult(meta, changes, skips, None)
 
     def _compare(
-        self, parent: str | None, sha: str, deltas: Sequence[FileDelta]
+        self, parent: str | None, deltas: Sequence[FileDelta]
     ) -> tuple[list[RawChange], list[tuple[str, str, str]]]:
         changes: list[RawChange] = []
         skips: list[tuple[str, str, str]] = []
@@ -194,7 +200,9 @@ class Extractor:
                     hunks = self.git.blob_hunks(old_blob, delta.new_blob)
                 new_parsed = self.parsed(delta.new_blob, old_blob, hunks)
                 if new_parsed.layout is None:
-                    skips.append((delta.new_path, delta.new_blob, new_parsed.reason or "unreadable"))
+                    skips.append(
+                        (delta.new_path, delta.new_blob, new_parsed.reason or "unreadable")
+                    )
                     continue
                 new = self.version(delta.new_path, delta.new_blob, new_parsed)
                 if old is not None and hunks is None:
@@ -211,7 +219,9 @@ class Extractor:
         changes.extend(match_moves(deleted, added, self.facts, renamed))
         return changes, skips
 
-    def _last_readable(self, commit: str | None, path: str, blob: str, limit: int = 64) -> str | None:
+    def _last_readable(
+        self, commit: str | None, path: str, blob: str, limit: int = 64
+    ) -> str | None:
         """The nearest earlier readable version of a file, along first parents.
 
         A commit that breaks a file's syntax and the one that fixes it are compared
@@ -221,10 +231,10 @@ class Extractor:
         for _ in range(limit):
             if current is None:
                 break
-            parents = self.git.repo[current].parent_ids
+            parents = self.git.parent_ids(current)
             if not parents:
                 break
-            current = str(parents[0])
+            current = parents[0]
             earlier = self.git.blob_at(current, path)
             if earlier is None:
                 break
@@ -236,8 +246,8 @@ class Extractor:
         parents = meta.parents
         if self.options.first_parent:
             deltas = self.git.file_deltas(parents[0], meta.sha)
-            changes, skips = self._compare(parents[0], meta.sha, deltas)
-            return CommitResult(meta, changes, skips, None)
+            first_changes, first_skips = self._compare(parents[0], deltas)
+            return CommitResult(meta, first_changes, first_skips, None)
         sources: list[FileSource] = []
         changes: list[RawChange] = []
         skips: list[tuple[str, str, str]] = []
@@ -257,9 +267,7 @@ class Extractor:
             qualnames = tuple(parsed.spans) if parsed is not None and parsed.spans else ()
             sources.append(FileSource(path, -1 if blob is not None else None, qualnames))
             # Changed against every parent: a conflict resolution or an evil merge.
-            first_changes, *other_changes = (
-                self._resolution(p, path, blob) for p in parents
-            )
+            first_changes, *other_changes = (self._resolution(p, path, blob) for p in parents)
             common = set.intersection(*({_key(c) for c in o} for o in other_changes))
             changes.extend(c for c in first_changes if _key(c) in common)
         return CommitResult(meta, changes, skips, sources)

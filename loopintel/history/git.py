@@ -79,6 +79,7 @@ class GitRepository:
 
         Raises:
             NotARepository: no git repository there.
+
         """
         text = os.fspath(path)
         if not Path(text).exists():
@@ -112,6 +113,7 @@ class GitRepository:
 
         Raises:
             UnknownRef: the ref names no commit.
+
         """
         if ref == "HEAD" and (self.repo.is_empty or self.repo.head_is_unborn):
             return None
@@ -145,14 +147,29 @@ class GitRepository:
         decoded_email = email.decode("utf-8", "replace")
         if self.mailmap is not None:
             try:
-                return self.mailmap.resolve(decoded_name, decoded_email)  # type: ignore[no-any-return]
+                return self.mailmap.resolve(decoded_name, decoded_email)
             except (pygit2.GitError, ValueError):
                 pass
         return decoded_name, decoded_email
 
+    def commit(self, sha: str) -> pygit2.Commit:
+        """The commit object of a sha."""
+        commit = self.repo[sha]
+        assert isinstance(commit, pygit2.Commit)
+        return commit
+
+    def parent_ids(self, sha: str) -> list[str]:
+        """The parents of a commit."""
+        return [str(p) for p in self.commit(sha).parent_ids]
+
+    def _blob(self, blob_id: str) -> pygit2.Blob:
+        blob = self.repo[blob_id]
+        assert isinstance(blob, pygit2.Blob)
+        return blob
+
     def meta(self, sha: str, parents: tuple[str, ...]) -> CommitMeta:
         """Identity and people of a commit."""
-        commit = self.repo[sha]
+        commit = self.commit(sha)
         author_name, author_email = self._person(commit.author)
         committer_name, committer_email = self._person(commit.committer)
         message = commit.raw_message.decode("utf-8", "replace")
@@ -172,19 +189,18 @@ class GitRepository:
 
     def blob(self, blob_id: str) -> bytes:
         """The bytes of a blob."""
-        return bytes(self.repo[blob_id].data)
+        return bytes(self._blob(blob_id).data)
 
-    def _tree(self, sha: str | None) -> pygit2.Tree | None:
-        return None if sha is None else self.repo[sha].tree
+    def _tree(self, sha: str) -> pygit2.Tree:
+        return self.commit(sha).tree
 
     def file_deltas(self, old: str | None, new: str) -> list[FileDelta]:
         """The Python files that differ between commit ``old`` (or nothing) and ``new``."""
-        old_tree = self._tree(old)
         new_tree = self._tree(new)
-        if old_tree is None:
+        if old is None:
             diff = new_tree.diff_to_tree(swap=True, context_lines=0, interhunk_lines=0)
         else:
-            diff = self.repo.diff(old_tree, new_tree, context_lines=0, interhunk_lines=0)
+            diff = self._tree(old).diff_to_tree(new_tree, context_lines=0, interhunk_lines=0)
             diff.find_similar(flags=DiffFind.FIND_RENAMES)
         out: list[FileDelta] = []
         for i, delta in enumerate(diff.deltas):
@@ -218,9 +234,12 @@ class GitRepository:
         return out
 
     def changed_paths(self, old: str, new: str) -> dict[str, str | None]:
-        """Python files that differ between two commits: path to the blob in ``new``
-        (``None`` where ``new`` lacks the file). No content diff, no rename detection."""
-        diff = self.repo.diff(self._tree(old), self._tree(new))
+        """Python files that differ between two commits.
+
+        Returns path to the blob in ``new`` (``None`` where ``new`` lacks the file);
+        no content diff, no rename detection.
+        """
+        diff = self._tree(old).diff_to_tree(self._tree(new))
         out: dict[str, str | None] = {}
         for delta in diff.deltas:
             if delta.status != DeltaStatus.ADDED and is_python_path(delta.old_file.path):
@@ -236,7 +255,9 @@ class GitRepository:
 
     def blob_hunks(self, old_blob: str, new_blob: str) -> tuple[Hunk, ...] | None:
         """Zero-context hunks between two blobs; ``None`` if git sees binary content."""
-        patch = self.repo[old_blob].diff(self.repo[new_blob], context_lines=0, interhunk_lines=0)
+        patch = self._blob(old_blob).diff(  # type: ignore[call-arg]  # stubs lag the C API
+            self._blob(new_blob), context_lines=0, interhunk_lines=0
+        )
         if patch.delta.is_binary:
             return None
         return tuple(Hunk(h.old_start, h.old_lines, h.new_start, h.new_lines) for h in patch.hunks)
@@ -244,20 +265,21 @@ class GitRepository:
     def python_blobs(self, sha: str) -> dict[str, str]:
         """Path to blob id of every Python source file in a commit's tree."""
         out: dict[str, str] = {}
-        stack: list[tuple[str, pygit2.Tree]] = [("", self.repo[sha].tree)]
+        stack: list[tuple[str, pygit2.Tree]] = [("", self._tree(sha))]
         while stack:
             prefix, tree = stack.pop()
             for entry in tree:
-                if entry.filemode == pygit2.enums.FileMode.TREE:
-                    stack.append((prefix + entry.name + "/", self.repo[entry.id]))
-                elif entry.filemode in _BLOB_MODES and is_python_path(entry.name):
-                    out[prefix + entry.name] = str(entry.id)
+                name = entry.name or ""
+                if isinstance(entry, pygit2.Tree):
+                    stack.append((prefix + name + "/", entry))
+                elif entry.filemode in _BLOB_MODES and is_python_path(name):
+                    out[prefix + name] = str(entry.id)
         return out
 
     def blob_at(self, sha: str, path: str) -> str | None:
         """The blob id of ``path`` in a commit's tree, if it is a regular file."""
         try:
-            entry = self.repo[sha].tree[path]
+            entry = self._tree(sha)[path]
         except KeyError:
             return None
         return str(entry.id) if entry.filemode in _BLOB_MODES else None

@@ -98,10 +98,13 @@ class LineagePass:
         children: dict[str, int],
         load_state: Callable[[str], State],
     ) -> None:
-        """Args:
-        children: for each commit, how many of the commits to process list it as a
-            parent (states are dropped when no child needs them any more).
-        load_state: the state of an already indexed commit.
+        """Prepare a pass over commits to process.
+
+        Args:
+            children: for each commit, how many of the commits to process list it as
+                a parent (states are dropped when no child needs them any more).
+            load_state: the state of an already indexed commit.
+
         """
         self._children = children
         self._load = load_state
@@ -135,6 +138,7 @@ class LineagePass:
         Returns:
             The changes with their lineage ids, and (for a merge) its file origins
             with lineages, as stored for later replays.
+
         """
         state: State = self._parent_state(parents[0], take=True) if parents else {}
         others = [self._parent_state(p, take=False) for p in parents[1:]]
@@ -166,9 +170,11 @@ class LineagePass:
             else:
                 assert change.old_path is not None
                 assert change.old_qualname is not None
-                lineage = state.get(change.old_path, {}).get(change.old_qualname) or own.get(
-                    change.old_path, {}
-                ).get(change.old_qualname) or lineage_id(sha, change.old_path, change.old_qualname)
+                lineage = (
+                    state.get(change.old_path, {}).get(change.old_qualname)
+                    or own.get(change.old_path, {}).get(change.old_qualname)
+                    or lineage_id(sha, change.old_path, change.old_qualname)
+                )
             with_lineage.append((change, lineage))
         apply(state, with_lineage, stored_sources, parent_states)
         self._states[sha] = state
@@ -199,6 +205,7 @@ def replay(
             old_qualname, kind, lineage)`` and merge-source rows ``(path, parent,
             qualname, lineage)``.
         target: the commit whose state is wanted.
+
     """
     rows = list(rows)
     children: dict[str, int] = {}

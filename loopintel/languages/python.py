@@ -74,7 +74,7 @@ def _parse(source: str | bytes) -> ast.Module:
 
 
 def _def_start(node: ast.stmt) -> int:
-    decorators = getattr(node, "decorator_list", None)
+    decorators: list[ast.expr] = getattr(node, "decorator_list", [])
     if decorators:
         return min(node.lineno, decorators[0].lineno)
     return node.lineno
@@ -107,7 +107,9 @@ def _nested_in(stmt: ast.stmt, offset: int) -> list[Node]:
 def _node(stmt: ast.stmt, offset: int) -> Node:
     end = (stmt.end_lineno or stmt.lineno) + offset
     if isinstance(stmt, _FUNC):
-        return Node(NodeKind.DEF, stmt.name, _def_start(stmt) + offset, end, _nested(stmt.body, offset))
+        return Node(
+            NodeKind.DEF, stmt.name, _def_start(stmt) + offset, end, _nested(stmt.body, offset)
+        )
     if isinstance(stmt, ast.ClassDef):
         body = tuple(_node(s, offset) for s in stmt.body)
         return Node(NodeKind.CLASS, stmt.name, _def_start(stmt) + offset, end, body)
@@ -131,6 +133,7 @@ def parse_layout(data: bytes, *, max_bytes: int = MAX_FILE_BYTES) -> ParseOutcom
 
     Returns:
         The layout, or the reason the version cannot be read.
+
     """
     if len(data) > max_bytes:
         return ParseOutcome(None, f"too large ({len(data)} bytes > {max_bytes})")
@@ -373,18 +376,19 @@ def update_layout(old: Layout, hunks: Sequence[Hunk], new_lines: Sequence[str]) 
     Args:
         old: layout of the parent version.
         hunks: the diff's hunks, old to new.
-        new_lines: the new version's text split on ``\\n``, cleanly decoded.
+        new_lines: the new version's lines as git counts them, cleanly decoded.
 
     Returns:
         The new layout, equal to a whole-file parse; ``None`` when the change cannot be
         proven local (then parse the whole file).
+
     """
     if not hunks:
         return None
     head = "\n".join(new_lines[:2])
-    if (
-        "coding" in head or head.startswith("\ufeff")
-    ) and any(h.old_start <= 2 or h.new_start <= 2 for h in hunks):
+    if ("coding" in head or head.startswith("\ufeff")) and any(
+        h.old_start <= 2 or h.new_start <= 2 for h in hunks
+    ):
         return None  # the encoding may have changed
     edit = _Edit(hunks)
     nodes = _update_block(old.nodes, edit.spans, edit, new_lines, 1 << 62, None, old.tolerant)
@@ -405,7 +409,7 @@ def _digest(text: str) -> bytes:
     return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=10).digest()
 
 
-def _parse_segment(text: str) -> ast.stmt | None:
+def _parse_segment(text: str) -> ast.FunctionDef | ast.AsyncFunctionDef | None:
     source = "if 1:\n" + text if text[:1] in (" ", "\t", "\f") else text
     try:
         body = _parse(source).body

@@ -186,9 +186,12 @@ _DECISIONS = frozenset(
 
 
 def _complexity(body: tree_sitter.Node) -> int:
-    """radon's rules: +1 per if/elif/ternary/assert/comprehension clause, loop (+1 with
-    ``else``), handler, ``try``'s ``else``, extra boolean operand, non-wildcard case;
-    nested functions and classes are not counted."""
+    """Cyclomatic complexity after radon's rules, on a tree-sitter body.
+
+    +1 per if/elif/ternary/assert/comprehension clause, loop (+1 with ``else``),
+    handler, ``try``'s ``else``, extra boolean operand, non-wildcard case; nested
+    functions and classes are not counted.
+    """
     total = 1
     stack = list(body.children)
     while stack:
@@ -201,7 +204,10 @@ def _complexity(body: tree_sitter.Node) -> int:
         elif kind in ("for_statement", "while_statement"):
             total += 1 + any(c.type == "else_clause" for c in node.children)
         elif kind == "try_statement":
-            total += sum(c.type in ("except_clause", "except_group_clause", "else_clause") for c in node.children)
+            total += sum(
+                c.type in ("except_clause", "except_group_clause", "else_clause")
+                for c in node.children
+            )
         elif kind == "case_clause":
             pattern = node.children[1] if node.child_count > 1 else None
             total += not (pattern is not None and pattern.text == b"_")

@@ -1,0 +1,312 @@
+"""The ``loopintel`` command: a thin shell over the public API.
+
+Exit codes: 0 success, 1 a loopintel error (message on stderr), 2 a usage error.
+"""
+
+from __future__ import annotations
+
+import csv
+import functools
+import json
+import sys
+import warnings
+from typing import TYPE_CHECKING, Any, TypeVar
+
+import click
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TaskProgressColumn,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
+
+import loopintel
+from loopintel.model import ChangeKind
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterator
+
+__all__ = ["main"]
+
+F = TypeVar("F", bound="Callable[..., Any]")
+
+EXPORT_FIELDS = (
+    "commit",
+    "parent",
+    "authored_at",
+    "committed_at",
+    "author_name",
+    "author_email",
+    "path",
+    "qualname",
+    "old_path",
+    "old_qualname",
+    "kind",
+    "change_types",
+    "lines_added",
+    "lines_removed",
+    "complexity",
+    "lineage",
+    "start_line",
+    "end_line",
+)
+"""Columns of ``loopintel changes`` output, in order."""
+
+
+def _fail(message: str) -> None:
+    click.echo(f"error: {message}", err=True)
+    sys.exit(1)
+
+
+def _errors(func: F) -> F:
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except loopintel.LoopintelError as exc:
+            _fail(str(exc))
+        except BrokenPipeError:
+            sys.stderr.close()
+            sys.exit(1)
+        return None
+
+    return wrapper  # type: ignore[return-value]
+
+
+def _repo_options(func: F) -> F:
+    """Options shared by every command that opens a repository."""
+    func = click.option(
+        "--index-path",
+        type=click.Path(dir_okay=False),
+        help="Index file (default: $LOOPINTEL_INDEX or <git dir>/loopintel/index.sqlite3).",
+    )(func)
+    func = click.option("--ref", default="HEAD", show_default=True, help="Ref to index.")(func)
+    func = click.option(
+        "--first-parent", is_flag=True, help="Walk first parents only (merges vs first parent)."
+    )(func)
+    return click.argument("path", default=".", type=click.Path(file_okay=False))(func)
+
+
+def _open(
+    path: str,
+    ref: str,
+    index_path: str | None,
+    *,
+    first_parent: bool,
+    update: bool = True,
+    quiet: bool = True,
+    workers: int | None = None,
+) -> loopintel.Repository:
+    console = Console(stderr=True)
+    show = update and not quiet and console.is_terminal
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", loopintel.ShallowCloneWarning)
+        if not show:
+            repo = loopintel.open(
+                path,
+                ref=ref,
+                index_path=index_path,
+                first_parent=first_parent,
+                update=update,
+                workers=workers,
+            )
+        else:
+            with Progress(
+                TextColumn("indexing"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                TextColumn("commits"),
+                TaskProgressColumn(),
+                TextColumn("{task.fields[rate]}"),
+                TimeElapsedColumn(),
+                TextColumn("ETA"),
+                TimeRemainingColumn(),
+                console=console,
+                transient=True,
+            ) as bar:
+                task = bar.add_task("index", total=None, rate="")
+
+                def report(step: loopintel.IndexProgress) -> None:
+                    elapsed = bar.tasks[0].elapsed or 0.0
+                    rate = f"{step.done / elapsed:,.0f}/s" if elapsed > 0 and step.done else ""
+                    bar.update(task, completed=step.done, total=step.total, rate=rate)
+
+                repo = loopintel.open(
+                    path,
+                    ref=ref,
+                    index_path=index_path,
+                    first_parent=first_parent,
+                    progress=report,
+                    workers=workers,
+                )
+    for warning in caught:
+        click.echo(f"warning: {warning.message}", err=True)
+    return repo
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(loopintel.__version__, prog_name="loopintel")
+def main() -> None:
+    """Git-history codebase intelligence, function by function."""
+
+
+@main.command()
+@_repo_options
+@click.option("--workers", type=click.IntRange(min=1), help="Worker processes (default: cores).")
+@click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
+@click.option("-q", "--quiet", is_flag=True, help="No progress bar.")
+@_errors
+def index(
+    path: str,
+    ref: str,
+    index_path: str | None,
+    first_parent: bool,
+    workers: int | None,
+    as_json: bool,
+    quiet: bool,
+) -> None:
+    """Index (or update the index of) the repository at PATH."""
+    repo = _open(
+        path, ref, index_path, first_parent=first_parent, quiet=quiet or as_json, workers=workers
+    )
+    with repo:
+        summary = repo.last_index
+        assert summary is not None
+        if as_json:
+            record = summary.to_record() | {"index_path": str(repo.index_path)}
+            click.echo(json.dumps(record))
+            return
+        click.echo(
+            f"indexed {summary.commits_indexed:,} new commits "
+            f"({summary.commits_total:,} in the index) in {summary.seconds:.2f} s: "
+            f"{summary.changes:,} function changes, {summary.skipped:,} file versions skipped"
+            + (
+                f", {summary.commits_removed:,} rewritten commits dropped"
+                if summary.commits_removed
+                else ""
+            )
+        )
+        click.echo(f"head {summary.head or '(empty repository)'}; index {repo.index_path}")
+
+
+def _rows(changes: Iterator[loopintel.Change]) -> Iterator[dict[str, Any]]:
+    for change in changes:
+        yield change.to_record()
+
+
+@main.command()
+@_repo_options
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["jsonl", "csv"]),
+    default="jsonl",
+    show_default=True,
+    help="One change per line as JSON, or CSV with a header.",
+)
+@click.option("--path", "path_filter", help="Only this file or directory.")
+@click.option("--function", help="Only this function (path::qualname or name), across renames.")
+@click.option("--author", help="Only this author (email or name, after .mailmap).")
+@click.option("--since", help="Only changes authored at or after this ISO date/time.")
+@click.option("--until", help="Only changes authored before this ISO date/time.")
+@click.option(
+    "--kind",
+    "kinds",
+    multiple=True,
+    type=click.Choice([k.value for k in ChangeKind]),
+    help="Only these kinds (repeatable).",
+)
+@click.option("--no-cosmetic", is_flag=True, help="Leave out formatting-only changes.")
+@click.option("--no-update", is_flag=True, help="Read the index as it is; do not index first.")
+@_errors
+def changes(
+    path: str,
+    ref: str,
+    index_path: str | None,
+    first_parent: bool,
+    fmt: str,
+    path_filter: str | None,
+    function: str | None,
+    author: str | None,
+    since: str | None,
+    until: str | None,
+    kinds: tuple[str, ...],
+    no_cosmetic: bool,
+    no_update: bool,
+) -> None:
+    """Stream the function changes of the repository at PATH, oldest first."""
+    repo = _open(path, ref, index_path, first_parent=first_parent, update=not no_update)
+    with repo:
+        rows = _rows(
+            repo.changes(
+                path=path_filter,
+                function=function,
+                author=author,
+                since=since,
+                until=until,
+                kinds=tuple(map(ChangeKind, kinds)) or None,
+                cosmetic=not no_cosmetic,
+            )
+        )
+        out = sys.stdout
+        if fmt == "jsonl":
+            for row in rows:
+                out.write(json.dumps(row) + "\n")
+            return
+        writer = csv.DictWriter(out, fieldnames=EXPORT_FIELDS, lineterminator="\n")
+        writer.writeheader()
+        for row in rows:
+            row["change_types"] = " ".join(row["change_types"])
+            writer.writerow(row)
+
+
+@main.command()
+@_repo_options
+@click.option("--path", "path_filter", help="Only this file or directory.")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per line.")
+@click.option("--no-update", is_flag=True, help="Read the index as it is; do not index first.")
+@_errors
+def functions(
+    path: str,
+    ref: str,
+    index_path: str | None,
+    first_parent: bool,
+    path_filter: str | None,
+    as_json: bool,
+    no_update: bool,
+) -> None:
+    """List the functions at the indexed head."""
+    repo = _open(path, ref, index_path, first_parent=first_parent, update=not no_update)
+    with repo:
+        for function in repo.functions(path=path_filter):
+            if as_json:
+                click.echo(json.dumps(function.to_record()))
+            else:
+                click.echo(f"{function.ref}\t{function.start_line}-{function.end_line}")
+
+
+@main.command()
+@_repo_options
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per line.")
+@click.option("--no-update", is_flag=True, help="Read the index as it is; do not index first.")
+@_errors
+def skipped(
+    path: str,
+    ref: str,
+    index_path: str | None,
+    first_parent: bool,
+    as_json: bool,
+    no_update: bool,
+) -> None:
+    """List the file versions whose functions could not be read, and why."""
+    repo = _open(path, ref, index_path, first_parent=first_parent, update=not no_update)
+    with repo:
+        for skip in repo.skipped():
+            if as_json:
+                click.echo(json.dumps(skip.to_record()))
+            else:
+                click.echo(f"{skip.commit[:12]}\t{skip.path}\t{skip.reason}")
