@@ -71,9 +71,10 @@ def _extract(
     todo: Sequence[tuple[str, tuple[str, ...]]],
     options: IndexOptions,
     executor: concurrent.futures.Executor | None,
+    head: str | None,
 ) -> Iterator[list[CommitResult]]:
     """Chunks of extracted commits, in topological order."""
-    extract_options = ExtractOptions(options.first_parent, options.max_file_bytes)
+    extract_options = ExtractOptions(options.first_parent, options.max_file_bytes, head)
     workers = options.workers or os.cpu_count() or 1
     if executor is None and (workers <= 1 or len(todo) < PARALLEL_THRESHOLD):
         extractor = Extractor(git, extract_options)
@@ -170,7 +171,7 @@ def index_repository(
             children[parent] = children.get(parent, 0) + 1
     lineage = LineagePass(children, _state_loader(store))
     seq = store.next_seq()
-    for results in _extract(git, todo, options, executor):
+    for results in _extract(git, todo, options, executor, head):
         with store.transaction():
             for result in results:
                 with_lineage, sources = lineage.commit(

@@ -40,6 +40,8 @@ class ExtractOptions(NamedTuple):
 
     first_parent: bool = False
     max_file_bytes: int = python.MAX_FILE_BYTES
+    mailmap_commit: str | None = None
+    """Resolve identities with the ``.mailmap`` of this commit (the indexed head)."""
 
 
 class FileSource(NamedTuple):
@@ -91,6 +93,8 @@ class Extractor:
     def __init__(self, git: GitRepository, options: ExtractOptions) -> None:
         self.git = git
         self.options = options
+        if options.mailmap_commit is not None:
+            git.use_mailmap_of(options.mailmap_commit)
         self._layouts = _Lru(4096)
         self._facts = _Lru(20000)
         self._lines = _Lru(64)

@@ -6,6 +6,7 @@ its parent: zero-context hunks, git's default rename detection (50% similarity).
 
 from __future__ import annotations
 
+import contextlib
 import os
 from pathlib import Path
 from typing import NamedTuple
@@ -93,10 +94,20 @@ class GitRepository:
             raise NotARepository(text) from exc
         self.git_dir = str(Path(self.repo.path).resolve())
         self.workdir = str(Path(self.repo.workdir).resolve()) if self.repo.workdir else None
-        try:
-            self.mailmap: pygit2.Mailmap | None = pygit2.Mailmap.from_repository(self.repo)
-        except pygit2.GitError:
-            self.mailmap = None
+        self.mailmap: pygit2.Mailmap | None = None
+        with contextlib.suppress(pygit2.GitError):
+            self.mailmap = pygit2.Mailmap.from_repository(self.repo)
+
+    def use_mailmap_of(self, sha: str) -> None:
+        """Resolve identities with the ``.mailmap`` of a commit's tree.
+
+        The indexed history's own mailmap applies, whatever the work tree holds;
+        without one, the repository's configured mailmap (if any) stays in use.
+        """
+        blob = self.blob_at(sha, ".mailmap")
+        if blob is not None:
+            with contextlib.suppress(pygit2.GitError, ValueError):
+                self.mailmap = pygit2.Mailmap.from_buffer(self.blob(blob))
 
     @property
     def is_empty(self) -> bool:

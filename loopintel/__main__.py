@@ -1,0 +1,5 @@
+"""``python -m loopintel``: the command line."""
+
+from loopintel.cli import main
+
+main()

@@ -1,0 +1,138 @@
+"""Shared fixtures: deterministic git repositories built with pygit2."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import textwrap
+from pathlib import Path
+
+import pygit2
+import pytest
+
+CORPUS = Path(__file__).resolve().parent.parent.parent / "shared" / "corpus"
+
+EPOCH = 1_700_000_000
+
+
+@pytest.fixture(autouse=True)
+def _isolated_git(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory) -> None:
+    """No global or system git config, no index location from the environment."""
+    home = tmp_path_factory.mktemp("home")
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.setenv("GIT_CONFIG_GLOBAL", os.devnull)
+    monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
+    monkeypatch.delenv("LOOPINTEL_INDEX", raising=False)
+    for level in (
+        pygit2.enums.ConfigLevel.GLOBAL,
+        pygit2.enums.ConfigLevel.XDG,
+        pygit2.enums.ConfigLevel.SYSTEM,
+    ):
+        pygit2.settings.search_path[level] = str(home)
+
+
+class RepoBuilder:
+    """Builds a repository commit by commit, with fixed people and times.
+
+    Files are given as text (dedented), bytes, ``None`` (delete), or
+    ``("link", target)`` / ``("submodule", sha)`` for special entries.
+    """
+
+    def __init__(self, path: Path, *, bare: bool = False) -> None:
+        self.path = path
+        self.repo = pygit2.init_repository(str(path), bare=bare, initial_head="main")
+        self.files: dict[str, object] = {}
+        self.tick = 0
+        self.head: str | None = None
+
+    def _signature(self, name: str, email: str, offset: int) -> pygit2.Signature:
+        self.tick += 1
+        return pygit2.Signature(name, email, EPOCH + self.tick * 3600, offset)
+
+    def _tree(self, files: dict[str, object]) -> pygit2.Oid:
+        root: dict[str, object] = {}
+        for path, content in files.items():
+            node = root
+            *dirs, name = path.split("/")
+            for part in dirs:
+                node = node.setdefault(part, {})  # type: ignore[assignment]
+            node[name] = content
+
+        def build(node: dict[str, object]) -> pygit2.Oid:
+            builder = self.repo.TreeBuilder()
+            for name, value in sorted(node.items()):
+                if isinstance(value, dict):
+                    builder.insert(name, build(value), pygit2.enums.FileMode.TREE)
+                elif isinstance(value, tuple) and value[0] == "link":
+                    blob = self.repo.create_blob(value[1].encode())
+                    builder.insert(name, blob, pygit2.enums.FileMode.LINK)
+                elif isinstance(value, tuple) and value[0] == "submodule":
+                    builder.insert(name, pygit2.Oid(hex=value[1]), pygit2.enums.FileMode.COMMIT)
+                else:
+                    data = value if isinstance(value, bytes) else str(value).encode()
+                    builder.insert(name, self.repo.create_blob(data), pygit2.enums.FileMode.BLOB)
+            return builder.write()
+
+        return build(root)
+
+    def commit(
+        self,
+        files: dict[str, object] | None = None,
+        message: str = "change",
+        *,
+        author: tuple[str, str] = ("Ada Lovelace", "ada@example.com"),
+        offset: int = 60,
+        parents: list[str] | None = None,
+        replace: bool = False,
+        ref: str | None = "refs/heads/main",
+    ) -> str:
+        """Commit the current files updated with ``files``; returns the sha."""
+        if replace:
+            self.files = {}
+        for path, content in (files or {}).items():
+            if content is None:
+                self.files.pop(path, None)
+            elif isinstance(content, str):
+                self.files[path] = textwrap.dedent(content).lstrip("\n")
+            else:
+                self.files[path] = content
+        tree = self._tree(self.files)
+        signature = self._signature(*author, offset)
+        if parents is None:
+            parents = [self.head] if self.head else []
+        oid = self.repo.create_commit(ref, signature, signature, message, tree, parents)
+        self.head = str(oid)
+        return self.head
+
+    def checkout_files(self, sha: str) -> None:
+        """Make ``files`` the tree of ``sha`` (to continue a branch from there)."""
+        self.files = {}
+        commit = self.repo[sha]
+        stack = [("", commit.tree)]
+        while stack:
+            prefix, tree = stack.pop()
+            for entry in tree:
+                if isinstance(entry, pygit2.Tree):
+                    stack.append((prefix + entry.name + "/", entry))
+                else:
+                    self.files[prefix + entry.name] = entry.data
+        self.head = sha
+
+
+@pytest.fixture
+def repo_builder(tmp_path: Path) -> RepoBuilder:
+    """An empty repository in a temporary directory."""
+    return RepoBuilder(tmp_path / "repo")
+
+
+def corpus_repo(name: str, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A bare clone of a corpus bundle, or a skip when the corpus is absent."""
+    bundle = CORPUS / f"{name}.bundle"
+    if not bundle.exists():
+        pytest.skip(f"corpus bundle {bundle} is not present")
+    if shutil.which("git") is None:
+        pytest.skip("git is needed to clone the corpus bundles")
+    dest = tmp_path_factory.mktemp("corpus") / f"{name}.git"
+    subprocess.run(["git", "clone", "--quiet", "--bare", str(bundle), str(dest)], check=True)
+    return dest
