@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import datetime
+import datetime as dt
 import importlib.metadata
 import importlib.util
 import json
@@ -41,7 +41,10 @@ import tempfile
 import threading
 import time
 from pathlib import Path
-from typing import NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_CORPUS = ROOT.parent / "shared" / "corpus"
@@ -50,6 +53,7 @@ POLL_SECONDS = 0.02
 INCREMENTAL_RUNS = 3
 MB = 1024 * 1024
 GNU_TIME = Path("/usr/bin/time")
+T = TypeVar("T")
 IDENTITY = {
     "GIT_AUTHOR_NAME": "Bench Mark",
     "GIT_AUTHOR_EMAIL": "bench@example.invalid",
@@ -236,7 +240,7 @@ class TreeSampler(threading.Thread):
         if sizes:
             self.samples += 1
             self.tree_peak = max(self.tree_peak, sum(sizes))
-            self.single_peak = max(self.single_peak, max(sizes))
+            self.single_peak = max(self.single_peak, *sizes)
 
     def run(self) -> None:
         self.sample()
@@ -262,7 +266,7 @@ def _gnu_time_maxrss(report: Path) -> int | None:
     return None
 
 
-def measure(code: str, env: dict[str, str], *, label: str) -> Run:
+def measure(code: str, env: dict[str, str], label: str) -> Run:
     """Run ``python -c code`` in a fresh process and measure its wall time and memory."""
     use_proc = Path("/proc/self/statm").exists()
     use_time = sys.platform.startswith("linux") and GNU_TIME.exists()
@@ -302,10 +306,6 @@ def measure(code: str, env: dict[str, str], *, label: str) -> Run:
     return Run(seconds, tree_peak, single_peak, stdout)
 
 
-def measure_many(code: str, env: dict[str, str], count: int, *, label: str) -> Measured:
-    return Measured(tuple(measure(code, env, label=label) for _ in range(count)))
-
-
 # -- git ----------------------------------------------------------------------------------
 
 
@@ -334,19 +334,21 @@ def largest_python_file(clone: Path, env: dict[str, str]) -> str:
 
 
 class RepoResult(NamedTuple):
+    """Everything measured on one repository."""
+
     name: str
     commits: int
     head: str
-    full: Measured | None = None
-    raw: Measured | None = None
-    pydriller: Measured | None = None
-    half: Measured | None = None
-    half_commits: int = 0
-    noop: Measured | None = None
-    incremental: Measured | None = None
-    incremental_file: str = ""
-    check: dict[str, object] | None = None
-    problems: tuple[str, ...] = ()
+    full: Measured | None
+    raw: Measured | None
+    pydriller: Measured | None
+    half: Measured | None
+    half_commits: int
+    noop: Measured | None
+    incremental: Measured | None
+    incremental_file: str
+    check: dict[str, Any] | None
+    problems: tuple[str, ...]
 
 
 def say(message: str) -> None:
@@ -354,7 +356,7 @@ def say(message: str) -> None:
 
 
 class RepoBench:
-    """The measurements of one corpus repository, in a clone of its bundle."""
+    """The measurements of one corpus repository, in a work-tree clone of its bundle."""
 
     def __init__(self, name: str, bundle: Path, work: Path, env: dict[str, str]) -> None:
         self.name = name
@@ -364,31 +366,43 @@ class RepoBench:
         self.half_index = work / f"{name}-half.sqlite3"
         git("clone", "--quiet", str(bundle), str(self.clone), env=env)
         self.head = git("rev-parse", "HEAD", cwd=self.clone, env=env)
-        self.order = git("rev-list", "--topo-order", "--reverse", "HEAD", cwd=self.clone, env=env)
-        self.order_list = self.order.split()
-        self.mid = self.order_list[len(self.order_list) // 2]
+        order = git("rev-list", "--topo-order", "--reverse", "HEAD", cwd=self.clone, env=env)
+        self.commits = len(order.split())
+        self.mid = order.split()[self.commits // 2]
         self.half_commits = int(git("rev-list", "--count", self.mid, cwd=self.clone, env=env))
         self.problems: list[str] = []
-        self.values: dict[str, object] = {}
+        self.full: Measured | None = None
+        self.raw: Measured | None = None
+        self.half: Measured | None = None
+        self.pydriller: Measured | None = None
+        self.noop: Measured | None = None
+        self.incremental: Measured | None = None
+        self.incremental_file = ""
+        self.check: dict[str, Any] | None = None
 
     def _open_code(self, index: Path, ref: str | None = None) -> str:
         if ref is None:
             return LOOPINTEL_OPEN.format(path=str(self.clone), index=str(index))
         return LOOPINTEL_OPEN_REF.format(path=str(self.clone), index=str(index), ref=ref)
 
-    def _check(self, index: Path, probe: str | None = None) -> dict[str, object]:
-        code = LOOPINTEL_CHECK.format(path=str(self.clone), index=str(index), probe=probe)
-        return measure(code, self.env, label=f"{self.name}: read the index").stdout and json.loads(
-            measure(code, self.env, label=f"{self.name}: read the index").stdout
-        )
-
-    def _step(self, what: str, action) -> object:
+    def _step(self, what: str, action: Callable[..., T], *args: Any) -> T | None:
+        """Run one measurement; a failure is recorded as a problem, not raised."""
         try:
-            return action()
-        except ChildFailed as exc:
+            return action(*args)
+        except (ChildFailed, ValueError) as exc:
             self.problems.append(f"{what} failed: {exc}")
             say(f"  !! {what} failed:\n{exc}")
             return None
+
+    def _measure(self, what: str, code: str, into: list[Run]) -> None:
+        run = self._step(what, measure, code, self.env, what)
+        if run is not None:
+            into.append(run)
+
+    def _read(self, index: Path, probe: str | None = None) -> dict[str, Any]:
+        code = LOOPINTEL_CHECK.format(path=str(self.clone), index=str(index), probe=probe)
+        out = measure(code, self.env, "reading the index").stdout
+        return dict(json.loads(out.strip().splitlines()[-1]))
 
     def scratch(self, runs: int) -> None:
         """Raw walk, full index and half index, interleaved run by run."""
@@ -397,150 +411,110 @@ class RepoBench:
         half: list[Run] = []
         for i in range(runs):
             say(f"  run {i + 1}/{runs}: raw pygit2 walk")
-            run = self._step("raw pygit2 walk", lambda: self._raw())
-            if run is not None:
-                raw.append(run)  # type: ignore[arg-type]
+            self._measure("raw pygit2 walk", RAW_WALK.format(path=str(self.clone)), raw)
             say(f"  run {i + 1}/{runs}: loopintel full index")
             remove_index(self.index)
-            run = self._step(
-                "loopintel full index",
-                lambda: measure(self._open_code(self.index), self.env, label="full index"),
-            )
-            if run is not None:
-                full.append(run)  # type: ignore[arg-type]
+            self._measure("loopintel full index", self._open_code(self.index), full)
             say(f"  run {i + 1}/{runs}: loopintel index of the first half")
             remove_index(self.half_index)
-            run = self._step(
-                "loopintel half index",
-                lambda: measure(
-                    self._open_code(self.half_index, self.mid), self.env, label="half index"
-                ),
-            )
-            if run is not None:
-                half.append(run)  # type: ignore[arg-type]
-        self.values["raw"] = Measured(tuple(raw)) if raw else None
-        self.values["full"] = Measured(tuple(full)) if full else None
-        self.values["half"] = Measured(tuple(half)) if half else None
+            code = self._open_code(self.half_index, self.mid)
+            self._measure("loopintel index of the first half", code, half)
+        self.raw = Measured(tuple(raw)) if raw else None
+        self.full = Measured(tuple(full)) if full else None
+        self.half = Measured(tuple(half)) if half else None
         if full:
-            check = self._step("reading the full index", lambda: self._read(self.index))
-            self.values["check"] = check
-            if isinstance(check, dict):
-                if check.get("head") != self.head:
-                    self.problems.append(f"index head {check.get('head')} != HEAD {self.head}")
-                if check.get("commits") != len(self.order_list):
-                    self.problems.append(
-                        f"index holds {check.get('commits')} commits, "
-                        f"history has {len(self.order_list)}"
-                    )
-                if check.get("skipped"):
-                    self.problems.append(f"{check['skipped']} file versions skipped")
+            self.check = self._step("reading the full index", self._read, self.index)
+            check = self.check or {}
+            if check.get("head") != self.head:
+                self.problems.append(f"index head {check.get('head')} != HEAD {self.head}")
+            if check.get("commits") != self.commits:
+                self.problems.append(
+                    f"index holds {check.get('commits')} commits, history has {self.commits}"
+                )
+            if check.get("skipped"):
+                self.problems.append(f"{check['skipped']} file versions skipped")
         if half:
-            check = self._step("reading the half index", lambda: self._read(self.half_index))
-            if isinstance(check, dict) and check.get("commits") != self.half_commits:
+            check = self._step("reading the half index", self._read, self.half_index) or {}
+            if check.get("commits") != self.half_commits:
                 self.problems.append(
                     f"half index holds {check.get('commits')} commits, "
-                    f"{self.mid} has {self.half_commits} ancestors"
+                    f"{self.mid[:12]} has {self.half_commits} (with itself and its ancestors)"
                 )
 
-    def _read(self, index: Path, probe: str | None = None) -> dict[str, object]:
-        code = LOOPINTEL_CHECK.format(path=str(self.clone), index=str(index), probe=probe)
-        out = measure(code, self.env, label=f"{self.name}: read the index").stdout
-        return json.loads(out.strip().splitlines()[-1])
-
-    def _raw(self) -> Run:
-        return measure(RAW_WALK.format(path=str(self.clone)), self.env, label="raw pygit2 walk")
-
-    def pydriller(self, runs: int) -> None:
+    def run_pydriller(self, runs: int) -> None:
         done: list[Run] = []
         for i in range(runs):
             say(f"  run {i + 1}/{runs}: PyDriller changed_methods (slow)")
-            run = self._step(
-                "PyDriller",
-                lambda: measure(
-                    PYDRILLER_WALK.format(path=str(self.clone)), self.env, label="PyDriller"
-                ),
-            )
-            if run is not None:
-                done.append(run)  # type: ignore[arg-type]
-        self.values["pydriller"] = Measured(tuple(done)) if done else None
+            self._measure("PyDriller", PYDRILLER_WALK.format(path=str(self.clone)), done)
+        self.pydriller = Measured(tuple(done)) if done else None
 
-    def incremental(self) -> None:
+    def run_incremental(self) -> None:
         """One new commit on top of an up-to-date index, three times (a rewrite each)."""
-        if self.values.get("full") is None:
+        if self.full is None:
             self.problems.append("incremental not measured: no full index")
             return
-        target = largest_python_file(self.clone, self.env)
-        self.values["incremental_file"] = target
+        self.incremental_file = target = largest_python_file(self.clone, self.env)
         code = self._open_code(self.index)
-        say("  incremental: no-op re-open (index up to date)")
-        noop = self._step(
-            "no-op re-open",
-            lambda: measure_many(code, self.env, INCREMENTAL_RUNS, label="no-op re-open"),
-        )
-        self.values["noop"] = noop
+        say("  no-op re-open (index up to date)")
+        noop: list[Run] = []
+        for _ in range(INCREMENTAL_RUNS):
+            self._measure("no-op re-open", code, noop)
+        self.noop = Measured(tuple(noop)) if noop else None
         runs: list[Run] = []
         commit_env = {**self.env, **IDENTITY}
         try:
             for i in range(INCREMENTAL_RUNS):
                 name = f"loopintel_bench_added_{i}"
-                with (self.clone / target).open("a", encoding="utf-8") as fh:
-                    fh.write(f"\n\ndef {name}(value):\n    return value + {i}\n")
-                git("add", target, cwd=self.clone, env=commit_env)
-                git(
-                    "-c",
-                    "commit.gpgsign=false",
-                    "commit",
-                    "--quiet",
-                    "--no-verify",
-                    "-m",
-                    f"bench: add {name} ({i + 1}/{INCREMENTAL_RUNS})",
-                    cwd=self.clone,
-                    env=commit_env,
-                )
-                new = git("rev-parse", "HEAD", cwd=self.clone, env=commit_env)
+                new = self._commit(target, name, i, commit_env)
                 say(f"  incremental {i + 1}/{INCREMENTAL_RUNS}: one new commit {new[:12]}")
-                run = self._step(
-                    "incremental index",
-                    lambda: measure(code, self.env, label="incremental index"),
-                )
-                if run is not None:
-                    runs.append(run)  # type: ignore[arg-type]
-                    check = self._step(
-                        "reading the incremental index",
-                        lambda name=name: self._read(self.index, probe=name),  # type: ignore[misc]
-                    )
-                    if isinstance(check, dict):
-                        expected = [[new, "added"]]
-                        if check.get("head") != new or check.get("probe") != expected:
-                            self.problems.append(
-                                f"incremental run {i + 1}: index head {check.get('head')}, "
-                                f"changes of {name}: {check.get('probe')} (expected {expected})"
-                            )
-                        if check.get("commits") != len(self.order_list) + 1:
-                            self.problems.append(
-                                f"incremental run {i + 1}: index holds {check.get('commits')} "
-                                f"commits, history has {len(self.order_list) + 1}"
-                            )
+                before = len(runs)
+                self._measure("incremental index", code, runs)
+                if len(runs) > before:
+                    self._check_incremental(i, new, name)
                 git("reset", "--quiet", "--hard", "HEAD~1", cwd=self.clone, env=commit_env)
         finally:
             git("reset", "--quiet", "--hard", self.head, cwd=self.clone, env=commit_env)
-        self.values["incremental"] = Measured(tuple(runs)) if runs else None
+        self.incremental = Measured(tuple(runs)) if runs else None
+
+    def _commit(self, target: str, name: str, i: int, env: dict[str, str]) -> str:
+        with (self.clone / target).open("a", encoding="utf-8") as fh:
+            fh.write(f"\n\ndef {name}(value):\n    return value + {i}\n")
+        git("add", target, cwd=self.clone, env=env)
+        message = f"bench: add {name} ({i + 1}/{INCREMENTAL_RUNS})"
+        args = ("-c", "commit.gpgsign=false", "commit", "--quiet", "--no-verify", "-m", message)
+        git(*args, cwd=self.clone, env=env)
+        return git("rev-parse", "HEAD", cwd=self.clone, env=env)
+
+    def _check_incremental(self, i: int, new: str, name: str) -> None:
+        check = self._step("reading the incremental index", self._read, self.index, name)
+        if check is None:
+            return
+        expected = [[new, "added"]]
+        if check.get("head") != new or check.get("probe") != expected:
+            self.problems.append(
+                f"incremental run {i + 1}: index head {check.get('head')}, "
+                f"changes of {name}: {check.get('probe')} (expected {expected})"
+            )
+        if check.get("commits") != self.commits + 1:
+            self.problems.append(
+                f"incremental run {i + 1}: index holds {check.get('commits')} commits, "
+                f"history has {self.commits + 1}"
+            )
 
     def result(self) -> RepoResult:
-        v = self.values
         return RepoResult(
             name=self.name,
-            commits=len(self.order_list),
+            commits=self.commits,
             head=self.head,
-            full=v.get("full"),  # type: ignore[arg-type]
-            raw=v.get("raw"),  # type: ignore[arg-type]
-            pydriller=v.get("pydriller"),  # type: ignore[arg-type]
-            half=v.get("half"),  # type: ignore[arg-type]
+            full=self.full,
+            raw=self.raw,
+            pydriller=self.pydriller,
+            half=self.half,
             half_commits=self.half_commits,
-            noop=v.get("noop"),  # type: ignore[arg-type]
-            incremental=v.get("incremental"),  # type: ignore[arg-type]
-            incremental_file=str(v.get("incremental_file", "")),
-            check=v.get("check"),  # type: ignore[arg-type]
+            noop=self.noop,
+            incremental=self.incremental,
+            incremental_file=self.incremental_file,
+            check=self.check,
             problems=tuple(self.problems),
         )
 
@@ -558,6 +532,10 @@ def _fmt(value: float | None, pattern: str) -> str:
     return "n/a" if value is None else pattern.format(value)
 
 
+def _median(measured: Measured | None) -> float | None:
+    return None if measured is None else measured.median
+
+
 def _mb(value: int | None) -> float | None:
     return None if value is None else value / MB
 
@@ -569,7 +547,7 @@ class Row(NamedTuple):
 
 
 def rows(results: list[RepoResult]) -> list[Row]:
-    def row(label: str, target: str, cell) -> Row:
+    def row(label: str, target: str, cell: Callable[[RepoResult], str]) -> Row:
         return Row(label, target, tuple(cell(r) for r in results))
 
     def half_cell(r: RepoResult) -> str:
@@ -598,22 +576,22 @@ def rows(results: list[RepoResult]) -> list[Row]:
         row(
             "**incremental: one new commit**, s",
             "< 0.5 s",
-            lambda r: _fmt(r.incremental and r.incremental.median, "{:.2f}"),
+            lambda r: _fmt(_median(r.incremental), "{:.2f}"),
         ),
         row("**peak memory**, MB (process tree)", "< 400 MB", memory_cell),
         row("**half / whole history** (time ratio)", "~ 0.5", half_cell),
-        row("loopintel full index, s", "", lambda r: _fmt(r.full and r.full.median, "{:.2f}")),
+        row("loopintel full index, s", "", lambda r: _fmt(_median(r.full), "{:.2f}")),
         row(
             "PyDriller changed_methods, s",
             "",
-            lambda r: _fmt(r.pydriller and r.pydriller.median, "{:.1f}"),
+            lambda r: _fmt(_median(r.pydriller), "{:.1f}"),
         ),
-        row("raw pygit2 walk, s", "", lambda r: _fmt(r.raw and r.raw.median, "{:.2f}")),
-        row("loopintel first half, s", "", lambda r: _fmt(r.half and r.half.median, "{:.2f}")),
+        row("raw pygit2 walk, s", "", lambda r: _fmt(_median(r.raw), "{:.2f}")),
+        row("loopintel first half, s", "", lambda r: _fmt(_median(r.half), "{:.2f}")),
         row(
             "no-op re-open (up to date), s",
             "",
-            lambda r: _fmt(r.noop and r.noop.median, "{:.2f}"),
+            lambda r: _fmt(_median(r.noop), "{:.2f}"),
         ),
         row("commits in history", "", lambda r: f"{r.commits:,}"),
         row(
@@ -634,7 +612,10 @@ def text_table(results: list[RepoResult]) -> str:
     table += [(row.label.replace("**", ""), *row.cells, row.target) for row in rows(results)]
     widths = [max(len(line[i]) for line in table) for i in range(len(table[0]))]
     return "\n".join(
-        "  ".join(cell.ljust(w) if i == 0 else cell.rjust(w) for i, (cell, w) in enumerate(zip(line, widths, strict=True))).rstrip()
+        "  ".join(
+            cell.ljust(w) if i == 0 else cell.rjust(w)
+            for i, (cell, w) in enumerate(zip(line, widths, strict=True))
+        ).rstrip()
         for line in table
     )
 
@@ -642,8 +623,32 @@ def text_table(results: list[RepoResult]) -> str:
 def markdown_table(results: list[RepoResult]) -> str:
     head = "| | " + " | ".join(r.name for r in results) + " | target |"
     rule = "|---|" + "---:|" * len(results) + "---|"
-    body = [f"| {row.label} | " + " | ".join(row.cells) + f" | {row.target} |" for row in rows(results)]
+    body = [
+        f"| {row.label} | " + " | ".join(row.cells) + f" | {row.target} |" for row in rows(results)
+    ]
     return "\n".join([head, rule, *body])
+
+
+def details(r: RepoResult) -> list[str]:
+    """Every run of one repository, what the peers saw, and problems (for people)."""
+    lines = [f"{r.name} @ {r.head[:12]} ({r.commits:,} commits); seconds of each run:"]
+    measured = [
+        ("loopintel full index", r.full),
+        ("raw pygit2 walk", r.raw),
+        ("PyDriller", r.pydriller),
+        ("loopintel first half", r.half),
+        ("no-op re-open", r.noop),
+        ("incremental", r.incremental),
+    ]
+    lines += [f"- {label}: {m.describe()}" for label, m in measured if m is not None]
+    if r.raw is not None:
+        lines.append(f"- raw walk saw {json.dumps(r.raw.last_output)}")
+    if r.pydriller is not None:
+        lines.append(f"- PyDriller saw {json.dumps(r.pydriller.last_output)}")
+    if r.incremental_file:
+        lines.append(f"- incremental commits appended to `{r.incremental_file}`")
+    lines += [f"- PROBLEM: {p.splitlines()[0]}" for p in r.problems]
+    return lines
 
 
 def _version(name: str) -> str:
@@ -673,11 +678,15 @@ def machine() -> list[str]:
         f"CPU: {cpu}; nproc {usable} ({os.cpu_count()} online)",
         f"OS: {platform.system()} {platform.release()}",
         f"Python {platform.python_version()} ({platform.python_implementation()})",
-        f"loopintel {_version('loopintel')}, pygit2 {_version('pygit2')} (libgit2 {libgit2}), "
-        f"tree-sitter {_version('tree-sitter')}, tree-sitter-python "
-        f"{_version('tree-sitter-python')}, radon {_version('radon')}",
-        f"PyDriller {_version('pydriller')} (GitPython {_version('gitpython')}, "
-        f"lizard {_version('lizard')}); {git_version}",
+        (
+            f"loopintel {_version('loopintel')}, pygit2 {_version('pygit2')} (libgit2 {libgit2}), "
+            f"tree-sitter {_version('tree-sitter')}, tree-sitter-python "
+            f"{_version('tree-sitter-python')}, radon {_version('radon')}"
+        ),
+        (
+            f"PyDriller {_version('pydriller')} (GitPython {_version('gitpython')}, "
+            f"lizard {_version('lizard')}); {git_version}"
+        ),
     ]
 
 
@@ -685,7 +694,7 @@ def markdown(
     results: list[RepoResult],
     *,
     command: str,
-    started: datetime.datetime,
+    started: dt.datetime,
     loads: tuple[tuple[float, ...], tuple[float, ...]],
     runs: int,
     pydriller_runs: int,
@@ -722,27 +731,41 @@ def markdown(
         "",
         "## What is measured",
         "",
-        f"- **loopintel full index**: `python -c \"import loopintel; loopintel.open(PATH, "
-        f'index_path=TMPFILE)"`, index file removed before each run; median of {runs}.',
-        f"- **PyDriller**: `Repository(path).traverse_commits()`, reading `changed_methods` of "
-        f"every modified file ending in `.py`; {pyd}.",
-        "- **raw pygit2 walk** (the floor): every commit in topological order, each non-merge "
-        "commit diffed against its parent (`context_lines=0`, `find_similar()`), hunks of "
-        f"every `.py` patch iterated; median of {runs}.",
-        f"- **incremental**: on a work-tree clone with an up-to-date index, one new commit "
-        f"appending a function to the largest source file; the same `loopintel.open` in a "
-        f"fresh process; median of {INCREMENTAL_RUNS}. Between runs the commit is reset away "
-        "and re-created with another message, so runs 2 and 3 also drop one rewritten commit.",
-        "- **no-op re-open**: the same command when the index is already up to date "
-        "(process start-up, imports and the history walk).",
-        "- **peak memory**: peak over the full-index runs of the summed RSS of the process and "
-        f"all its descendants (worker processes), polled from `/proc` every "
-        f"{POLL_SECONDS * 1000:.0f} ms; shared copy-on-write pages of forked workers are counted "
-        "once per process, so the sum errs high. In parentheses, the peak RSS of the largest "
-        "single process (`/usr/bin/time -v` and polling).",
-        "- **half / whole**: full index of the ancestors of the commit at the midpoint of "
-        f"`git rev-list --topo-order --reverse HEAD` (`ref=<sha>`, fresh index), median of {runs}, "
-        "against the whole; in parentheses, the share of commits the half holds.",
+        (
+            f'- **loopintel full index**: `python -c "import loopintel; loopintel.open(PATH, '
+            f'index_path=TMPFILE)"`, index file removed before each run; median of {runs}.'
+        ),
+        (
+            f"- **PyDriller**: `Repository(path).traverse_commits()`, reading `changed_methods` of "
+            f"every modified file ending in `.py`; {pyd}."
+        ),
+        (
+            "- **raw pygit2 walk** (the floor): every commit in topological order, each non-merge "
+            "commit diffed against its parent (`context_lines=0`, `find_similar()`), hunks of "
+            f"every `.py` patch iterated; median of {runs}."
+        ),
+        (
+            f"- **incremental**: on a work-tree clone with an up-to-date index, one new commit "
+            f"appending a function to the largest source file; the same `loopintel.open` in a "
+            f"fresh process; median of {INCREMENTAL_RUNS}. Between runs the commit is reset away "
+            "and re-created with another message, so runs 2 and 3 also drop one rewritten commit."
+        ),
+        (
+            "- **no-op re-open**: the same command when the index is already up to date "
+            "(process start-up, imports and the history walk)."
+        ),
+        (
+            "- **peak memory**: peak over the full-index runs of the summed RSS of the process and "
+            f"all its descendants (worker processes), polled from `/proc` every "
+            f"{POLL_SECONDS * 1000:.0f} ms; shared copy-on-write pages of forked workers are counted "
+            "once per process, so the sum errs high. In parentheses, the peak RSS of the largest "
+            "single process (`/usr/bin/time -v` and polling)."
+        ),
+        (
+            "- **half / whole**: full index of the ancestors of the commit at the midpoint of "
+            f"`git rev-list --topo-order --reverse HEAD` (`ref=<sha>`, fresh index), median of {runs}, "
+            "against the whole; in parentheses, the share of commits the half holds."
+        ),
         "",
         "## Targets",
         "",
@@ -753,10 +776,9 @@ def markdown(
         "",
         "These are goals to report against, not assertions: nothing fails on a figure.",
     ]
-    problems = [(r.name, p) for r in results for p in r.problems]
-    if problems:
-        lines += ["", "## Problems seen in this run", ""]
-        lines += [f"- {name}: {p.splitlines()[0]}" for name, p in problems]
+    lines += ["", "## Individual runs"]
+    for r in results:
+        lines += ["", *details(r)]
     return "\n".join(lines) + "\n"
 
 
@@ -818,7 +840,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
 
     command = shlex.join(["python", "benchmarks/bench_index.py", *sys.argv[1:]])
-    started = datetime.datetime.now(datetime.timezone.utc).astimezone()
+    started = dt.datetime.now(dt.UTC).astimezone()
     load_start = os.getloadavg()
     results: list[RepoResult] = []
     with tempfile.TemporaryDirectory(prefix="loopintel-bench-") as tmp:
@@ -830,8 +852,8 @@ def main(argv: list[str] | None = None) -> int:
             bench = RepoBench(name, bundle, work, env)
             bench.scratch(args.runs)
             if not skip_pydriller:
-                bench.pydriller(args.pydriller_runs)
-            bench.incremental()
+                bench.run_pydriller(args.pydriller_runs)
+            bench.run_incremental()
             results.append(bench.result())
             shutil.rmtree(bench.clone, ignore_errors=True)
     load_end = os.getloadavg()
@@ -839,17 +861,8 @@ def main(argv: list[str] | None = None) -> int:
     print()
     print(text_table(results))
     for r in results:
-        details = [("full index", r.full), ("raw walk", r.raw), ("PyDriller", r.pydriller)]
-        details += [("first half", r.half), ("no-op", r.noop), ("incremental", r.incremental)]
-        print(f"\n{r.name} @ {r.head[:12]}: " + "; ".join(f"{k} {m.describe()}" for k, m in details if m))
-        if r.pydriller is not None:
-            print(f"  PyDriller saw {r.pydriller.last_output}")
-        if r.raw is not None:
-            print(f"  raw walk saw {r.raw.last_output}")
-        if r.incremental_file:
-            print(f"  incremental commits appended to {r.incremental_file}")
-        for problem in r.problems:
-            print(f"  PROBLEM: {problem}")
+        print()
+        print("\n".join(details(r)))
     print(f"\nload average at start {load_start}, at end {load_end}")
 
     if not args.no_write:

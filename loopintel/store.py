@@ -96,7 +96,7 @@ CREATE TABLE tip_state (path TEXT NOT NULL, qualname TEXT NOT NULL, lineage TEXT
 """
 
 CHANGE_COLUMNS = (
-    "c.sha, substr(c.parents, 1, 40), c.authored_at, c.author_offset, c.committed_at, "
+    "c.sha, nullif(substr(c.parents, 1, 40), ''), c.authored_at, c.author_offset, c.committed_at, "
     "c.committer_offset, c.author_name, c.author_email, ch.path, ch.qualname, "
     "ch.old_path, ch.old_qualname, ch.kind, ch.types, ch.lines_added, ch.lines_removed, "
     "ch.complexity, ch.lineage, ch.start_line, ch.end_line"

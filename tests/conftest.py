@@ -101,7 +101,9 @@ class RepoBuilder:
         signature = self._signature(*author, offset)
         if parents is None:
             parents = [self.head] if self.head else []
-        oid = self.repo.create_commit(ref, signature, signature, message, tree, parents)
+        oid = self.repo.create_commit(None, signature, signature, message, tree, parents)
+        if ref is not None:
+            self.repo.references.create(ref, oid, force=True)
         self.head = str(oid)
         return self.head
 

@@ -1,0 +1,114 @@
+"""The real ``loopintel`` command, run as a user runs it."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import subprocess
+import sys
+from typing import TYPE_CHECKING
+
+from loopintel.cli import EXPORT_FIELDS
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    from tests.conftest import RepoBuilder
+
+
+def run(*args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+    result = subprocess.run(
+        [sys.executable, "-m", "loopintel", *args], capture_output=True, text=True, check=False
+    )
+    if check:
+        assert result.returncode == 0, result.stderr
+    return result
+
+
+def build(builder: RepoBuilder) -> None:
+    builder.commit({"pkg/app.py": "def serve(port):\n    return port\n"}, author=("Ann", "ann@example.com"))
+    builder.commit(
+        {"pkg/app.py": "def serve(port, host):\n    return host, port\n\n\ndef stop():\n    pass\n"},
+        author=("Bob", "bob@example.com"),
+    )
+
+
+def test_index_prints_a_summary_and_json(repo_builder: RepoBuilder, tmp_path: Path) -> None:
+    build(repo_builder)
+    index = str(tmp_path / "i.sqlite3")
+    human = run("index", str(repo_builder.path), "--index-path", index)
+    assert "indexed 2 new commits" in human.stdout
+    assert "3 function changes" in human.stdout
+    summary = json.loads(run("index", str(repo_builder.path), "--index-path", index, "--json").stdout)
+    assert summary["commits_indexed"] == 0
+    assert summary["commits_total"] == 2
+    assert summary["head"] == repo_builder.head
+
+
+def test_changes_jsonl_has_every_export_field(repo_builder: RepoBuilder, tmp_path: Path) -> None:
+    build(repo_builder)
+    out = run("changes", str(repo_builder.path), "--index-path", str(tmp_path / "i.sqlite3")).stdout
+    records = [json.loads(line) for line in out.splitlines()]
+    assert len(records) == 3
+    for record in records:
+        assert tuple(record) == EXPORT_FIELDS
+    modified = next(r for r in records if r["kind"] == "modified")
+    assert modified["qualname"] == "serve"
+    assert modified["old_qualname"] == "serve"
+    assert sorted(modified["change_types"]) == ["body", "signature"]
+    assert modified["author_email"] == "bob@example.com"
+    assert modified["authored_at"].endswith("+01:00")
+    added = records[0]
+    assert added["kind"] == "added"
+    assert added["old_path"] is None
+    assert added["parent"] is None
+
+
+def test_changes_csv_and_filters(repo_builder: RepoBuilder, tmp_path: Path) -> None:
+    build(repo_builder)
+    index = str(tmp_path / "i.sqlite3")
+    out = run("changes", str(repo_builder.path), "--index-path", index, "--format", "csv").stdout
+    rows = list(csv.DictReader(io.StringIO(out)))
+    assert tuple(rows[0]) == EXPORT_FIELDS
+    assert len(rows) == 3
+    by_bob = run("changes", str(repo_builder.path), "--index-path", index, "--author", "bob@example.com").stdout
+    assert {json.loads(line)["qualname"] for line in by_bob.splitlines()} == {"serve", "stop"}
+    serve = run("changes", str(repo_builder.path), "--index-path", index, "--function", "pkg/app.py::serve").stdout
+    assert len(serve.splitlines()) == 2
+    added = run("changes", str(repo_builder.path), "--index-path", index, "--kind", "added", "--no-update").stdout
+    assert len(added.splitlines()) == 2
+
+
+def test_functions_and_skipped(repo_builder: RepoBuilder, tmp_path: Path) -> None:
+    build(repo_builder)
+    repo_builder.commit({"bad.py": b"\x00binary"})
+    index = str(tmp_path / "i.sqlite3")
+    listed = run("functions", str(repo_builder.path), "--index-path", index).stdout
+    assert listed.splitlines() == ["pkg/app.py::serve\t1-2", "pkg/app.py::stop\t5-6"]
+    skipped = [json.loads(x) for x in run("skipped", str(repo_builder.path), "--index-path", index, "--json").stdout.splitlines()]
+    assert [(s["path"], s["reason"]) for s in skipped] == [("bad.py", "binary (NUL bytes)")]
+
+
+def test_errors_exit_1_with_a_message(tmp_path: Path) -> None:
+    missing = run("index", str(tmp_path / "nowhere"), check=False)
+    assert missing.returncode == 1
+    assert "not a git repository" in missing.stderr
+    assert "Traceback" not in missing.stderr
+
+
+def test_unknown_ref_and_bad_dates_exit_1(repo_builder: RepoBuilder, tmp_path: Path) -> None:
+    build(repo_builder)
+    index = str(tmp_path / "i.sqlite3")
+    bad_ref = run("index", str(repo_builder.path), "--index-path", index, "--ref", "v9", check=False)
+    assert bad_ref.returncode == 1
+    assert "unknown ref 'v9'" in bad_ref.stderr
+    bad_date = run("changes", str(repo_builder.path), "--index-path", index, "--since", "yesterday-ish", check=False)
+    assert bad_date.returncode == 1
+    assert "invalid since" in bad_date.stderr
+
+
+def test_usage_errors_exit_2(tmp_path: Path) -> None:
+    result = run("changes", ".", "--format", "xml", check=False)
+    assert result.returncode == 2
+    assert "xml" in result.stderr

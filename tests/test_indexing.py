@@ -1,0 +1,259 @@
+"""The index: incremental, rewrite-aware, crash-safe, and where it lives."""
+
+from __future__ import annotations
+
+import concurrent.futures
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import textwrap
+import warnings
+from typing import TYPE_CHECKING
+
+import pytest
+
+import loopintel
+from loopintel.store import SCHEMA_VERSION, Store
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    from tests.conftest import RepoBuilder
+
+
+def snapshot(repo: loopintel.Repository) -> tuple[object, ...]:
+    """Everything a run stores, in a comparable form."""
+    return (
+        [c.to_record() for c in repo.changes()],
+        [s.to_record() for s in repo.skipped()],
+        [f.to_record() for f in repo.functions()],
+        repo.head,
+        repo.commit_count(),
+    )
+
+
+def grow(builder: RepoBuilder, commits: int, start: int = 0) -> None:
+    """Commits that add, edit and remove functions across a few files."""
+    for i in range(start, start + commits):
+        path = f"mod{i % 7}.py"
+        body = "".join(f"def f{j}(x):\n    return x + {i if j == i % 5 else j}\n\n\n" for j in range(5))
+        if i % 11 == 0:
+            body += f"def extra{i}():\n    return {i}\n"
+        builder.commit({path: body}, f"commit {i}")
+
+
+def test_incremental_run_processes_only_new_commits(repo_builder: RepoBuilder, tmp_path: Path) -> None:
+    grow(repo_builder, 30)
+    index = tmp_path / "i.sqlite3"
+    with loopintel.open(repo_builder.path, index_path=index) as repo:
+        assert repo.last_index is not None
+        assert repo.last_index.commits_indexed == 30
+    grow(repo_builder, 1, start=30)
+    with loopintel.open(repo_builder.path, index_path=index) as repo:
+        assert repo.last_index is not None
+        assert repo.last_index.commits_indexed == 1
+        incremental = snapshot(repo)
+        again = repo.update()
+        assert again.commits_indexed == 0
+    with loopintel.open(repo_builder.path, index_path=tmp_path / "fresh.sqlite3") as fresh:
+        assert snapshot(fresh) == incremental
+
+
+def test_history_rewrite_is_reconciled(repo_builder: RepoBuilder, tmp_path: Path) -> None:
+    grow(repo_builder, 10)
+    keep = repo_builder.head
+    repo_builder.commit({"gone.py": "def gone():\n    return 1\n"}, "to be rewritten")
+    index = tmp_path / "i.sqlite3"
+    loopintel.open(repo_builder.path, index_path=index).close()
+    # force-push: main now ends in a different commit
+    repo_builder.checkout_files(keep)
+    repo_builder.commit({"new.py": "def new():\n    return 2\n"}, "replacement")
+    with loopintel.open(repo_builder.path, index_path=index) as repo:
+        assert repo.last_index is not None
+        assert repo.last_index.commits_removed == 1
+        assert repo.last_index.commits_indexed == 1
+        assert "gone" not in {c.qualname for c in repo.changes()}
+        rewritten = snapshot(repo)
+    with loopintel.open(repo_builder.path, index_path=tmp_path / "fresh.sqlite3") as fresh:
+        assert snapshot(fresh) == rewritten
+
+
+def test_parallel_extraction_matches_in_process(repo_builder: RepoBuilder, tmp_path: Path) -> None:
+    grow(repo_builder, 60)
+    with loopintel.open(repo_builder.path, index_path=tmp_path / "a.sqlite3", workers=1) as serial:
+        expected = snapshot(serial)
+    with concurrent.futures.ProcessPoolExecutor(max_workers=2) as pool, loopintel.open(
+        repo_builder.path, index_path=tmp_path / "b.sqlite3", executor=pool
+    ) as parallel:
+        assert snapshot(parallel) == expected
+
+
+CRASHING_CHILD = textwrap.dedent(
+    """
+    import sys, loopintel
+    def progress(step):
+        if step.done:
+            print("chunk", step.done, flush=True)
+    loopintel.open(sys.argv[1], index_path=sys.argv[2], workers=1, progress=progress)
+    """
+)
+
+
+def test_killed_indexing_is_completed_by_the_next_run(repo_builder: RepoBuilder, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    grow(repo_builder, 700)
+    index = tmp_path / "killed.sqlite3"
+    child = subprocess.Popen(
+        [sys.executable, "-c", CRASHING_CHILD, str(repo_builder.path), str(index)],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert child.stdout is not None
+    first = child.stdout.readline()
+    child.send_signal(signal.SIGKILL)
+    child.wait()
+    assert first.startswith("chunk"), "the child should have stored a first chunk"
+    partial = Store(index)
+    stored = partial.count("commits")
+    partial.close()
+    assert 0 < stored < 700
+    with loopintel.open(repo_builder.path, index_path=index, workers=1) as resumed:
+        assert resumed.last_index is not None
+        assert resumed.last_index.commits_indexed == 700 - stored
+        completed = snapshot(resumed)
+    with loopintel.open(repo_builder.path, index_path=tmp_path / "clean.sqlite3", workers=1) as clean:
+        assert snapshot(clean) == completed
+
+
+def test_readers_see_the_last_committed_state_while_a_writer_runs(repo_builder: RepoBuilder, tmp_path: Path) -> None:
+    grow(repo_builder, 5)
+    index = tmp_path / "i.sqlite3"
+    loopintel.open(repo_builder.path, index_path=index).close()
+    writer = Store(index)
+    with writer.transaction():
+        writer.db.execute("DELETE FROM changes")
+        with loopintel.open(repo_builder.path, index_path=index, update=False) as reader:
+            assert len(list(reader.changes())) > 0
+    writer.close()
+
+
+def test_schema_versions(repo_builder: RepoBuilder, tmp_path: Path) -> None:
+    grow(repo_builder, 3)
+    newer = tmp_path / "newer.sqlite3"
+    with sqlite3.connect(newer) as db:
+        db.execute(f"PRAGMA user_version={SCHEMA_VERSION + 1}")
+    with pytest.raises(loopintel.IndexVersionError, match="schema version"):
+        loopintel.open(repo_builder.path, index_path=newer)
+    older = tmp_path / "older.sqlite3"
+    with sqlite3.connect(older) as db:
+        db.execute("CREATE TABLE changes (junk)")
+        db.execute("PRAGMA user_version=0")
+    with loopintel.open(repo_builder.path, index_path=older) as repo:
+        assert len(list(repo.changes())) > 0
+
+
+def test_index_location(repo_builder: RepoBuilder, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    grow(repo_builder, 2)
+    with loopintel.open(repo_builder.path) as repo:
+        assert repo.index_path == repo_builder.path / ".git" / "loopintel" / "index.sqlite3"
+        assert repo.index_path.exists()
+    env_index = tmp_path / "from-env.sqlite3"
+    monkeypatch.setenv("LOOPINTEL_INDEX", str(env_index))
+    with loopintel.open(repo_builder.path) as repo:
+        assert repo.index_path == env_index
+    explicit = tmp_path / "explicit.sqlite3"
+    with loopintel.open(repo_builder.path, index_path=explicit) as repo:
+        assert repo.index_path == explicit
+
+
+def test_bare_repository(tmp_path: Path) -> None:
+    from tests.conftest import RepoBuilder
+
+    builder = RepoBuilder(tmp_path / "bare.git", bare=True)
+    builder.commit({"a.py": "def a():\n    return 1\n"})
+    with loopintel.open(builder.path) as repo:
+        assert [f.qualname for f in repo.functions()] == ["a"]
+        assert repo.index_path.parent.parent == builder.path
+
+
+def test_read_only_repository_with_index_elsewhere(repo_builder: RepoBuilder, tmp_path: Path) -> None:
+    grow(repo_builder, 2)
+    git_dir = repo_builder.path / ".git"
+    before = sorted(p.relative_to(git_dir) for p in git_dir.rglob("*"))
+    with loopintel.open(repo_builder.path, index_path=tmp_path / "elsewhere.sqlite3") as repo:
+        assert repo.functions()
+    assert sorted(p.relative_to(git_dir) for p in git_dir.rglob("*")) == before
+
+
+def test_unusable_index_location_is_a_clear_error(repo_builder: RepoBuilder, tmp_path: Path) -> None:
+    grow(repo_builder, 1)
+    blocker = tmp_path / "file"
+    blocker.write_text("not a directory")
+    with pytest.raises(loopintel.IndexLocationError, match="cannot use index"):
+        loopintel.open(repo_builder.path, index_path=blocker / "index.sqlite3")
+    garbage = tmp_path / "garbage.sqlite3"
+    garbage.write_bytes(b"this is not sqlite" * 100)
+    with pytest.raises(loopintel.IndexLocationError):
+        loopintel.open(repo_builder.path, index_path=garbage)
+
+
+def test_bad_input_errors(repo_builder: RepoBuilder, tmp_path: Path) -> None:
+    with pytest.raises(loopintel.NotARepository, match="not a git repository"):
+        loopintel.open(tmp_path / "missing", index_path=tmp_path / "x.sqlite3")
+    plain = tmp_path / "plain"
+    plain.mkdir()
+    with pytest.raises(loopintel.NotARepository):
+        loopintel.open(plain, index_path=tmp_path / "x.sqlite3")
+    grow(repo_builder, 1)
+    with pytest.raises(loopintel.UnknownRef, match="no-such-branch"):
+        loopintel.open(repo_builder.path, ref="no-such-branch", index_path=tmp_path / "x.sqlite3")
+    with pytest.raises(LookupError):
+        loopintel.open(repo_builder.path, ref="deadbeef" * 5, index_path=tmp_path / "x.sqlite3")
+    with loopintel.open(repo_builder.path, index_path=tmp_path / "y.sqlite3") as repo, pytest.raises(
+        loopintel.InvalidQuery, match="since"
+    ):
+        list(repo.changes(since="last tuesday"))
+
+
+def test_empty_repository_gives_an_empty_index(repo_builder: RepoBuilder, tmp_path: Path) -> None:
+    with loopintel.open(repo_builder.path, index_path=tmp_path / "e.sqlite3") as repo:
+        assert repo.head is None
+        assert list(repo.changes()) == []
+        assert repo.functions() == []
+        assert repo.last_index is not None
+        assert repo.last_index.commits_total == 0
+
+
+def test_shallow_clone_warns_once_and_indexes_what_is_there(repo_builder: RepoBuilder, tmp_path: Path) -> None:
+    grow(repo_builder, 8)
+    shallow = tmp_path / "shallow"
+    subprocess.run(
+        ["git", "clone", "--quiet", "--depth", "3", f"file://{repo_builder.path}", str(shallow)],
+        check=True,
+        env={**os.environ, "GIT_CONFIG_NOSYSTEM": "1"},
+    )
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        with loopintel.open(shallow, index_path=tmp_path / "s.sqlite3") as repo:
+            assert repo.commit_count() == 3
+            assert repo.functions()
+    assert [w.category for w in caught] == [loopintel.ShallowCloneWarning]
+
+
+def test_changes_filters(repo_builder: RepoBuilder, tmp_path: Path) -> None:
+    repo_builder.commit({"src/a.py": "def a():\n    return 1\n"}, author=("Ann", "ann@example.com"))
+    repo_builder.commit({"src/sub/b.py": "def b():\n    return 1\n"}, author=("Bob", "bob@example.com"))
+    repo_builder.commit({"other.py": "def c():\n    return 1\n"}, author=("Ann", "ann@example.com"))
+    with loopintel.open(repo_builder.path, index_path=tmp_path / "f.sqlite3") as repo:
+        everything = list(repo.changes())
+        assert [c.qualname for c in repo.changes(path="src")] == ["a", "b"]
+        assert [c.qualname for c in repo.changes(path="src/sub/b.py")] == ["b"]
+        assert [c.qualname for c in repo.changes(author="ANN@example.com")] == ["a", "c"]
+        assert [c.qualname for c in repo.changes(author="Bob")] == ["b"]
+        middle = everything[1].authored_at
+        assert [c.qualname for c in repo.changes(since=middle)] == ["b", "c"]
+        assert [c.qualname for c in repo.changes(until=middle)] == ["a"]
+        assert [c.qualname for c in repo.changes(since=middle.isoformat())] == ["b", "c"]
+        assert [c.qualname for c in repo.changes(function="src/sub/b.py::b")] == ["b"]
+        assert list(repo.changes(function="nope")) == []
