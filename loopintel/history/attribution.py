@@ -9,6 +9,7 @@ of both versions (:func:`loopintel.languages.python.facts`).
 from __future__ import annotations
 
 import difflib
+import re
 from bisect import bisect_right
 from typing import TYPE_CHECKING, NamedTuple
 
@@ -168,6 +169,7 @@ def attribute_file(
     else:
         names.update(q for q, s in old.spans.items() if old_ranges.touches(s.start, s.end))
         names.update(q for q, s in new.spans.items() if new_ranges.touches(s.start, s.end))
+        names.update(_duplicates(old.spans, new.spans))
     for qualname in sorted(names):
         before = old.spans.get(qualname)
         after = new.spans.get(qualname)
@@ -206,6 +208,21 @@ def attribute_file(
             )
         )
     return changes, deleted, added
+
+
+_SUFFIX = re.compile(r"#\d+")
+
+
+def _duplicates(*spans: dict[str, Span]) -> set[str]:
+    """Names that are (or enclose) a repeated definition.
+
+    Their ``#N`` suffixes follow source order, so an edit anywhere in the file can
+    shift which version bears which name: they are always compared.
+    """
+    repeated = {_SUFFIX.sub("", q) for side in spans for q in side if "#" in q}
+    if not repeated:
+        return set()
+    return {q for side in spans for q in side if _SUFFIX.sub("", q) in repeated or "#" in q}
 
 
 def _normalized(text: str) -> list[str]:

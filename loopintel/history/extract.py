@@ -30,7 +30,6 @@ if TYPE_CHECKING:
     from collections.abc import Sequence
 
     from loopintel.languages.layout import Span
-    from loopintel.model import ChangeKind
 
 __all__ = ["CommitResult", "ExtractOptions", "Extractor", "FileSource", "extract_chunk"]
 
@@ -297,8 +296,10 @@ class Extractor:
         return file_changes + match_moves(deleted, added, self.facts, {})
 
 
-def _key(change: RawChange) -> tuple[str, str, ChangeKind]:
-    return (change.path, change.qualname, change.kind)
+def _key(change: RawChange) -> tuple[str, str]:
+    # A function the merge changed against every parent, whatever the kind against
+    # each (like git's combined diff: a parent without the file differs everywhere).
+    return (change.path, change.qualname)
 
 
 # --- worker processes ----------------------------------------------------------------
