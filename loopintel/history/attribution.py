@@ -21,6 +21,9 @@ if TYPE_CHECKING:
 
     from loopintel.languages.layout import Facts, Hunk, Span
 
+    FactsOf = Callable[["Version", Span, str], Facts]
+    """Facts of one function version: its file version, its span and its text."""
+
 __all__ = [
     "Candidate",
     "RawChange",
@@ -45,6 +48,8 @@ class Version(NamedTuple):
     """One file version, ready for attribution."""
 
     path: str
+    blob: str
+    """The version's git blob id."""
     lines: list[str]
     spans: dict[str, Span]
     """Functions by qualified name."""
@@ -136,7 +141,7 @@ def attribute_file(
     old: Version | None,
     new: Version | None,
     hunks: Sequence[Hunk] | None,
-    facts: Callable[[str], Facts],
+    facts: FactsOf,
 ) -> tuple[list[RawChange], list[Candidate], list[Candidate]]:
     """Compare two versions of a file.
 
@@ -144,7 +149,7 @@ def attribute_file(
         old: the version before (``None``: the file was added).
         new: the version after (``None``: the file was deleted).
         hunks: zero-context hunks between them; ``None`` when one side is absent.
-        facts: digests of a function version's text (cached by the caller).
+        facts: digests of a function version (cached by the caller).
 
     Returns:
         Changes of functions present on both sides, then functions that disappeared
@@ -187,11 +192,12 @@ def attribute_file(
         bits = ChangeType.FILE_RENAME.bit if renamed_file else 0
         complexity = None
         if old_text != new_text:
-            new_facts = facts(new_text)
+            new_facts = facts(new, after, new_text)
             complexity = new_facts.complexity
-            bits |= change_types(facts(old_text), new_facts) or ChangeType.COSMETIC.bit
+            old_facts = facts(old, before, old_text)
+            bits |= change_types(old_facts, new_facts) or ChangeType.COSMETIC.bit
         else:
-            complexity = facts(new_text).complexity
+            complexity = facts(new, after, new_text).complexity
         changes.append(
             RawChange(
                 new.path,
@@ -256,7 +262,7 @@ def _line_delta(old: list[str], new: list[str]) -> tuple[int, int]:
 def match_moves(
     deleted: Sequence[Candidate],
     added: Sequence[Candidate],
-    facts: Callable[[str], Facts],
+    facts: FactsOf,
     renamed_files: dict[str, str],
 ) -> list[RawChange]:
     """Pair functions that disappeared with functions that appeared in one commit.
@@ -270,7 +276,7 @@ def match_moves(
     Args:
         deleted: functions that disappeared.
         added: functions that appeared.
-        facts: digests of a function version's text.
+        facts: digests of a function version.
         renamed_files: new path to old path for files git found renamed.
 
     """
@@ -323,7 +329,8 @@ def match_moves(
         used_old.add(i)
         used_new.add(j)
         d, a = deleted[i], added[j]
-        old_facts, new_facts = facts(old_texts[i]), facts(new_texts[j])
+        old_facts = facts(d.version, d.span, old_texts[i])
+        new_facts = facts(a.version, a.span, new_texts[j])
         bits = change_types(old_facts, new_facts)
         same_path = d.version.path == a.version.path
         file_renamed = renamed_files.get(a.version.path) == d.version.path
@@ -383,7 +390,7 @@ def match_moves(
                     ChangeType.INTRODUCED.bit,
                     a.lines,
                     0,
-                    facts(new_texts[j]).complexity,
+                    facts(a.version, a.span, new_texts[j]).complexity,
                     a.span.start,
                     a.span.end,
                 )

@@ -27,6 +27,7 @@ from loopintel.languages import python
 from loopintel.languages.layout import Facts, Hunk, Layout
 
 if TYPE_CHECKING:
+    import ast
     from collections.abc import Sequence
 
     from loopintel.languages.layout import Span
@@ -97,15 +98,21 @@ class Extractor:
         self._layouts = _Lru(4096)
         self._facts = _Lru(20000)
         self._lines = _Lru(64)
+        # Syntax trees of the functions parsed for the current commit only.
+        self._trees: dict[tuple[str, int], ast.FunctionDef | ast.AsyncFunctionDef] = {}
 
     # -- caches ---------------------------------------------------------------------
 
-    def facts(self, text: str) -> Facts:
-        """Facts of a function version, cached by its text."""
+    def facts(self, version: Version, span: Span, text: str) -> Facts:
+        """Facts of a function version, cached by its text.
+
+        The syntax tree of a function just parsed is used as it is, not parsed again.
+        """
         key = hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=12).digest()
         found = self._facts.get(key)
         if found is None:
-            found = python.facts(text)
+            node = self._trees.get((version.blob, span.start))
+            found = python.facts_of_node(node) if node is not None else python.facts(text)
             self._facts.put(key, found)
         return found  # type: ignore[return-value]
 
@@ -143,22 +150,33 @@ class Extractor:
             parent = self._layouts.get(base)
             if isinstance(parent, _Parsed) and parent.layout is not None:
                 lines, clean = self._text(blob)
-                layout = python.update_layout(parent.layout, hunks, lines) if clean else None
+                keep: dict[int, ast.FunctionDef | ast.AsyncFunctionDef] = {}
+                layout = (
+                    python.update_layout(parent.layout, hunks, lines, keep=keep) if clean else None
+                )
                 if layout is not None:
+                    self._keep(blob, keep)
                     return self._store(blob, layout, None)
         data = self.git.blob(blob)
-        outcome = python.parse_layout(data, max_bytes=self.options.max_file_bytes)
+        keep = {}
+        outcome = python.parse_layout(data, max_bytes=self.options.max_file_bytes, keep=keep)
+        self._keep(blob, keep)
         return self._store(blob, outcome.layout, outcome.reason)
+
+    def _keep(self, blob: str, trees: dict[int, ast.FunctionDef | ast.AsyncFunctionDef]) -> None:
+        for line, tree in trees.items():
+            self._trees[blob, line] = tree
 
     def version(self, path: str, blob: str, parsed: _Parsed) -> Version:
         """A file version ready for attribution."""
         assert parsed.spans is not None
-        return Version(path, self.lines(blob), parsed.spans)
+        return Version(path, blob, self.lines(blob), parsed.spans)
 
     # -- commits --------------------------------------------------------------------
 
     def commit(self, sha: str, parents: tuple[str, ...]) -> CommitResult:
         """Extract the function changes of one commit."""
+        self._trees.clear()
         meta = self.git.meta(sha, parents)
         if len(parents) > 1:
             return self._merge(meta)

@@ -24,7 +24,9 @@ __all__ = [
     "is_python_path",
 ]
 
-_BLOB_MODES = frozenset({pygit2.enums.FileMode.BLOB, pygit2.enums.FileMode.BLOB_EXECUTABLE})
+_BLOB_MODES = frozenset(
+    {int(pygit2.enums.FileMode.BLOB), int(pygit2.enums.FileMode.BLOB_EXECUTABLE)}
+)
 _SUFFIXES = (".py", ".pyw")
 
 
@@ -216,9 +218,12 @@ class GitRepository:
         out: list[FileDelta] = []
         for i, delta in enumerate(diff.deltas):
             old_file, new_file = delta.old_file, delta.new_file
-            status = delta.status
-            old_py = status != DeltaStatus.ADDED and is_python_path(old_file.path)
-            new_py = status != DeltaStatus.DELETED and is_python_path(new_file.path)
+            old_path, new_path = old_file.path, new_file.path
+            if not (old_path.endswith(_SUFFIXES) or new_path.endswith(_SUFFIXES)):
+                continue
+            status = delta.status_char()
+            old_py = status != "A" and old_path.endswith(_SUFFIXES)
+            new_py = status != "D" and new_path.endswith(_SUFFIXES)
             if not (old_py or new_py):
                 continue
             old_ok = old_py and old_file.mode in _BLOB_MODES
@@ -229,13 +234,15 @@ class GitRepository:
                 patch = diff[i]
                 if patch is not None and not delta.is_binary:
                     hunks = tuple(
-                        Hunk(h.old_start, h.old_lines, h.new_start, h.new_lines)
-                        for h in patch.hunks
+                        [
+                            Hunk(h.old_start, h.old_lines, h.new_start, h.new_lines)
+                            for h in patch.hunks
+                        ]
                     )
             out.append(
                 FileDelta(
-                    old_file.path if old_ok else None,
-                    new_file.path if new_py else None,
+                    old_path if old_ok else None,
+                    new_path if new_py else None,
                     str(old_file.id) if old_ok else None,
                     str(new_file.id) if new_ok else None,
                     hunks,

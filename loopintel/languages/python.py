@@ -35,6 +35,7 @@ __all__ = [
     "MAX_FILE_BYTES",
     "decode",
     "facts",
+    "facts_of_node",
     "function_spans",
     "parse_layout",
     "segment",
@@ -48,6 +49,9 @@ _LONE_CR = re.compile(rb"\r(?!\n)")
 _LONE_CR_TEXT = re.compile(r"\r(?!\n)")
 _FUNC = (ast.FunctionDef, ast.AsyncFunctionDef)
 _BLOCK_FIELDS = ("body", "orelse", "finalbody")
+
+_Keep = dict[int, "ast.FunctionDef | ast.AsyncFunctionDef"] | None
+"""Where a parse leaves each function's syntax tree, by first line (or nowhere)."""
 
 
 def decode(data: bytes) -> tuple[str, bool]:
@@ -80,40 +84,41 @@ def _def_start(node: ast.stmt) -> int:
     return node.lineno
 
 
-def _nested(stmts: Sequence[ast.stmt], offset: int) -> tuple[Node, ...]:
+def _nested(stmts: Sequence[ast.stmt], offset: int, keep: _Keep) -> tuple[Node, ...]:
     """Functions and classes defined in ``stmts`` or in their control-flow blocks."""
     out: list[Node] = []
     for stmt in stmts:
         if isinstance(stmt, (*_FUNC, ast.ClassDef)):
-            out.append(_node(stmt, offset))
+            out.append(_node(stmt, offset, keep))
         else:
-            out.extend(_nested_in(stmt, offset))
+            out.extend(_nested_in(stmt, offset, keep))
     return tuple(out)
 
 
-def _nested_in(stmt: ast.stmt, offset: int) -> list[Node]:
+def _nested_in(stmt: ast.stmt, offset: int, keep: _Keep) -> list[Node]:
     out: list[Node] = []
     for field in _BLOCK_FIELDS:
         block = getattr(stmt, field, None)
         if block:
-            out.extend(_nested(block, offset))
+            out.extend(_nested(block, offset, keep))
     for handler in getattr(stmt, "handlers", ()):
-        out.extend(_nested(handler.body, offset))
+        out.extend(_nested(handler.body, offset, keep))
     for case in getattr(stmt, "cases", ()):
-        out.extend(_nested(case.body, offset))
+        out.extend(_nested(case.body, offset, keep))
     return out
 
 
-def _node(stmt: ast.stmt, offset: int) -> Node:
+def _node(stmt: ast.stmt, offset: int, keep: _Keep) -> Node:
     end = (stmt.end_lineno or stmt.lineno) + offset
     if isinstance(stmt, _FUNC):
-        return Node(
-            NodeKind.DEF, stmt.name, _def_start(stmt) + offset, end, _nested(stmt.body, offset)
-        )
+        start = _def_start(stmt) + offset
+        if keep is not None:
+            keep[start] = stmt
+        return Node(NodeKind.DEF, stmt.name, start, end, _nested(stmt.body, offset, keep))
     if isinstance(stmt, ast.ClassDef):
-        body = tuple(_node(s, offset) for s in stmt.body)
+        body = tuple(_node(s, offset, keep) for s in stmt.body)
         return Node(NodeKind.CLASS, stmt.name, _def_start(stmt) + offset, end, body)
-    return Node(NodeKind.STMT, "", stmt.lineno + offset, end, tuple(_nested_in(stmt, offset)))
+    return Node(NodeKind.STMT, "", stmt.lineno + offset, end, tuple(_nested_in(stmt, offset, keep)))
 
 
 def _prepare(data: bytes) -> bytes:
@@ -124,12 +129,15 @@ def _prepare(data: bytes) -> bytes:
     return data
 
 
-def parse_layout(data: bytes, *, max_bytes: int = MAX_FILE_BYTES) -> ParseOutcome:
+def parse_layout(
+    data: bytes, *, max_bytes: int = MAX_FILE_BYTES, keep: _Keep = None
+) -> ParseOutcome:
     """Parse a whole file version.
 
     Args:
         data: the file's bytes.
         max_bytes: larger versions are not parsed.
+        keep: if given, filled with each function's syntax tree by first line.
 
     Returns:
         The layout, or the reason the version cannot be read.
@@ -147,7 +155,7 @@ def parse_layout(data: bytes, *, max_bytes: int = MAX_FILE_BYTES) -> ParseOutcom
             where = f" line {exc.lineno}" if isinstance(exc, SyntaxError) and exc.lineno else ""
             return ParseOutcome(None, f"syntax error{where}: {reason}")
         return ParseOutcome(layout, None)
-    return ParseOutcome(Layout(tuple(_node(s, 0) for s in module.body), tolerant=False), None)
+    return ParseOutcome(Layout(tuple(_node(s, 0, keep) for s in module.body), tolerant=False), None)
 
 
 def function_spans(layout: Layout) -> list[Span]:
@@ -266,7 +274,13 @@ def _regions(
 
 
 def _parse_region(
-    text: str, offset: int, indent: str | None, lines: Sequence[str], *, lenient: bool
+    text: str,
+    offset: int,
+    indent: str | None,
+    lines: Sequence[str],
+    *,
+    lenient: bool,
+    keep: _Keep,
 ) -> list[Node] | None:
     """Parse a region alone; ``indent`` is the class body's indentation, or None at top."""
     if "\r" in text:
@@ -280,7 +294,7 @@ def _parse_region(
         return [_shift(n, offset) for n in nodes]
     try:
         if indent is None:
-            return [_node(s, offset) for s in _parse(text).body]
+            return [_node(s, offset, keep) for s in _parse(text).body]
         module = _parse("if 1:\n" + text)
     except (SyntaxError, ValueError, MemoryError, RecursionError):
         return None
@@ -289,7 +303,7 @@ def _parse_region(
     body = module.body[0].body
     if _indent(lines[body[0].lineno + offset - 1]) != indent:
         return None
-    return [_node(s, offset) for s in body]
+    return [_node(s, offset, keep) for s in body]
 
 
 def _update_block(
@@ -300,6 +314,7 @@ def _update_block(
     limit: int,
     indent: str | None,
     lenient: bool,
+    keep: _Keep,
 ) -> tuple[Node, ...] | None:
     starts = [n.start for n in nodes]
     regions = _regions(starts, spans, 1 if indent is None else -1, limit)
@@ -320,7 +335,7 @@ def _update_block(
         region_spans = [s for s in spans if lo <= s[0] and s[1] < hi]
         new = None
         if len(inside) == 1 and inside[0].kind is NodeKind.CLASS and inside[0].children:
-            new = _update_class(inside[0], region_spans, edit, new_lines, hi, b_lo, lenient)
+            new = _update_class(inside[0], region_spans, edit, new_lines, hi, b_lo, lenient, keep)
         if new is None:
             text_lines = new_lines[b_lo - 1 : b_hi - 1]
             if indent is not None and _blank(text_lines):
@@ -328,7 +343,7 @@ def _update_block(
             else:
                 offset = b_lo - 1 if indent is None else b_lo - 2
                 parsed = _parse_region(
-                    "\n".join(text_lines), offset, indent, new_lines, lenient=lenient
+                    "\n".join(text_lines), offset, indent, new_lines, lenient=lenient, keep=keep
                 )
             if parsed is None:
                 return None
@@ -349,6 +364,7 @@ def _update_class(
     limit: int,
     b_start: int,
     lenient: bool,
+    keep: _Keep,
 ) -> Node | None:
     body_start = cls.children[0].start
     if any(first < body_start for first, _, _ in spans):
@@ -362,13 +378,15 @@ def _update_class(
         return None
     sibling = untouched[0]
     indent = _indent(new_lines[sibling.start + edit.delta_last_before(sibling.start) - 1])
-    children = _update_block(cls.children, spans, edit, new_lines, limit, indent, lenient)
+    children = _update_block(cls.children, spans, edit, new_lines, limit, indent, lenient, keep)
     if children is None:
         return None
     return Node(NodeKind.CLASS, cls.name, b_start, children[-1].end, children)
 
 
-def update_layout(old: Layout, hunks: Sequence[Hunk], new_lines: Sequence[str]) -> Layout | None:
+def update_layout(
+    old: Layout, hunks: Sequence[Hunk], new_lines: Sequence[str], *, keep: _Keep = None
+) -> Layout | None:
     """The layout of a new version from its parent's layout and the zero-context hunks.
 
     A layout read by the tolerant parser is updated with the tolerant parser.
@@ -377,6 +395,8 @@ def update_layout(old: Layout, hunks: Sequence[Hunk], new_lines: Sequence[str]) 
         old: layout of the parent version.
         hunks: the diff's hunks, old to new.
         new_lines: the new version's lines as git counts them, cleanly decoded.
+        keep: if given, filled with the syntax tree of each re-parsed function by
+            first line.
 
     Returns:
         The new layout, equal to a whole-file parse; ``None`` when the change cannot be
@@ -391,7 +411,7 @@ def update_layout(old: Layout, hunks: Sequence[Hunk], new_lines: Sequence[str]) 
     ):
         return None  # the encoding may have changed
     edit = _Edit(hunks)
-    nodes = _update_block(old.nodes, edit.spans, edit, new_lines, 1 << 62, None, old.tolerant)
+    nodes = _update_block(old.nodes, edit.spans, edit, new_lines, 1 << 62, None, old.tolerant, keep)
     if nodes is None:
         return None
     return Layout(nodes, tolerant=old.tolerant)
@@ -483,6 +503,11 @@ def facts(text: str) -> Facts:
     node = _parse_segment(text)
     if node is None:
         return tolerant.facts(text)
+    return facts_of_node(node)
+
+
+def facts_of_node(node: ast.FunctionDef | ast.AsyncFunctionDef) -> Facts:
+    """:func:`facts` of a function whose syntax tree is at hand."""
     body = node.body
     doc = ""
     if (
