@@ -39,7 +39,8 @@ MOVE_SIMILARITY = 0.75
 """Least body similarity for a function deleted in one file and added in another in
 the same commit to be one function moved."""
 SHORT_BODY = 3
-"""Bodies with fewer normalized lines match only when identical and same-named."""
+"""Bodies with fewer normalized lines match only when identical, and either
+same-named or the only such pair in one file and class."""
 MAX_FUZZY_PAIRS = 40_000
 """Above this many deleted x added pairs in one commit, only identical bodies match."""
 
@@ -245,6 +246,10 @@ def _normalized(text: str) -> list[str]:
     return out
 
 
+def _qualifier(qualname: str) -> str:
+    return qualname.rpartition(".")[0]
+
+
 def _short_name(qualname: str) -> str:
     return qualname.rsplit(".", 1)[-1].split("#", 1)[0]
 
@@ -290,6 +295,9 @@ def match_moves(
         exact: dict[tuple[str, ...], list[int]] = {}
         for j, lines in enumerate(new_norm):
             exact.setdefault(tuple(lines), []).append(j)
+        origins: dict[tuple[str, ...], int] = {}
+        for lines in old_norm:
+            origins[tuple(lines)] = origins.get(tuple(lines), 0) + 1
         for i, d in enumerate(deleted):
             d_short = _short_name(d.span.qualname)
             same_body = set(exact.get(tuple(old_norm[i]), ()))
@@ -315,7 +323,14 @@ def match_moves(
                         continue
                 else:
                     continue
-                if short and not same_name:
+                if short and not same_name and not (
+                    # A short function renamed in place: the one identical body that
+                    # went and came, in the same file and class.
+                    same_file
+                    and len(same_body) == 1
+                    and origins[tuple(old_norm[i])] == 1
+                    and _qualifier(a.span.qualname) == _qualifier(d.span.qualname)
+                ):
                     continue
                 # Prefer same-named, then same-file pairs among equal bodies.
                 pairs.append((score + 0.01 * same_name + 0.005 * same_file, i, j))
