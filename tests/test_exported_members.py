@@ -1,0 +1,65 @@
+"""The public surface: what ``import loopintel`` offers, and nothing by accident."""
+
+from __future__ import annotations
+
+import attrs
+import pytest
+
+import loopintel
+
+EXPECTED = {
+    "AmbiguousFunction",
+    "Change",
+    "ChangeKind",
+    "ChangeType",
+    "Function",
+    "FunctionNotFound",
+    "FunctionRef",
+    "IndexError_",
+    "IndexLocationError",
+    "IndexProgress",
+    "IndexSummary",
+    "IndexVersionError",
+    "InvalidQuery",
+    "LoopintelError",
+    "NotARepository",
+    "Repository",
+    "RepositoryError",
+    "ShallowCloneWarning",
+    "Skip",
+    "UnknownRef",
+    "__version__",
+    "open",
+}
+
+
+def test_exported_names_are_the_documented_surface() -> None:
+    assert set(loopintel.__all__) == EXPECTED
+    for name in loopintel.__all__:
+        assert hasattr(loopintel, name)
+
+
+def test_public_names_belong_to_loopintel() -> None:
+    for name in loopintel.__all__:
+        value = getattr(loopintel, name)
+        if isinstance(value, type) or callable(value):
+            assert value.__module__ == "loopintel", name
+
+
+def test_every_error_is_a_loopintel_error_and_a_builtin() -> None:
+    assert issubclass(loopintel.NotARepository, FileNotFoundError)
+    assert issubclass(loopintel.UnknownRef, LookupError)
+    assert issubclass(loopintel.FunctionNotFound, LookupError)
+    assert issubclass(loopintel.InvalidQuery, ValueError)
+    for name in loopintel.__all__:
+        value = getattr(loopintel, name)
+        if isinstance(value, type) and issubclass(value, Exception) and not issubclass(value, Warning):
+            assert issubclass(value, loopintel.LoopintelError), name
+
+
+def test_values_are_frozen() -> None:
+    ref = loopintel.FunctionRef("a.py", "f")
+    with pytest.raises(attrs.exceptions.FrozenInstanceError):
+        ref.path = "b.py"  # type: ignore[misc]
+    assert str(ref) == "a.py::f"
+    assert loopintel.FunctionRef.parse("src/x.py::A.b") == loopintel.FunctionRef("src/x.py", "A.b")
