@@ -22,7 +22,9 @@ _BLOB = (pygit2.enums.FileMode.BLOB, pygit2.enums.FileMode.BLOB_EXECUTABLE)
 
 
 class Reference:
-    def __init__(self, path: str, *, first_parent: bool = False, max_file_bytes: int = python.MAX_FILE_BYTES) -> None:
+    def __init__(
+        self, path: str, *, first_parent: bool = False, max_file_bytes: int = python.MAX_FILE_BYTES
+    ) -> None:
         self.repo = pygit2.Repository(path)
         self.first_parent = first_parent
         self.max_file_bytes = max_file_bytes
@@ -40,24 +42,40 @@ class Reference:
         if outcome.layout is not None:
             lines = python.decode(data)[0].split("\n")
             result = {
-                s.qualname: hashlib.blake2b(python.segment(lines, s).encode("utf-8", "surrogatepass")).digest()
+                s.qualname: hashlib.blake2b(
+                    python.segment(lines, s).encode("utf-8", "surrogatepass")
+                ).digest()
                 for s in python.function_spans(outcome.layout)
             }
         self.memo[blob] = result
         return result
 
-    def _paths(self, old: pygit2.Commit | None, new: pygit2.Commit) -> dict[str, tuple[str | None, str | None]]:
+    def _paths(
+        self, old: pygit2.Commit | None, new: pygit2.Commit
+    ) -> dict[str, tuple[str | None, str | None]]:
         if old is None:
             diff = new.tree.diff_to_tree(swap=True)
         else:
             diff = old.tree.diff_to_tree(new.tree)
         out: dict[str, tuple[str | None, str | None]] = {}
         for delta in diff.deltas:
-            path = delta.new_file.path if delta.status != pygit2.enums.DeltaStatus.DELETED else delta.old_file.path
+            path = (
+                delta.new_file.path
+                if delta.status != pygit2.enums.DeltaStatus.DELETED
+                else delta.old_file.path
+            )
             if not is_python_path(path):
                 continue
-            ob = str(delta.old_file.id) if delta.status != pygit2.enums.DeltaStatus.ADDED and delta.old_file.mode in _BLOB else None
-            nb = str(delta.new_file.id) if delta.status != pygit2.enums.DeltaStatus.DELETED and delta.new_file.mode in _BLOB else None
+            ob = (
+                str(delta.old_file.id)
+                if delta.status != pygit2.enums.DeltaStatus.ADDED and delta.old_file.mode in _BLOB
+                else None
+            )
+            nb = (
+                str(delta.new_file.id)
+                if delta.status != pygit2.enums.DeltaStatus.DELETED and delta.new_file.mode in _BLOB
+                else None
+            )
             out[path] = (ob, nb)
         return out
 
@@ -104,7 +122,9 @@ class Reference:
         return keys, unjudged
 
     @staticmethod
-    def _compare(sha: str, path: str, before: dict[str, bytes], after: dict[str, bytes]) -> set[Key]:
+    def _compare(
+        sha: str, path: str, before: dict[str, bytes], after: dict[str, bytes]
+    ) -> set[Key]:
         out: set[Key] = set()
         for q in before.keys() | after.keys():
             if q not in after:

@@ -27,9 +27,13 @@ def run(*args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
 
 
 def build(builder: RepoBuilder) -> None:
-    builder.commit({"pkg/app.py": "def serve(port):\n    return port\n"}, author=("Ann", "ann@example.com"))
     builder.commit(
-        {"pkg/app.py": "def serve(port, host):\n    return host, port\n\n\ndef stop():\n    pass\n"},
+        {"pkg/app.py": "def serve(port):\n    return port\n"}, author=("Ann", "ann@example.com")
+    )
+    builder.commit(
+        {
+            "pkg/app.py": "def serve(port, host):\n    return host, port\n\n\ndef stop():\n    pass\n"
+        },
         author=("Bob", "bob@example.com"),
     )
 
@@ -40,7 +44,9 @@ def test_index_prints_a_summary_and_json(repo_builder: RepoBuilder, tmp_path: Pa
     human = run("index", str(repo_builder.path), "--index-path", index)
     assert "indexed 2 new commits" in human.stdout
     assert "3 function changes" in human.stdout
-    summary = json.loads(run("index", str(repo_builder.path), "--index-path", index, "--json").stdout)
+    summary = json.loads(
+        run("index", str(repo_builder.path), "--index-path", index, "--json").stdout
+    )
     assert summary["commits_indexed"] == 0
     assert summary["commits_total"] == 2
     assert summary["head"] == repo_builder.head
@@ -72,11 +78,17 @@ def test_changes_csv_and_filters(repo_builder: RepoBuilder, tmp_path: Path) -> N
     rows = list(csv.DictReader(io.StringIO(out)))
     assert tuple(rows[0]) == EXPORT_FIELDS
     assert len(rows) == 3
-    by_bob = run("changes", str(repo_builder.path), "--index-path", index, "--author", "bob@example.com").stdout
+    by_bob = run(
+        "changes", str(repo_builder.path), "--index-path", index, "--author", "bob@example.com"
+    ).stdout
     assert {json.loads(line)["qualname"] for line in by_bob.splitlines()} == {"serve", "stop"}
-    serve = run("changes", str(repo_builder.path), "--index-path", index, "--function", "pkg/app.py::serve").stdout
+    serve = run(
+        "changes", str(repo_builder.path), "--index-path", index, "--function", "pkg/app.py::serve"
+    ).stdout
     assert len(serve.splitlines()) == 2
-    added = run("changes", str(repo_builder.path), "--index-path", index, "--kind", "added", "--no-update").stdout
+    added = run(
+        "changes", str(repo_builder.path), "--index-path", index, "--kind", "added", "--no-update"
+    ).stdout
     assert len(added.splitlines()) == 2
 
 
@@ -86,7 +98,12 @@ def test_functions_and_skipped(repo_builder: RepoBuilder, tmp_path: Path) -> Non
     index = str(tmp_path / "i.sqlite3")
     listed = run("functions", str(repo_builder.path), "--index-path", index).stdout
     assert listed.splitlines() == ["pkg/app.py::serve\t1-2", "pkg/app.py::stop\t5-6"]
-    skipped = [json.loads(x) for x in run("skipped", str(repo_builder.path), "--index-path", index, "--json").stdout.splitlines()]
+    skipped = [
+        json.loads(x)
+        for x in run(
+            "skipped", str(repo_builder.path), "--index-path", index, "--json"
+        ).stdout.splitlines()
+    ]
     assert [(s["path"], s["reason"]) for s in skipped] == [("bad.py", "binary (NUL bytes)")]
 
 
@@ -100,10 +117,20 @@ def test_errors_exit_1_with_a_message(tmp_path: Path) -> None:
 def test_unknown_ref_and_bad_dates_exit_1(repo_builder: RepoBuilder, tmp_path: Path) -> None:
     build(repo_builder)
     index = str(tmp_path / "i.sqlite3")
-    bad_ref = run("index", str(repo_builder.path), "--index-path", index, "--ref", "v9", check=False)
+    bad_ref = run(
+        "index", str(repo_builder.path), "--index-path", index, "--ref", "v9", check=False
+    )
     assert bad_ref.returncode == 1
     assert "unknown ref 'v9'" in bad_ref.stderr
-    bad_date = run("changes", str(repo_builder.path), "--index-path", index, "--since", "yesterday-ish", check=False)
+    bad_date = run(
+        "changes",
+        str(repo_builder.path),
+        "--index-path",
+        index,
+        "--since",
+        "yesterday-ish",
+        check=False,
+    )
     assert bad_date.returncode == 1
     assert "invalid since" in bad_date.stderr
 

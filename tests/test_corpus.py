@@ -20,7 +20,9 @@ pytestmark = pytest.mark.corpus
 
 
 @pytest.mark.parametrize("name", ["flask", "requests"])
-def test_full_history_agrees_with_reference(name: str, tmp_path_factory: pytest.TempPathFactory, tmp_path: Path) -> None:
+def test_full_history_agrees_with_reference(
+    name: str, tmp_path_factory: pytest.TempPathFactory, tmp_path: Path
+) -> None:
     path = corpus_repo(name, tmp_path_factory)
     with loopintel.open(path, index_path=tmp_path / "index.sqlite3") as repo:
         assert repo.head is not None

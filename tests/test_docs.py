@@ -31,7 +31,7 @@ def demo_history(path: Path) -> RepoBuilder:
     builder = RepoBuilder(path)
     builder.commit(
         {
-            "app.py": '''
+            "app.py": """
             def create_app(config=None):
                 app = {"config": config or {}}
                 return app
@@ -40,14 +40,14 @@ def demo_history(path: Path) -> RepoBuilder:
             class Service:
                 def start(self):
                     return "started"
-            ''',
+            """,
         },
         "Add the app factory",
         author=("Ann", "ann@example.com"),
     )
     builder.commit(
         {
-            "app.py": '''
+            "app.py": """
             def create_app(config=None, *, debug=False):
                 app = {"config": config or {}, "debug": debug}
                 return app
@@ -56,23 +56,23 @@ def demo_history(path: Path) -> RepoBuilder:
             class Service:
                 def run(self):
                     return "started"
-            ''',
+            """,
         },
         "Debug flag; Service.start is now run",
         author=("Bob", "bob@example.com"),
     )
     builder.commit(
         {
-            "app.py": '''
+            "app.py": """
             class Service:
                 def run(self):
                     return "started"
-            ''',
-            "factory.py": '''
+            """,
+            "factory.py": """
             def create_app(config=None, *, debug=False):
                 app = {"config": config or {}, "debug": debug}
                 return app
-            ''',
+            """,
         },
         "Move the factory to its own module",
         author=("Ann", "ann@example.com"),
@@ -99,7 +99,9 @@ def test_the_user_guide_has_examples() -> None:
 
 
 @pytest.mark.parametrize("page", WITH_EXAMPLES, ids=lambda p: p.name)
-def test_examples_run(page: Path, demo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_examples_run(
+    page: Path, demo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     examples = blocks(page, "pycon")
     monkeypatch.chdir(demo)
     monkeypatch.setenv("LOOPINTEL_INDEX", str(tmp_path / "index.sqlite3"))

@@ -53,7 +53,11 @@ def test_every_error_is_a_loopintel_error_and_a_builtin() -> None:
     assert issubclass(loopintel.InvalidQuery, ValueError)
     for name in loopintel.__all__:
         value = getattr(loopintel, name)
-        if isinstance(value, type) and issubclass(value, Exception) and not issubclass(value, Warning):
+        if (
+            isinstance(value, type)
+            and issubclass(value, Exception)
+            and not issubclass(value, Warning)
+        ):
             assert issubclass(value, loopintel.LoopintelError), name
 
 

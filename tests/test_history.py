@@ -25,9 +25,15 @@ def by_commit(repo: loopintel.Repository, sha: str) -> dict[str, loopintel.Chang
 
 
 def assert_matches_reference(
-    builder: RepoBuilder, repo: loopintel.Repository, *, first_parent: bool = False, max_file_bytes: int = 8_000_000
+    builder: RepoBuilder,
+    repo: loopintel.Repository,
+    *,
+    first_parent: bool = False,
+    max_file_bytes: int = 8_000_000,
 ) -> None:
-    reference = Reference(str(builder.repo.path), first_parent=first_parent, max_file_bytes=max_file_bytes)
+    reference = Reference(
+        str(builder.repo.path), first_parent=first_parent, max_file_bytes=max_file_bytes
+    )
     expected, unjudged = reference.run(builder.head)
     actual = fast_keys(repo.changes(), repo.skipped())
     actual = {k for k in actual if (k[0], k[2]) not in unjudged}
@@ -134,16 +140,22 @@ def test_cosmetic_docstring_and_nested_change(repo_builder: RepoBuilder, tmp_pat
     assert [c.commit for c in repo.changes(cosmetic=False) if c.qualname == "tidy"] != [sha]
 
 
-def test_function_rename_file_rename_and_move_keep_lineage(repo_builder: RepoBuilder, tmp_path: Path) -> None:
+def test_function_rename_file_rename_and_move_keep_lineage(
+    repo_builder: RepoBuilder, tmp_path: Path
+) -> None:
     body = "".join(f"    total += {i} * value\n" for i in range(8))
     source = f"def compute(value):\n    total = 0\n{body}    return total\n"
     repo_builder.commit({"pkg/a.py": source, "pkg/other.py": "def keep():\n    return 1\n"})
     renamed = repo_builder.commit({"pkg/a.py": source.replace("def compute(", "def calculate(")})
-    file_moved = repo_builder.commit({"pkg/a.py": None, "pkg/b.py": source.replace("def compute(", "def calculate(")})
+    file_moved = repo_builder.commit(
+        {"pkg/a.py": None, "pkg/b.py": source.replace("def compute(", "def calculate(")}
+    )
     moved = repo_builder.commit(
         {
             "pkg/b.py": "X = 1\n",
-            "lib/math.py": source.replace("def compute(", "def calculate(").replace("return total", "return total + 1"),
+            "lib/math.py": source.replace("def compute(", "def calculate(").replace(
+                "return total", "return total + 1"
+            ),
         }
     )
     repo = index(repo_builder, tmp_path)
@@ -162,7 +174,12 @@ def test_function_rename_file_rename_and_move_keep_lineage(repo_builder: RepoBui
     lineages = {c.lineage for c in repo.changes(function="lib/math.py::calculate")}
     assert len(lineages) == 1
     history = list(repo.changes(function="lib/math.py::calculate"))
-    assert [c.kind for c in history] == [ChangeKind.ADDED, ChangeKind.RENAMED, ChangeKind.MOVED, ChangeKind.MOVED]
+    assert [c.kind for c in history] == [
+        ChangeKind.ADDED,
+        ChangeKind.RENAMED,
+        ChangeKind.MOVED,
+        ChangeKind.MOVED,
+    ]
     assert_matches_reference(repo_builder, repo)
 
 
@@ -180,7 +197,9 @@ def test_rename_with_edit_in_one_commit(repo_builder: RepoBuilder, tmp_path: Pat
 def test_extract_method_is_not_a_move(repo_builder: RepoBuilder, tmp_path: Path) -> None:
     work = "".join(f"    a{i} = {i} + x\n" for i in range(6))
     repo_builder.commit({"e.py": f"def big(x):\n{work}    return x\n"})
-    sha = repo_builder.commit({"e.py": f"def big(x):\n    return part(x)\n\n\ndef part(x):\n{work}    return x\n"})
+    sha = repo_builder.commit(
+        {"e.py": f"def big(x):\n    return part(x)\n\n\ndef part(x):\n{work}    return x\n"}
+    )
     repo = index(repo_builder, tmp_path)
     changed = by_commit(repo, sha)
     assert changed["e.py::big"].kind is ChangeKind.MODIFIED
@@ -202,14 +221,18 @@ def test_delete_and_readd_starts_a_new_lineage(repo_builder: RepoBuilder, tmp_pa
 
 def test_merge_records_only_conflict_resolutions(repo_builder: RepoBuilder, tmp_path: Path) -> None:
     base = repo_builder.commit({"s.py": "def a():\n    return 1\n\n\ndef b():\n    return 2\n"})
-    left = repo_builder.commit({"s.py": "def a():\n    return 10\n\n\ndef b():\n    return 2\n"}, "left")
+    left = repo_builder.commit(
+        {"s.py": "def a():\n    return 10\n\n\ndef b():\n    return 2\n"}, "left"
+    )
     repo_builder.checkout_files(base)
     right = repo_builder.commit(
         {"s.py": "def a():\n    return 20\n\n\ndef b():\n    return 3\n"}, "right", ref=None
     )
     repo_builder.checkout_files(left)
     merge = repo_builder.commit(
-        {"s.py": "def a():\n    return 30\n\n\ndef b():\n    return 3\n"}, "merge", parents=[left, right]
+        {"s.py": "def a():\n    return 30\n\n\ndef b():\n    return 3\n"},
+        "merge",
+        parents=[left, right],
     )
     repo = index(repo_builder, tmp_path)
     merged = by_commit(repo, merge)
@@ -222,7 +245,9 @@ def test_merge_records_only_conflict_resolutions(repo_builder: RepoBuilder, tmp_
     assert {f.qualname for f in repo.functions()} == {"a", "b"}
 
 
-def test_first_parent_mode_compares_merges_with_first_parent(repo_builder: RepoBuilder, tmp_path: Path) -> None:
+def test_first_parent_mode_compares_merges_with_first_parent(
+    repo_builder: RepoBuilder, tmp_path: Path
+) -> None:
     base = repo_builder.commit({"s.py": "def a():\n    return 1\n"})
     repo_builder.commit({"t.py": "def t():\n    return 1\n"}, "side", ref=None)
     side = repo_builder.head
@@ -241,7 +266,9 @@ def test_messy_history_never_stops_indexing(repo_builder: RepoBuilder, tmp_path:
     repo_builder.commit(
         {
             "py2.py": "def old(x):\n    print x\n    return `x`\n",
-            "latin.py": "# -*- coding: latin-1 -*-\ndef caf\u00e9():\n    return '\u00e9'\n".encode("latin-1"),
+            "latin.py": "# -*- coding: latin-1 -*-\ndef caf\u00e9():\n    return '\u00e9'\n".encode(
+                "latin-1"
+            ),
             "crlf.py": b"def win():\r\n    return 1\r\n",
             "binary.py": b"\x00\x01\x02def x(): pass\n",
             "link.py": ("link", "crlf.py"),
@@ -275,7 +302,10 @@ def test_ten_thousand_file_commit(repo_builder: RepoBuilder, tmp_path: Path) -> 
 
 def test_mailmap_and_time_offsets(repo_builder: RepoBuilder, tmp_path: Path) -> None:
     repo_builder.commit(
-        {".mailmap": "Ada Lovelace <ada@example.com> <ada@old.example>\n", "a.py": "def a():\n    return 1\n"},
+        {
+            ".mailmap": "Ada Lovelace <ada@example.com> <ada@old.example>\n",
+            "a.py": "def a():\n    return 1\n",
+        },
         author=("ada", "ada@old.example"),
         offset=-300,
     )
@@ -287,11 +317,18 @@ def test_mailmap_and_time_offsets(repo_builder: RepoBuilder, tmp_path: Path) -> 
 
 
 @pytest.mark.parametrize("seed", range(3))
-def test_random_histories_match_reference(repo_builder: RepoBuilder, tmp_path: Path, seed: int) -> None:
+def test_random_histories_match_reference(
+    repo_builder: RepoBuilder, tmp_path: Path, seed: int
+) -> None:
     import random
 
     rng = random.Random(seed)
-    bodies = ["return x", "return x + 1", "y = x * 2\n    return y", "if x:\n        return 1\n    return 0"]
+    bodies = [
+        "return x",
+        "return x + 1",
+        "y = x * 2\n    return y",
+        "if x:\n        return 1\n    return 0",
+    ]
     state: dict[str, dict[str, str]] = {}
     for _step in range(25):
         path = f"p{rng.randrange(3)}.py"
@@ -314,3 +351,24 @@ def test_random_histories_match_reference(repo_builder: RepoBuilder, tmp_path: P
         repo_builder.commit(files)
     repo = index(repo_builder, tmp_path)
     assert_matches_reference(repo_builder, repo)
+
+
+def test_short_functions_follow_only_unambiguous_renames(
+    repo_builder: RepoBuilder, tmp_path: Path
+) -> None:
+    repo_builder.commit(
+        {
+            "svc.py": "class Service:\n    def start(self):\n        return 'started'\n\n    def a(self):\n        pass\n\n    def b(self):\n        pass\n",
+        }
+    )
+    sha = repo_builder.commit(
+        {
+            "svc.py": "class Service:\n    def run(self):\n        return 'started'\n\n    def c(self):\n        pass\n\n    def d(self):\n        pass\n",
+        }
+    )
+    repo = index(repo_builder, tmp_path)
+    changed = by_commit(repo, sha)
+    assert changed["svc.py::Service.run"].kind is ChangeKind.RENAMED
+    # two identical one-line bodies went and came: no evidence which is which
+    assert {changed[f"svc.py::Service.{n}"].kind for n in "cd"} == {ChangeKind.ADDED}
+    assert {changed[f"svc.py::Service.{n}"].kind for n in "ab"} == {ChangeKind.DELETED}

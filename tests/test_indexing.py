@@ -38,13 +38,17 @@ def grow(builder: RepoBuilder, commits: int, start: int = 0) -> None:
     """Commits that add, edit and remove functions across a few files."""
     for i in range(start, start + commits):
         path = f"mod{i % 7}.py"
-        body = "".join(f"def f{j}(x):\n    return x + {i if j == i % 5 else j}\n\n\n" for j in range(5))
+        body = "".join(
+            f"def f{j}(x):\n    return x + {i if j == i % 5 else j}\n\n\n" for j in range(5)
+        )
         if i % 11 == 0:
             body += f"def extra{i}():\n    return {i}\n"
         builder.commit({path: body}, f"commit {i}")
 
 
-def test_incremental_run_processes_only_new_commits(repo_builder: RepoBuilder, tmp_path: Path) -> None:
+def test_incremental_run_processes_only_new_commits(
+    repo_builder: RepoBuilder, tmp_path: Path
+) -> None:
     grow(repo_builder, 30)
     index = tmp_path / "i.sqlite3"
     with loopintel.open(repo_builder.path, index_path=index) as repo:
@@ -84,9 +88,12 @@ def test_parallel_extraction_matches_in_process(repo_builder: RepoBuilder, tmp_p
     grow(repo_builder, 60)
     with loopintel.open(repo_builder.path, index_path=tmp_path / "a.sqlite3", workers=1) as serial:
         expected = snapshot(serial)
-    with concurrent.futures.ProcessPoolExecutor(max_workers=2) as pool, loopintel.open(
-        repo_builder.path, index_path=tmp_path / "b.sqlite3", executor=pool
-    ) as parallel:
+    with (
+        concurrent.futures.ProcessPoolExecutor(max_workers=2) as pool,
+        loopintel.open(
+            repo_builder.path, index_path=tmp_path / "b.sqlite3", executor=pool
+        ) as parallel,
+    ):
         assert snapshot(parallel) == expected
 
 
@@ -101,7 +108,9 @@ CRASHING_CHILD = textwrap.dedent(
 )
 
 
-def test_killed_indexing_is_completed_by_the_next_run(repo_builder: RepoBuilder, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_killed_indexing_is_completed_by_the_next_run(
+    repo_builder: RepoBuilder, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     grow(repo_builder, 700)
     index = tmp_path / "killed.sqlite3"
     child = subprocess.Popen(
@@ -122,11 +131,15 @@ def test_killed_indexing_is_completed_by_the_next_run(repo_builder: RepoBuilder,
         assert resumed.last_index is not None
         assert resumed.last_index.commits_indexed == 700 - stored
         completed = snapshot(resumed)
-    with loopintel.open(repo_builder.path, index_path=tmp_path / "clean.sqlite3", workers=1) as clean:
+    with loopintel.open(
+        repo_builder.path, index_path=tmp_path / "clean.sqlite3", workers=1
+    ) as clean:
         assert snapshot(clean) == completed
 
 
-def test_readers_see_the_last_committed_state_while_a_writer_runs(repo_builder: RepoBuilder, tmp_path: Path) -> None:
+def test_readers_see_the_last_committed_state_while_a_writer_runs(
+    repo_builder: RepoBuilder, tmp_path: Path
+) -> None:
     grow(repo_builder, 5)
     index = tmp_path / "i.sqlite3"
     loopintel.open(repo_builder.path, index_path=index).close()
@@ -153,7 +166,9 @@ def test_schema_versions(repo_builder: RepoBuilder, tmp_path: Path) -> None:
         assert len(list(repo.changes())) > 0
 
 
-def test_index_location(repo_builder: RepoBuilder, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_index_location(
+    repo_builder: RepoBuilder, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     grow(repo_builder, 2)
     with loopintel.open(repo_builder.path) as repo:
         assert repo.index_path == repo_builder.path / ".git" / "loopintel" / "index.sqlite3"
@@ -177,7 +192,9 @@ def test_bare_repository(tmp_path: Path) -> None:
         assert repo.index_path.parent.parent == builder.path
 
 
-def test_read_only_repository_with_index_elsewhere(repo_builder: RepoBuilder, tmp_path: Path) -> None:
+def test_read_only_repository_with_index_elsewhere(
+    repo_builder: RepoBuilder, tmp_path: Path
+) -> None:
     grow(repo_builder, 2)
     git_dir = repo_builder.path / ".git"
     before = sorted(p.relative_to(git_dir) for p in git_dir.rglob("*"))
@@ -186,7 +203,9 @@ def test_read_only_repository_with_index_elsewhere(repo_builder: RepoBuilder, tm
     assert sorted(p.relative_to(git_dir) for p in git_dir.rglob("*")) == before
 
 
-def test_unusable_index_location_is_a_clear_error(repo_builder: RepoBuilder, tmp_path: Path) -> None:
+def test_unusable_index_location_is_a_clear_error(
+    repo_builder: RepoBuilder, tmp_path: Path
+) -> None:
     grow(repo_builder, 1)
     blocker = tmp_path / "file"
     blocker.write_text("not a directory")
@@ -210,8 +229,9 @@ def test_bad_input_errors(repo_builder: RepoBuilder, tmp_path: Path) -> None:
         loopintel.open(repo_builder.path, ref="no-such-branch", index_path=tmp_path / "x.sqlite3")
     with pytest.raises(LookupError):
         loopintel.open(repo_builder.path, ref="deadbeef" * 5, index_path=tmp_path / "x.sqlite3")
-    with loopintel.open(repo_builder.path, index_path=tmp_path / "y.sqlite3") as repo, pytest.raises(
-        loopintel.InvalidQuery, match="since"
+    with (
+        loopintel.open(repo_builder.path, index_path=tmp_path / "y.sqlite3") as repo,
+        pytest.raises(loopintel.InvalidQuery, match="since"),
     ):
         list(repo.changes(since="last tuesday"))
 
@@ -225,7 +245,9 @@ def test_empty_repository_gives_an_empty_index(repo_builder: RepoBuilder, tmp_pa
         assert repo.last_index.commits_total == 0
 
 
-def test_shallow_clone_warns_once_and_indexes_what_is_there(repo_builder: RepoBuilder, tmp_path: Path) -> None:
+def test_shallow_clone_warns_once_and_indexes_what_is_there(
+    repo_builder: RepoBuilder, tmp_path: Path
+) -> None:
     grow(repo_builder, 8)
     shallow = tmp_path / "shallow"
     subprocess.run(
@@ -243,7 +265,9 @@ def test_shallow_clone_warns_once_and_indexes_what_is_there(repo_builder: RepoBu
 
 def test_changes_filters(repo_builder: RepoBuilder, tmp_path: Path) -> None:
     repo_builder.commit({"src/a.py": "def a():\n    return 1\n"}, author=("Ann", "ann@example.com"))
-    repo_builder.commit({"src/sub/b.py": "def b():\n    return 1\n"}, author=("Bob", "bob@example.com"))
+    repo_builder.commit(
+        {"src/sub/b.py": "def b():\n    return 1\n"}, author=("Bob", "bob@example.com")
+    )
     repo_builder.commit({"other.py": "def c():\n    return 1\n"}, author=("Ann", "ann@example.com"))
     with loopintel.open(repo_builder.path, index_path=tmp_path / "f.sqlite3") as repo:
         everything = list(repo.changes())

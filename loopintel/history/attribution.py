@@ -323,13 +323,17 @@ def match_moves(
                         continue
                 else:
                     continue
-                if short and not same_name and not (
-                    # A short function renamed in place: the one identical body that
-                    # went and came, in the same file and class.
-                    same_file
-                    and len(same_body) == 1
-                    and origins[tuple(old_norm[i])] == 1
-                    and _qualifier(a.span.qualname) == _qualifier(d.span.qualname)
+                if (
+                    short
+                    and not same_name
+                    and not (
+                        # A short function renamed in place: the one identical body that
+                        # went and came, in the same file and class.
+                        same_file
+                        and len(same_body) == 1
+                        and origins[tuple(old_norm[i])] == 1
+                        and _qualifier(a.span.qualname) == _qualifier(d.span.qualname)
+                    )
                 ):
                     continue
                 # Prefer same-named, then same-file pairs among equal bodies.

@@ -116,11 +116,13 @@ class Extractor:
             self._facts.put(key, found)
         return found  # type: ignore[return-value]
 
-    def _text(self, blob: str) -> tuple[list[str], bool]:
+    def _text(self, blob: str) -> tuple[list[str], bool, int]:
+        """Lines, whether they decoded cleanly, and the size in bytes."""
         found = self._lines.get(blob)
         if found is None:
-            text, clean = python.decode(self.git.blob(blob))
-            found = (text.split("\n"), clean)
+            data = self.git.blob(blob)
+            text, clean = python.decode(data)
+            found = (text.split("\n"), clean, len(data))
             self._lines.put(blob, found)
         return found  # type: ignore[return-value]
 
@@ -149,11 +151,11 @@ class Extractor:
         if base is not None and hunks:
             parent = self._layouts.get(base)
             if isinstance(parent, _Parsed) and parent.layout is not None:
-                lines, clean = self._text(blob)
+                lines, clean, size = self._text(blob)
                 keep: dict[int, ast.FunctionDef | ast.AsyncFunctionDef] = {}
-                layout = (
-                    python.update_layout(parent.layout, hunks, lines, keep=keep) if clean else None
-                )
+                layout = None
+                if clean and size <= self.options.max_file_bytes:
+                    layout = python.update_layout(parent.layout, hunks, lines, keep=keep)
                 if layout is not None:
                     self._keep(blob, keep)
                     return self._store(blob, layout, None)
@@ -279,7 +281,11 @@ class Extractor:
                 # The merge took this file from another parent: nothing of its own.
                 sources.append(FileSource(path, origin, ()))
                 continue
-            parsed = self.parsed(blob) if blob is not None else None
+            first_blob = self.git.blob_at(parents[0], path)
+            hunks = None
+            if blob is not None and first_blob is not None:
+                hunks = self.git.blob_hunks(first_blob, blob)
+            parsed = self.parsed(blob, first_blob, hunks) if blob is not None else None
             if parsed is not None and parsed.spans is None:
                 assert blob is not None
                 skips.append((path, blob, parsed.reason or "unreadable"))
@@ -288,14 +294,18 @@ class Extractor:
             qualnames = tuple(parsed.spans) if parsed is not None and parsed.spans else ()
             sources.append(FileSource(path, -1 if blob is not None else None, qualnames))
             # Changed against every parent: a conflict resolution or an evil merge.
-            first_changes, *other_changes = (self._resolution(p, path, blob) for p in parents)
-            common = set.intersection(*({_key(c) for c in o} for o in other_changes))
-            changes.extend(c for c in first_changes if _key(c) in common)
+            candidates = self._resolution(path, first_blob, blob, hunks)
+            keep = {_key(c) for c in candidates}
+            for other in parents[1:]:
+                if keep:
+                    keep &= self._differs(self.git.blob_at(other, path), blob, keep)
+            changes.extend(c for c in candidates if _key(c) in keep)
         return CommitResult(meta, changes, skips, sources)
 
-    def _resolution(self, parent: str, path: str, blob: str | None) -> list[RawChange]:
-        """Function changes of one file of a merge, against one parent."""
-        old_blob = self.git.blob_at(parent, path)
+    def _resolution(
+        self, path: str, old_blob: str | None, blob: str | None, hunks: tuple[Hunk, ...] | None
+    ) -> list[RawChange]:
+        """Function changes of one file of a merge, against its first parent."""
         old = new = None
         if blob is not None:
             new = self.version(path, blob, self.parsed(blob))
@@ -303,15 +313,31 @@ class Extractor:
             old_parsed = self.parsed(old_blob)
             if old_parsed.layout is not None:
                 old = self.version(path, old_blob, old_parsed)
-        hunks = None
         if old is not None and new is not None:
-            assert old_blob is not None
-            assert blob is not None
-            hunks = self.git.blob_hunks(old_blob, blob) or (
-                Hunk(1, len(old.lines), 1, len(new.lines)),
-            )
+            hunks = hunks or (Hunk(1, len(old.lines), 1, len(new.lines)),)
+        else:
+            hunks = None
         file_changes, deleted, added = attribute_file(old, new, hunks, self.facts)
         return file_changes + match_moves(deleted, added, self.facts, {})
+
+    def _differs(
+        self, old_blob: str | None, blob: str | None, keys: set[tuple[str, str]]
+    ) -> set[tuple[str, str]]:
+        """Which of the functions ``keys`` differ between two versions of a file."""
+
+        def texts(version_blob: str | None) -> dict[str, str] | None:
+            if version_blob is None:
+                return {}
+            parsed = self.parsed(version_blob)
+            if parsed.spans is None:
+                return None
+            lines = self.lines(version_blob)
+            return {q: python.segment(lines, parsed.spans[q]) for _, q in keys if q in parsed.spans}
+
+        before, after = texts(old_blob), texts(blob)
+        if before is None or after is None:
+            return set(keys)
+        return {(p, q) for p, q in keys if before.get(q) != after.get(q)}
 
 
 def _key(change: RawChange) -> tuple[str, str]:

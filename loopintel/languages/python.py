@@ -48,8 +48,6 @@ MAX_FILE_BYTES = 8_000_000
 _LONE_CR = re.compile(rb"\r(?!\n)")
 _LONE_CR_TEXT = re.compile(r"\r(?!\n)")
 _FUNC = (ast.FunctionDef, ast.AsyncFunctionDef)
-_BLOCK_FIELDS = ("body", "orelse", "finalbody")
-
 _Keep = dict[int, "ast.FunctionDef | ast.AsyncFunctionDef"] | None
 """Where a parse leaves each function's syntax tree, by first line (or nowhere)."""
 
@@ -96,13 +94,17 @@ def _nested(stmts: Sequence[ast.stmt], offset: int, keep: _Keep) -> tuple[Node, 
 
 
 def _nested_in(stmt: ast.stmt, offset: int, keep: _Keep) -> list[Node]:
+    # Source order: body, handlers (try), else, finally; cases (match).
     out: list[Node] = []
-    for field in _BLOCK_FIELDS:
+    body = getattr(stmt, "body", None)
+    if body:
+        out.extend(_nested(body, offset, keep))
+    for handler in getattr(stmt, "handlers", ()):
+        out.extend(_nested(handler.body, offset, keep))
+    for field in ("orelse", "finalbody"):
         block = getattr(stmt, field, None)
         if block:
             out.extend(_nested(block, offset, keep))
-    for handler in getattr(stmt, "handlers", ()):
-        out.extend(_nested(handler.body, offset, keep))
     for case in getattr(stmt, "cases", ()):
         out.extend(_nested(case.body, offset, keep))
     return out
@@ -298,8 +300,8 @@ def _parse_region(
         module = _parse("if 1:\n" + text)
     except (SyntaxError, ValueError, MemoryError, RecursionError):
         return None
-    if len(module.body) != 1 or not isinstance(module.body[0], ast.If):
-        return None  # a statement escaped the class body
+    if len(module.body) != 1 or not isinstance(module.body[0], ast.If) or module.body[0].orelse:
+        return None  # a statement escaped the class body (or an else joined the wrapper)
     body = module.body[0].body
     if _indent(lines[body[0].lineno + offset - 1]) != indent:
         return None

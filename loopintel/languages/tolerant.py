@@ -152,12 +152,15 @@ def parse_region(text: str, *, wrapped: bool) -> list[Node] | None:
     return [_statement(s) for s in body]
 
 
+_NOT_TOKENS = frozenset({"comment", "line_continuation"})
+
+
 def _tokens(node: tree_sitter.Node, skip: tree_sitter.Node | None = None) -> Iterator[bytes]:
     """Leaf texts of a subtree, comments dropped: a formatting-blind rendering."""
     stack = [node]
     while stack:
         current = stack.pop()
-        if current.type == "comment" or (skip is not None and current.id == skip.id):
+        if current.type in _NOT_TOKENS or (skip is not None and current.id == skip.id):
             continue
         if current.child_count == 0 or current.type == "string":
             yield current.text or b""
@@ -178,39 +181,63 @@ _DECISIONS = frozenset(
         "if_statement",
         "elif_clause",
         "conditional_expression",
-        "assert_statement",
         "for_in_clause",
         "if_clause",
     }
 )
 
 
+def _is_except_star(clause: tree_sitter.Node) -> bool:
+    if clause.type == "except_group_clause":
+        return True
+    return clause.type == "except_clause" and any(c.type == "*" for c in clause.children)
+
+
+def _is_wildcard(case: tree_sitter.Node) -> bool:
+    """``case _:`` or a bare capture (``case other:``): radon's "else" of a match."""
+    patterns = [c for c in case.named_children if c.type == "case_pattern"]
+    if len(patterns) != 1 or patterns[0].named_child_count > 1:
+        return False
+    pattern = patterns[0]
+    if pattern.named_child_count == 0:
+        return (pattern.text or b"").strip() == b"_"
+    inner = pattern.named_children[0]
+    return inner.type == "dotted_name" and inner.named_child_count == 1
+
+
 def _complexity(body: tree_sitter.Node) -> int:
     """Cyclomatic complexity after radon's rules, on a tree-sitter body.
 
-    +1 per if/elif/ternary/assert/comprehension clause, loop (+1 with ``else``),
-    handler, ``try``'s ``else``, extra boolean operand, non-wildcard case; nested
-    functions and classes are not counted.
+    +1 per if/elif/ternary/comprehension clause, assert (whose inside radon does not
+    visit), loop (+1 with ``else``), handler and ``try``'s ``else`` (not for
+    ``except*``, which radon does not count), extra boolean operand, and ``case``
+    (less one when a wildcard or capture case is present; guards not counted).
+    Nested functions and classes are not counted; lambda bodies are.
     """
     total = 1
     stack = list(body.children)
     while stack:
         node = stack.pop()
         kind = node.type
-        if kind in ("function_definition", "class_definition", "lambda"):
+        if kind in ("function_definition", "class_definition"):
+            continue
+        if kind == "assert_statement":
+            total += 1
             continue
         if kind in _DECISIONS or kind == "boolean_operator":
             total += 1
         elif kind in ("for_statement", "while_statement"):
             total += 1 + any(c.type == "else_clause" for c in node.children)
         elif kind == "try_statement":
-            total += sum(
-                c.type in ("except_clause", "except_group_clause", "else_clause")
-                for c in node.children
-            )
-        elif kind == "case_clause":
-            pattern = node.children[1] if node.child_count > 1 else None
-            total += not (pattern is not None and pattern.text == b"_")
+            if not any(_is_except_star(c) for c in node.children):
+                total += sum(c.type in ("except_clause", "else_clause") for c in node.children)
+        elif kind == "match_statement":
+            blocks = [c for c in node.children if c.type == "block"]
+            cases = [c for b in blocks for c in b.children if c.type == "case_clause"]
+            total += max(0, len(cases) - any(_is_wildcard(c) for c in cases))
+            for case in cases:
+                stack.extend(c for c in case.children if c.type == "block")
+            continue
         stack.extend(node.children)
     return total
 
