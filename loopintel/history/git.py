@@ -232,7 +232,7 @@ class GitRepository:
             hunks: tuple[Hunk, ...] | None = None
             if old_ok and new_ok:
                 patch = diff[i]
-                if patch is not None and not delta.is_binary:
+                if patch is not None and not patch.delta.is_binary:
                     hunks = tuple(
                         [
                             Hunk(h.old_start, h.old_lines, h.new_start, h.new_lines)
