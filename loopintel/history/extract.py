@@ -27,7 +27,6 @@ from loopintel.languages import python
 from loopintel.languages.layout import Facts, Hunk, Layout
 
 if TYPE_CHECKING:
-    import ast
     from collections.abc import Sequence
 
     from loopintel.languages.layout import Span
@@ -99,7 +98,9 @@ class Extractor:
         self._facts = _Lru(20000)
         self._lines = _Lru(64)
         # Syntax trees of the functions parsed for the current commit only.
-        self._trees: dict[tuple[str, int], ast.FunctionDef | ast.AsyncFunctionDef] = {}
+        self._trees: dict[tuple[str, int], python.FunctionTree] = {}
+        # Renderings of statements by source text, across versions (bounded).
+        self._statements: python.StatementMemo = {}
 
     # -- caches ---------------------------------------------------------------------
 
@@ -111,8 +112,13 @@ class Extractor:
         key = hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=12).digest()
         found = self._facts.get(key)
         if found is None:
-            node = self._trees.get((version.blob, span.start))
-            found = python.facts_of_node(node) if node is not None else python.facts(text)
+            if len(self._statements) > 200_000:
+                self._statements.clear()
+            tree = self._trees.get((version.blob, span.start))
+            if tree is not None:
+                found = python.facts_of_node(tree, version.lines, self._statements)
+            else:
+                found = python.facts(text, self._statements)
             self._facts.put(key, found)
         return found  # type: ignore[return-value]
 
@@ -152,7 +158,7 @@ class Extractor:
             parent = self._layouts.get(base)
             if isinstance(parent, _Parsed) and parent.layout is not None:
                 lines, clean, size = self._text(blob)
-                keep: dict[int, ast.FunctionDef | ast.AsyncFunctionDef] = {}
+                keep: dict[int, python.FunctionTree] = {}
                 layout = None
                 if clean and size <= self.options.max_file_bytes:
                     layout = python.update_layout(parent.layout, hunks, lines, keep=keep)
@@ -165,7 +171,7 @@ class Extractor:
         self._keep(blob, keep)
         return self._store(blob, outcome.layout, outcome.reason)
 
-    def _keep(self, blob: str, trees: dict[int, ast.FunctionDef | ast.AsyncFunctionDef]) -> None:
+    def _keep(self, blob: str, trees: dict[int, python.FunctionTree]) -> None:
         for line, tree in trees.items():
             self._trees[blob, line] = tree
 

@@ -33,6 +33,8 @@ if TYPE_CHECKING:
 
 __all__ = [
     "MAX_FILE_BYTES",
+    "FunctionTree",
+    "StatementMemo",
     "decode",
     "facts",
     "facts_of_node",
@@ -48,8 +50,12 @@ MAX_FILE_BYTES = 8_000_000
 _LONE_CR = re.compile(rb"\r(?!\n)")
 _LONE_CR_TEXT = re.compile(r"\r(?!\n)")
 _FUNC = (ast.FunctionDef, ast.AsyncFunctionDef)
-_Keep = dict[int, "ast.FunctionDef | ast.AsyncFunctionDef"] | None
+FunctionTree = tuple["ast.FunctionDef | ast.AsyncFunctionDef", int]
+"""A function's syntax tree and the offset from its line numbers to the file's."""
+_Keep = dict[int, FunctionTree] | None
 """Where a parse leaves each function's syntax tree, by first line (or nowhere)."""
+StatementMemo = dict[tuple[str, int, int], tuple[str, int]]
+"""Renderings of statements by source text (see :func:`facts_of_node`)."""
 
 
 def decode(data: bytes) -> tuple[str, bool]:
@@ -115,7 +121,7 @@ def _node(stmt: ast.stmt, offset: int, keep: _Keep) -> Node:
     if isinstance(stmt, _FUNC):
         start = _def_start(stmt) + offset
         if keep is not None:
-            keep[start] = stmt
+            keep[start] = (stmt, offset)
         return Node(NodeKind.DEF, stmt.name, start, end, _nested(stmt.body, offset, keep))
     if isinstance(stmt, ast.ClassDef):
         body = tuple(_node(s, offset, keep) for s in stmt.body)
@@ -431,8 +437,9 @@ def _digest(text: str) -> bytes:
     return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=10).digest()
 
 
-def _parse_segment(text: str) -> ast.FunctionDef | ast.AsyncFunctionDef | None:
-    source = "if 1:\n" + text if text[:1] in (" ", "\t", "\f") else text
+def _parse_segment(text: str) -> FunctionTree | None:
+    wrapped = text[:1] in (" ", "\t", "\f")
+    source = "if 1:\n" + text if wrapped else text
     try:
         body = _parse(source).body
     except (SyntaxError, ValueError, MemoryError, RecursionError):
@@ -444,7 +451,7 @@ def _parse_segment(text: str) -> ast.FunctionDef | ast.AsyncFunctionDef | None:
         if len(node.body) != 1:
             return None
         node = node.body[0]
-    return node if isinstance(node, _FUNC) else None
+    return (node, -1 if wrapped else 0) if isinstance(node, _FUNC) else None
 
 
 def _render(node: ast.AST, out: list[str], count: bool) -> int:
@@ -495,21 +502,32 @@ def _render(node: ast.AST, out: list[str], count: bool) -> int:
     return found
 
 
-def facts(text: str) -> Facts:
+def facts(text: str, memo: StatementMemo | None = None) -> Facts:
     """Digests of a function version's signature, decorators, docstring and body.
 
     Two versions whose digests are all equal differ only in formatting or comments.
     Complexity is radon's cyclomatic complexity of the function (1 + decisions of
     its body, nested functions and classes excluded).
     """
-    node = _parse_segment(text)
-    if node is None:
+    tree = _parse_segment(text)
+    if tree is None:
         return tolerant.facts(text)
-    return facts_of_node(node)
+    return facts_of_node(tree, text.split("\n"), memo)
 
 
-def facts_of_node(node: ast.FunctionDef | ast.AsyncFunctionDef) -> Facts:
-    """:func:`facts` of a function whose syntax tree is at hand."""
+def facts_of_node(
+    tree: FunctionTree, lines: Sequence[str], memo: StatementMemo | None = None
+) -> Facts:
+    """:func:`facts` of a function whose syntax tree is at hand.
+
+    Args:
+        tree: the function's syntax tree and its line offset within ``lines``.
+        lines: the source the tree was parsed from.
+        memo: renderings of body statements by their source text, kept by the caller
+            across versions: an edit re-renders only the statements it touched.
+
+    """
+    node, offset = tree
     body = node.body
     doc = ""
     if (
@@ -533,7 +551,20 @@ def facts_of_node(node: ast.FunctionDef | ast.AsyncFunctionDef) -> Facts:
     decisions = 0
     try:
         for stmt in body:
-            decisions += _render(stmt, rendered, True)
+            if memo is None:
+                decisions += _render(stmt, rendered, True)
+                continue
+            first = stmt.lineno + offset
+            last = (stmt.end_lineno or stmt.lineno) + offset
+            key = ("\n".join(lines[first - 1 : last]), stmt.col_offset, stmt.end_col_offset or 0)
+            found = memo.get(key)
+            if found is None:
+                parts: list[str] = []
+                count = _render(stmt, parts, True)
+                found = ("\0".join(parts), count)
+                memo[key] = found
+            rendered.append(found[0])
+            decisions += found[1]
         complexity: int | None = 1 + decisions
     except RecursionError:
         complexity = None
