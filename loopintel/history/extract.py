@@ -99,8 +99,6 @@ class Extractor:
         self._lines = _Lru(64)
         # Syntax trees of the functions parsed for the current commit only.
         self._trees: dict[tuple[str, int], python.FunctionTree] = {}
-        # Renderings of statements by source text, across versions (bounded).
-        self._statements: python.StatementMemo = {}
 
     # -- caches ---------------------------------------------------------------------
 
@@ -112,13 +110,8 @@ class Extractor:
         key = hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=12).digest()
         found = self._facts.get(key)
         if found is None:
-            if len(self._statements) > 200_000:
-                self._statements.clear()
             tree = self._trees.get((version.blob, span.start))
-            if tree is not None:
-                found = python.facts_of_node(tree, version.lines, self._statements)
-            else:
-                found = python.facts(text, self._statements)
+            found = python.facts_of_node(tree) if tree is not None else python.facts(text)
             self._facts.put(key, found)
         return found  # type: ignore[return-value]
 

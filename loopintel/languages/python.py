@@ -23,7 +23,7 @@ import re
 import tokenize
 import warnings
 from bisect import bisect_right
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeAlias
 
 from loopintel.languages import tolerant
 from loopintel.languages.layout import Facts, Hunk, Layout, Node, NodeKind, ParseOutcome, Span
@@ -34,7 +34,6 @@ if TYPE_CHECKING:
 __all__ = [
     "MAX_FILE_BYTES",
     "FunctionTree",
-    "StatementMemo",
     "decode",
     "facts",
     "facts_of_node",
@@ -50,12 +49,10 @@ MAX_FILE_BYTES = 8_000_000
 _LONE_CR = re.compile(rb"\r(?!\n)")
 _LONE_CR_TEXT = re.compile(r"\r(?!\n)")
 _FUNC = (ast.FunctionDef, ast.AsyncFunctionDef)
-FunctionTree = tuple["ast.FunctionDef | ast.AsyncFunctionDef", int]
-"""A function's syntax tree and the offset from its line numbers to the file's."""
+FunctionTree: TypeAlias = ast.FunctionDef | ast.AsyncFunctionDef
+"""A function's syntax tree."""
 _Keep = dict[int, FunctionTree] | None
 """Where a parse leaves each function's syntax tree, by first line (or nowhere)."""
-StatementMemo = dict[tuple[str, int, int], tuple[str, int]]
-"""Renderings of statements by source text (see :func:`facts_of_node`)."""
 
 
 def decode(data: bytes) -> tuple[str, bool]:
@@ -121,7 +118,7 @@ def _node(stmt: ast.stmt, offset: int, keep: _Keep) -> Node:
     if isinstance(stmt, _FUNC):
         start = _def_start(stmt) + offset
         if keep is not None:
-            keep[start] = (stmt, offset)
+            keep[start] = stmt
         return Node(NodeKind.DEF, stmt.name, start, end, _nested(stmt.body, offset, keep))
     if isinstance(stmt, ast.ClassDef):
         body = tuple(_node(s, offset, keep) for s in stmt.body)
@@ -438,8 +435,7 @@ def _digest(text: str) -> bytes:
 
 
 def _parse_segment(text: str) -> FunctionTree | None:
-    wrapped = text[:1] in (" ", "\t", "\f")
-    source = "if 1:\n" + text if wrapped else text
+    source = "if 1:\n" + text if text[:1] in (" ", "\t", "\f") else text
     try:
         body = _parse(source).body
     except (SyntaxError, ValueError, MemoryError, RecursionError):
@@ -451,7 +447,7 @@ def _parse_segment(text: str) -> FunctionTree | None:
         if len(node.body) != 1:
             return None
         node = node.body[0]
-    return (node, -1 if wrapped else 0) if isinstance(node, _FUNC) else None
+    return node if isinstance(node, _FUNC) else None
 
 
 def _render(node: ast.AST, out: list[str], count: bool) -> int:
@@ -502,32 +498,21 @@ def _render(node: ast.AST, out: list[str], count: bool) -> int:
     return found
 
 
-def facts(text: str, memo: StatementMemo | None = None) -> Facts:
+def facts(text: str) -> Facts:
     """Digests of a function version's signature, decorators, docstring and body.
 
     Two versions whose digests are all equal differ only in formatting or comments.
     Complexity is radon's cyclomatic complexity of the function (1 + decisions of
     its body, nested functions and classes excluded).
     """
-    tree = _parse_segment(text)
-    if tree is None:
+    node = _parse_segment(text)
+    if node is None:
         return tolerant.facts(text)
-    return facts_of_node(tree, text.split("\n"), memo)
+    return facts_of_node(node)
 
 
-def facts_of_node(
-    tree: FunctionTree, lines: Sequence[str], memo: StatementMemo | None = None
-) -> Facts:
-    """:func:`facts` of a function whose syntax tree is at hand.
-
-    Args:
-        tree: the function's syntax tree and its line offset within ``lines``.
-        lines: the source the tree was parsed from.
-        memo: renderings of body statements by their source text, kept by the caller
-            across versions: an edit re-renders only the statements it touched.
-
-    """
-    node, offset = tree
+def facts_of_node(node: FunctionTree) -> Facts:
+    """:func:`facts` of a function whose syntax tree is at hand."""
     body = node.body
     doc = ""
     if (
@@ -551,20 +536,7 @@ def facts_of_node(
     decisions = 0
     try:
         for stmt in body:
-            if memo is None:
-                decisions += _render(stmt, rendered, True)
-                continue
-            first = stmt.lineno + offset
-            last = (stmt.end_lineno or stmt.lineno) + offset
-            key = ("\n".join(lines[first - 1 : last]), stmt.col_offset, stmt.end_col_offset or 0)
-            found = memo.get(key)
-            if found is None:
-                parts: list[str] = []
-                count = _render(stmt, parts, True)
-                found = ("\0".join(parts), count)
-                memo[key] = found
-            rendered.append(found[0])
-            decisions += found[1]
+            decisions += _render(stmt, rendered, True)
         complexity: int | None = 1 + decisions
     except RecursionError:
         complexity = None
