@@ -103,17 +103,17 @@ def _open(
 ) -> loopintel.Repository:
     console = Console(stderr=True)
     show = update and not quiet and console.is_terminal
+    options: dict[str, Any] = {
+        "ref": ref,
+        "index_path": index_path,
+        "first_parent": first_parent,
+        "update": update,
+        "workers": workers,
+    }
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", loopintel.ShallowCloneWarning)
         if not show:
-            repo = loopintel.open(
-                path,
-                ref=ref,
-                index_path=index_path,
-                first_parent=first_parent,
-                update=update,
-                workers=workers,
-            )
+            repo = loopintel.open(path, **options)
         else:
             with Progress(
                 TextColumn("indexing"),
@@ -135,14 +135,7 @@ def _open(
                     rate = f"{step.done / elapsed:,.0f}/s" if elapsed > 0 and step.done else ""
                     bar.update(task, completed=step.done, total=step.total, rate=rate)
 
-                repo = loopintel.open(
-                    path,
-                    ref=ref,
-                    index_path=index_path,
-                    first_parent=first_parent,
-                    progress=report,
-                    workers=workers,
-                )
+                repo = loopintel.open(path, progress=report, **options)
     for warning in caught:
         click.echo(f"warning: {warning.message}", err=True)
     return repo

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 import textwrap
 
 import pytest
@@ -11,14 +10,10 @@ from hypothesis import strategies as st
 from radon.complexity import cc_visit
 
 from loopintel.languages import python
-from loopintel.languages.layout import Hunk, Layout, NodeKind, Span
+from loopintel.languages.layout import Layout, NodeKind, Span
+from tests.strategies import _with_body, changed, edits, git_hunks, src
 
 # --- helpers ----------------------------------------------------------------------------
-
-
-def src(text: str) -> str:
-    """Dedented source; a leading newline after the opening quotes is dropped."""
-    return textwrap.dedent(text).removeprefix("\n")
 
 
 def parse(text: str | bytes, **kwargs: int) -> Layout:
@@ -31,16 +26,6 @@ def parse(text: str | bytes, **kwargs: int) -> Layout:
 
 def spans(text: str | bytes) -> list[tuple[str, int, int]]:
     return [tuple(s) for s in python.function_spans(parse(text))]
-
-
-def git_hunks(old: list[str], new: list[str]) -> list[Hunk]:
-    """Zero-context hunks as git reports them, from difflib's opcodes."""
-    out = []
-    matcher = difflib.SequenceMatcher(None, old, new, autojunk=False)
-    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
-        if tag != "equal":
-            out.append(Hunk(i1 + 1 if i2 > i1 else i1, i2 - i1, j1 + 1 if j2 > j1 else j1, j2 - j1))
-    return out
 
 
 def incremental(old_text: str, new_text: str) -> tuple[Layout | None, Layout | None]:
@@ -628,12 +613,6 @@ def _lines(parts: list[str]) -> list[str]:
     return [line for part in parts for line in part.split("\n")]
 
 
-def _with_body(lines: list[str]) -> list[str]:
-    if all(not line.strip() or line.lstrip().startswith("#") for line in lines):
-        return [*lines, "pass"]
-    return lines
-
-
 @st.composite
 def statements(draw: st.DrawFn, depth: int) -> list[str]:
     kinds = ["simple", "simple", "comment"]
@@ -718,21 +697,6 @@ EDIT_POOL = [
 ]
 
 
-@st.composite
-def edits(draw: st.DrawFn, lines: list[str]) -> list[str]:
-    """Up to three insertions, deletions or replacements of line ranges."""
-    pool = EDIT_POOL + [line for line in lines if line.strip()]
-    new = list(lines)
-    for _ in range(draw(st.integers(1, 3))):
-        at = draw(st.integers(0, len(new)))
-        removed = draw(st.integers(0, min(3, len(new) - at)))
-        inserted = draw(st.lists(st.sampled_from(pool), max_size=3))
-        if not removed and not inserted:
-            removed = min(1, len(new) - at)
-        new[at : at + removed] = inserted
-    return new
-
-
 @settings(max_examples=600, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     data=st.data(),
@@ -744,7 +708,7 @@ def test_update_layout_equals_a_whole_parse(data: st.DataObject, eol: str, final
     old_text = eol.join(old) + (eol if final_eol else "")
     old_layout = parse(old_text)
     assert not old_layout.tolerant
-    new = data.draw(edits(old), label="new")
+    new = data.draw(edits(old, EDIT_POOL), label="new")
     new_text = eol.join(new) + (eol if data.draw(st.booleans()) else "")
     new_lines = new_text.split("\n")
     hunks = git_hunks(old_text.split("\n"), new_lines)
@@ -807,15 +771,6 @@ METHOD = src('''
             return Response('empty')
         return result
     ''')
-
-
-DIGESTS = ("name", "signature", "decorators", "docstring", "body")
-
-
-def changed(before: str, after: str) -> set[str]:
-    """The name and digests that differ between two versions of a function."""
-    old, new = python.facts(before), python.facts(after)
-    return {field for field in DIGESTS if getattr(old, field) != getattr(new, field)}
 
 
 @pytest.mark.parametrize(

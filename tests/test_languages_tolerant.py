@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import ast
-import difflib
 import textwrap
 
 import pytest
@@ -12,14 +11,10 @@ from hypothesis import strategies as st
 from radon.complexity import cc_visit
 
 from loopintel.languages import python, tolerant
-from loopintel.languages.layout import Hunk, Layout, NodeKind
+from loopintel.languages.layout import Layout, NodeKind
+from tests.strategies import _with_body, changed, edits, git_hunks, src
 
 # --- helpers ----------------------------------------------------------------------------
-
-
-def src(text: str) -> str:
-    """Dedented source; a leading newline after the opening quotes is dropped."""
-    return textwrap.dedent(text).removeprefix("\n")
 
 
 def parse(text: str) -> Layout:
@@ -39,16 +34,6 @@ def is_python3(text: str) -> bool:
     except SyntaxError:
         return False
     return True
-
-
-def git_hunks(old: list[str], new: list[str]) -> list[Hunk]:
-    """Zero-context hunks as git reports them, from difflib's opcodes."""
-    out = []
-    matcher = difflib.SequenceMatcher(None, old, new, autojunk=False)
-    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
-        if tag != "equal":
-            out.append(Hunk(i1 + 1 if i2 > i1 else i1, i2 - i1, j1 + 1 if j2 > j1 else j1, j2 - j1))
-    return out
 
 
 def incremental(old_text: str, new_text: str) -> tuple[Layout | None, Layout | None]:
@@ -323,12 +308,6 @@ def _indent(lines: list[str]) -> list[str]:
     return ["    " + line if line else line for line in lines]
 
 
-def _with_body(lines: list[str]) -> list[str]:
-    if all(not line.strip() or line.lstrip().startswith("#") for line in lines):
-        return [*lines, "pass"]
-    return lines
-
-
 @st.composite
 def statements(draw: st.DrawFn, depth: int, py2: bool) -> list[str]:
     simple = PY3_SIMPLE + (PY2_SIMPLE if py2 else [])
@@ -408,21 +387,6 @@ EDIT_POOL = [
 ]
 
 
-@st.composite
-def edits(draw: st.DrawFn, lines: list[str]) -> list[str]:
-    """Up to three insertions, deletions or replacements of line ranges."""
-    pool = EDIT_POOL + [line for line in lines if line.strip()]
-    new = list(lines)
-    for _ in range(draw(st.integers(1, 3))):
-        at = draw(st.integers(0, len(new)))
-        removed = draw(st.integers(0, min(3, len(new) - at)))
-        inserted = draw(st.lists(st.sampled_from(pool), max_size=3))
-        if not removed and not inserted:
-            removed = min(1, len(new) - at)
-        new[at : at + removed] = inserted
-    return new
-
-
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(data=st.data(), eol=st.sampled_from(["\n", "\r\n"]))
 def test_update_layout_of_python2_equals_a_whole_parse(data: st.DataObject, eol: str) -> None:
@@ -430,7 +394,7 @@ def test_update_layout_of_python2_equals_a_whole_parse(data: st.DataObject, eol:
     old_text = eol.join(old) + eol
     old_layout = parse(old_text)
     assert old_layout.tolerant
-    new_text = eol.join(data.draw(edits(old), label="new")) + eol
+    new_text = eol.join(data.draw(edits(old, EDIT_POOL), label="new")) + eol
     new_lines = new_text.split("\n")
     hunks = git_hunks(old_text.split("\n"), new_lines)
     note(f"old:\n{old_text}\nnew:\n{new_text}\nhunks: {hunks}")
@@ -472,14 +436,6 @@ FUNCTION = src('''
             return `request`
         return result
     ''')
-
-DIGESTS = ("name", "signature", "decorators", "docstring", "body")
-
-
-def changed(before: str, after: str) -> set[str]:
-    """The name and digests that differ between two versions of a function."""
-    old, new = python.facts(before), python.facts(after)
-    return {field for field in DIGESTS if getattr(old, field) != getattr(new, field)}
 
 
 def test_python2_facts_come_from_the_tolerant_reader() -> None:
