@@ -16,7 +16,13 @@ from typing import TYPE_CHECKING
 
 import attrs
 
-from loopintel.history.extract import CommitResult, ExtractOptions, Extractor, extract_chunk
+from loopintel.history.extract import (
+    CommitResult,
+    ExtractOptions,
+    Extractor,
+    count_into,
+    extract_chunk,
+)
 from loopintel.history.lineage import LineagePass, State, lineage_id, replay
 from loopintel.languages import python
 from loopintel.model import IndexProgress, IndexSummary
@@ -86,8 +92,13 @@ def _extract(
     options: IndexOptions,
     executor: concurrent.futures.Executor | None,
     head: str | None,
+    tick: Callable[[int], None] | None = None,
 ) -> Iterator[list[CommitResult]]:
-    """Chunks of extracted commits, in topological order."""
+    """Chunks of extracted commits, in topological order.
+
+    ``tick`` hears how many commits the workers of an owned pool have extracted, while
+    the next chunk is awaited.
+    """
     extract_options = ExtractOptions(options.first_parent, options.max_file_bytes, head)
     workers = options.workers or os.cpu_count() or 1
     if executor is None and (workers <= 1 or len(todo) < PARALLEL_THRESHOLD):
@@ -95,17 +106,24 @@ def _extract(
         for chunk in _chunks(todo, -(-len(todo) // CHUNK_COMMITS)):
             yield [extractor.commit(sha, parents) for sha, parents in chunk]
         return
-    owned = None
+    owned = counter = None
     if executor is None:
         method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
+        context = multiprocessing.get_context(method)
+        counter = context.Value("q", 0)
         owned = concurrent.futures.ProcessPoolExecutor(
-            max_workers=workers, mp_context=multiprocessing.get_context(method)
+            max_workers=workers, mp_context=context, initializer=count_into, initargs=(counter,)
         )
         executor = owned
     try:
         chunks = _guided_chunks(todo, workers)
         futures = [executor.submit(extract_chunk, git.git_dir, extract_options, c) for c in chunks]
         for future in futures:
+            while counter is not None and tick is not None:
+                finished, _ = concurrent.futures.wait([future], timeout=0.25)
+                if finished:
+                    break
+                tick(counter.value)
             yield future.result()
     finally:
         if owned is not None:
@@ -184,7 +202,15 @@ def index_repository(
             children[parent] = children.get(parent, 0) + 1
     lineage = LineagePass(children, _state_loader(store))
     seq = store.next_seq()
-    for results in _extract(git, todo, options, executor, head):
+    extracted = 0
+
+    def tick(count: int) -> None:
+        nonlocal extracted
+        if progress is not None and count > extracted:
+            extracted = count
+            progress(IndexProgress(count, len(todo), "extract"))
+
+    for results in _extract(git, todo, options, executor, head, tick):
         with store.transaction():
             for result in results:
                 with_lineage, sources = lineage.commit(
@@ -195,7 +221,8 @@ def index_repository(
                 changes += len(with_lineage)
                 skipped += len(result.skips)
         done += len(results)
-        if progress is not None:
+        if progress is not None and done > extracted:
+            extracted = done
             progress(IndexProgress(done, len(todo), "extract"))
     with store.transaction():
         store.set_meta("options", fingerprint)

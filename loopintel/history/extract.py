@@ -13,7 +13,7 @@ merge is compared with its first parent like any other commit.
 from __future__ import annotations
 
 import hashlib
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from loopintel.history.attribution import (
     Candidate,
@@ -31,7 +31,14 @@ if TYPE_CHECKING:
 
     from loopintel.languages.layout import Span
 
-__all__ = ["CommitResult", "ExtractOptions", "Extractor", "FileSource", "extract_chunk"]
+__all__ = [
+    "CommitResult",
+    "ExtractOptions",
+    "Extractor",
+    "FileSource",
+    "count_into",
+    "extract_chunk",
+]
 
 
 class ExtractOptions(NamedTuple):
@@ -348,6 +355,13 @@ def _key(change: RawChange) -> tuple[str, str]:
 # --- worker processes ----------------------------------------------------------------
 
 _WORKER: Extractor | None = None
+_COUNTER: Any = None  # a shared multiprocessing.Value: commits extracted by all workers
+
+
+def count_into(counter: Any) -> None:
+    """Worker initializer: count extracted commits into a shared value (for progress)."""
+    global _COUNTER  # noqa: PLW0603 - set once per worker process
+    _COUNTER = counter
 
 
 def _worker(path: str, options: ExtractOptions) -> Extractor:
@@ -362,4 +376,10 @@ def extract_chunk(
 ) -> list[CommitResult]:
     """Extract a chunk of commits in a worker process (the repository opened once)."""
     extractor = _worker(path, options)
-    return [extractor.commit(sha, parents) for sha, parents in commits]
+    out = []
+    for sha, parents in commits:
+        out.append(extractor.commit(sha, parents))
+        if _COUNTER is not None:
+            with _COUNTER.get_lock():
+                _COUNTER.value += 1
+    return out
