@@ -211,15 +211,17 @@ def index_repository(
             progress(IndexProgress(count, len(todo), "extract"))
 
     for results in _extract(git, todo, options, executor, head, tick):
+        batch = []
+        for result in results:
+            with_lineage, sources = lineage.commit(
+                result.meta.sha, result.meta.parents, result.changes, result.sources
+            )
+            batch.append((seq, result.meta, with_lineage, result.skips, sources))
+            seq += 1
+            changes += len(with_lineage)
+            skipped += len(result.skips)
         with store.transaction():
-            for result in results:
-                with_lineage, sources = lineage.commit(
-                    result.meta.sha, result.meta.parents, result.changes, result.sources
-                )
-                store.add_commit(seq, result.meta, with_lineage, result.skips, sources)
-                seq += 1
-                changes += len(with_lineage)
-                skipped += len(result.skips)
+            store.add_commits(batch)
         done += len(results)
         if progress is not None and done > extracted:
             extracted = done

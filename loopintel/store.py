@@ -222,72 +222,79 @@ class Store:
         ):
             self.db.execute(f"DELETE FROM {table}")
 
-    def add_commit(
+    def add_commits(
         self,
-        seq: int,
-        meta: CommitMeta,
-        changes: Sequence[tuple[RawChange, str]],
-        skips: Sequence[tuple[str, str, str]],
-        sources: Sequence[StoredSource] | None,
+        batch: Sequence[
+            tuple[
+                int,
+                CommitMeta,
+                Sequence[tuple[RawChange, str]],
+                Sequence[tuple[str, str, str]],
+                Sequence[StoredSource] | None,
+            ]
+        ],
     ) -> None:
-        """Store one commit and what it did (inside the caller's transaction)."""
-        cursor = self.db.execute(
-            "INSERT INTO commits (sha, seq, parents, author_name, author_email, authored_at, "
-            "author_offset, committer_name, committer_email, committed_at, committer_offset, "
-            "summary) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (
-                meta.sha,
-                seq,
-                " ".join(meta.parents),
-                meta.author_name,
-                meta.author_email,
-                meta.authored_at,
-                meta.author_offset,
-                meta.committer_name,
-                meta.committer_email,
-                meta.committed_at,
-                meta.committer_offset,
-                meta.summary,
-            ),
-        )
-        commit_id = cursor.lastrowid
-        if changes:
-            self.db.executemany(
-                "INSERT INTO changes VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                [
-                    (
-                        commit_id,
-                        c.path,
-                        c.qualname,
-                        c.old_path,
-                        c.old_qualname,
-                        c.kind.value,
-                        c.types,
-                        c.lines_added,
-                        c.lines_removed,
-                        c.complexity,
-                        lineage,
-                        c.start,
-                        c.end,
-                    )
-                    for c, lineage in changes
-                ],
+        """Store commits and what they did (inside the caller's transaction).
+
+        Each item is (sequence number, commit, changes with lineages, skips, merge
+        sources); the sequence number is also the commit's row id.
+        """
+        commits: list[tuple[Any, ...]] = []
+        changes: list[tuple[Any, ...]] = []
+        skips: list[tuple[Any, ...]] = []
+        sources: list[tuple[Any, ...]] = []
+        for seq, meta, commit_changes, commit_skips, commit_sources in batch:
+            commits.append(
+                (
+                    seq,
+                    meta.sha,
+                    seq,
+                    " ".join(meta.parents),
+                    meta.author_name,
+                    meta.author_email,
+                    meta.authored_at,
+                    meta.author_offset,
+                    meta.committer_name,
+                    meta.committer_email,
+                    meta.committed_at,
+                    meta.committer_offset,
+                    meta.summary,
+                )
             )
-        if skips:
-            self.db.executemany(
-                "INSERT INTO skips VALUES (?, ?, ?, ?)", [(commit_id, *s) for s in skips]
+            changes.extend(
+                (
+                    seq,
+                    c.path,
+                    c.qualname,
+                    c.old_path,
+                    c.old_qualname,
+                    c.kind.value,
+                    c.types,
+                    c.lines_added,
+                    c.lines_removed,
+                    c.complexity,
+                    lineage,
+                    c.start,
+                    c.end,
+                )
+                for c, lineage in commit_changes
             )
-        if sources:
-            rows: list[tuple[Any, ...]] = []
-            for source in sources:
+            skips.extend((seq, *skip) for skip in commit_skips)
+            for source in commit_sources or ():
                 if source.lineages:
-                    rows.extend(
-                        (commit_id, source.path, source.parent, q, lin)
-                        for q, lin in source.lineages
+                    sources.extend(
+                        (seq, source.path, source.parent, q, lin) for q, lin in source.lineages
                     )
                 else:
-                    rows.append((commit_id, source.path, source.parent, None, None))
-            self.db.executemany("INSERT INTO merge_sources VALUES (?, ?, ?, ?, ?)", rows)
+                    sources.append((seq, source.path, source.parent, None, None))
+        self.db.executemany(
+            "INSERT INTO commits VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", commits
+        )
+        self.db.executemany(
+            "INSERT INTO changes VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", changes
+        )
+        self.db.executemany("INSERT INTO skips VALUES (?, ?, ?, ?)", skips)
+        self.db.executemany("INSERT INTO merge_sources VALUES (?, ?, ?, ?, ?)", sources)
 
     # -- lineage state ------------------------------------------------------------------
 
