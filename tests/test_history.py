@@ -372,3 +372,22 @@ def test_short_functions_follow_only_unambiguous_renames(
     # two identical one-line bodies went and came: no evidence which is which
     assert {changed[f"svc.py::Service.{n}"].kind for n in "cd"} == {ChangeKind.ADDED}
     assert {changed[f"svc.py::Service.{n}"].kind for n in "ab"} == {ChangeKind.DELETED}
+
+
+def test_porting_a_python2_function_is_classified_by_one_reader(repo_builder: RepoBuilder, tmp_path: Path) -> None:
+    repo_builder.commit({"a.py": 'def f(a, b=1):\n    print "hi"\n', "b.py": 'def g():\n    """Doc."""\n    return 1\n'})
+    ported = repo_builder.commit({"a.py": 'def f(a, b=1):\n    print("hi")\n'})
+    back = repo_builder.commit({"b.py": 'def g():\n    r"""Doc."""\n    print "x"\n    return 1\n'})
+    repo = index(repo_builder, tmp_path)
+    assert by_commit(repo, ported)["a.py::f"].change_types == (ChangeType.BODY,)
+    # the tolerant reader compares string tokens as written: r-prefix counts
+    assert set(by_commit(repo, back)["b.py::g"].change_types) == {ChangeType.BODY, ChangeType.DOCSTRING}
+
+
+def test_a_move_with_formatting_edits_is_cosmetic_too(repo_builder: RepoBuilder, tmp_path: Path) -> None:
+    body = "".join(f"    v{i} = {i}\n" for i in range(6))
+    repo_builder.commit({"a.py": f"def f():\n{body}    return 0\n"})
+    sha = repo_builder.commit({"a.py": None, "lib/b.py": f"def f():\n    # moved here\n{body}    return 0\n", "c.py": "X = 1\n"})
+    repo = index(repo_builder, tmp_path)
+    change = by_commit(repo, sha)["lib/b.py::f"]
+    assert set(change.change_types) == {ChangeType.MOVE, ChangeType.COSMETIC}

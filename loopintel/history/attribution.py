@@ -13,6 +13,7 @@ import re
 from bisect import bisect_right
 from typing import TYPE_CHECKING, NamedTuple
 
+from loopintel.languages import tolerant
 from loopintel.languages.python import segment
 from loopintel.model import ChangeKind, ChangeType
 
@@ -124,8 +125,14 @@ def _sides(hunks: Sequence[Hunk]) -> tuple[_Ranges, _Ranges]:
     return _Ranges(old), _Ranges(new)
 
 
-def change_types(old: Facts, new: Facts) -> int:
-    """The change-type flags between two versions of one function (same name or not)."""
+def change_types(old: Facts, new: Facts, old_text: str = "", new_text: str = "") -> int:
+    """The change-type flags between two versions of one function (same name or not).
+
+    Versions digested by different readers (a Python 2 era version and its port) are
+    compared as the tolerant reader sees both.
+    """
+    if old.tolerant != new.tolerant and old_text and new_text:
+        old, new = tolerant.facts(old_text), tolerant.facts(new_text)
     bits = 0
     if old.signature != new.signature:
         bits |= ChangeType.SIGNATURE.bit
@@ -196,7 +203,9 @@ def attribute_file(
             new_facts = facts(new, after, new_text)
             complexity = new_facts.complexity
             old_facts = facts(old, before, old_text)
-            bits |= change_types(old_facts, new_facts) or ChangeType.COSMETIC.bit
+            bits |= (
+                change_types(old_facts, new_facts, old_text, new_text) or ChangeType.COSMETIC.bit
+            )
         else:
             complexity = facts(new, after, new_text).complexity
         changes.append(
@@ -350,7 +359,9 @@ def match_moves(
         d, a = deleted[i], added[j]
         old_facts = facts(d.version, d.span, old_texts[i])
         new_facts = facts(a.version, a.span, new_texts[j])
-        bits = change_types(old_facts, new_facts)
+        bits = change_types(old_facts, new_facts, old_texts[i], new_texts[j])
+        if not bits and old_texts[i] != new_texts[j] and d.span.qualname == a.span.qualname:
+            bits = ChangeType.COSMETIC.bit
         same_path = d.version.path == a.version.path
         file_renamed = renamed_files.get(a.version.path) == d.version.path
         if d.span.qualname != a.span.qualname:

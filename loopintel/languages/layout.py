@@ -75,3 +75,5 @@ class Facts(NamedTuple):
     docstring: bytes
     body: bytes
     complexity: int | None
+    tolerant: bool = False
+    """Digested by the tolerant reader: comparable only with tolerant digests."""

@@ -261,7 +261,7 @@ def facts(text: str) -> Facts:
     if definition is None or definition.type != "function_definition":
         empty = _digest(iter(()))
         whole = _digest(iter((data,)))
-        return Facts("?", empty, empty, empty, whole, None)
+        return Facts("?", empty, empty, empty, whole, None, tolerant=True)
     params = definition.child_by_field_name("parameters")
     returns = definition.child_by_field_name("return_type")
     body = definition.child_by_field_name("body")
@@ -289,4 +289,5 @@ def facts(text: str) -> Facts:
         docstring=_digest(_tokens(doc) if doc is not None else iter(())),
         body=_digest(_tokens(body, skip=doc) if body is not None else iter(())),
         complexity=_complexity(body) if body is not None else None,
+        tolerant=True,
     )
