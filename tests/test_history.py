@@ -386,8 +386,9 @@ def test_porting_a_python2_function_is_classified_by_one_reader(repo_builder: Re
 
 def test_a_move_with_formatting_edits_is_cosmetic_too(repo_builder: RepoBuilder, tmp_path: Path) -> None:
     body = "".join(f"    v{i} = {i}\n" for i in range(6))
-    repo_builder.commit({"a.py": f"def f():\n{body}    return 0\n"})
-    sha = repo_builder.commit({"a.py": None, "lib/b.py": f"def f():\n    # moved here\n{body}    return 0\n", "c.py": "X = 1\n"})
+    keep = "".join(f"def keep{i}():\n    return {i}\n\n\n" for i in range(8))
+    repo_builder.commit({"a.py": f"{keep}def f():\n{body}    return 0\n"})
+    sha = repo_builder.commit({"a.py": keep, "lib/b.py": f"def f():\n    # moved here\n{body}    return 0\n"})
     repo = index(repo_builder, tmp_path)
     change = by_commit(repo, sha)["lib/b.py::f"]
     assert set(change.change_types) == {ChangeType.MOVE, ChangeType.COSMETIC}
