@@ -183,6 +183,13 @@ def index_repository(
     if store.meta("options") not in (None, fingerprint):
         with store.transaction():
             store.clear()
+    mailmap = (git.blob_at(head, ".mailmap") or "") if head is not None else ""
+    if store.meta("mailmap") not in (None, mailmap) and head is not None:
+        # The history's .mailmap changed: identities already stored follow it.
+        git.use_mailmap_of(head)
+        with store.transaction():
+            store.remap_people(git.resolve_person)
+            store.set_meta("mailmap", mailmap)
     walk = git.walk(head, first_parent=options.first_parent) if head is not None else []
     indexed = store.indexed()
     reachable = {sha for sha, _ in walk}
@@ -229,6 +236,7 @@ def index_repository(
     with store.transaction():
         store.set_meta("options", fingerprint)
         store.set_meta("ref", options.ref)
+        store.set_meta("mailmap", mailmap)
         if head is None:
             store.save_head("", {}, {}, ())
         elif todo or gone or store.meta("head") != head:

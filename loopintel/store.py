@@ -17,7 +17,7 @@ from loopintel.errors import IndexLocationError, IndexVersionError
 from loopintel.model import ChangeType
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable, Iterator, Sequence
+    from collections.abc import Callable, Iterable, Iterator, Sequence
 
     from loopintel.history.attribution import RawChange
     from loopintel.history.git import CommitMeta
@@ -25,7 +25,7 @@ if TYPE_CHECKING:
 
 __all__ = ["SCHEMA_VERSION", "Store", "default_index_path"]
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 """Version of the table layout below. An index with an older version is rebuilt (its
 data comes from git, so nothing is lost); a newer one is refused."""
 
@@ -47,7 +47,11 @@ CREATE TABLE commits (
     committer_email TEXT NOT NULL,
     committed_at INTEGER NOT NULL,
     committer_offset INTEGER NOT NULL,
-    summary TEXT NOT NULL
+    summary TEXT NOT NULL,
+    raw_author_name TEXT NOT NULL,
+    raw_author_email TEXT NOT NULL,
+    raw_committer_name TEXT NOT NULL,
+    raw_committer_email TEXT NOT NULL
 );
 CREATE INDEX commits_by_author ON commits(author_email);
 CREATE TABLE changes (
@@ -201,6 +205,31 @@ class Store:
         row = self.db.execute("SELECT max(seq) FROM commits").fetchone()
         return 0 if row[0] is None else int(row[0]) + 1
 
+    def remap_people(self, resolve: Callable[[str, str], tuple[str, str]]) -> int:
+        """Apply a new mailmap to every stored commit (caller's transaction).
+
+        Returns how many distinct raw identities were looked up.
+        """
+        pairs: set[tuple[str, str]] = set()
+        for row in self.db.execute(
+            "SELECT DISTINCT raw_author_name, raw_author_email FROM commits "
+            "UNION SELECT DISTINCT raw_committer_name, raw_committer_email FROM commits"
+        ):
+            pairs.add((row[0], row[1]))
+        for name, email in pairs:
+            new_name, new_email = resolve(name, email)
+            self.db.execute(
+                "UPDATE commits SET author_name = ?, author_email = ? "
+                "WHERE raw_author_name = ? AND raw_author_email = ?",
+                (new_name, new_email, name, email),
+            )
+            self.db.execute(
+                "UPDATE commits SET committer_name = ?, committer_email = ? "
+                "WHERE raw_committer_name = ? AND raw_committer_email = ?",
+                (new_name, new_email, name, email),
+            )
+        return len(pairs)
+
     def remove(self, shas: Iterable[str]) -> int:
         """Drop commits (and what they recorded); returns how many."""
         count = 0
@@ -259,6 +288,8 @@ class Store:
                     meta.committed_at,
                     meta.committer_offset,
                     meta.summary,
+                    *meta.raw_author,
+                    *meta.raw_committer,
                 )
             )
             changes.extend(
@@ -288,7 +319,8 @@ class Store:
                 else:
                     sources.append((seq, source.path, source.parent, None, None))
         self.db.executemany(
-            "INSERT INTO commits VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", commits
+            "INSERT INTO commits VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            commits,
         )
         self.db.executemany(
             "INSERT INTO changes VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", changes

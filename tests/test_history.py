@@ -392,3 +392,27 @@ def test_a_move_with_formatting_edits_is_cosmetic_too(repo_builder: RepoBuilder,
     repo = index(repo_builder, tmp_path)
     change = by_commit(repo, sha)["lib/b.py::f"]
     assert set(change.change_types) == {ChangeType.MOVE, ChangeType.COSMETIC}
+
+
+def test_mailmap_emails_match_case_insensitively(repo_builder: RepoBuilder, tmp_path: Path) -> None:
+    repo_builder.commit({"a.py": "def a():\n    return 1\n"}, author=("Old Name", "Old@Example.com"))
+    repo_builder.commit(
+        {".mailmap": "New Name <new@example.com> <old@example.com>\n", "b.py": "def b():\n    return 1\n"},
+        author=("New Name", "new@example.com"),
+    )
+    repo = index(repo_builder, tmp_path)
+    assert {(c.author_name, c.author_email) for c in repo.changes()} == {("New Name", "new@example.com")}
+
+
+def test_a_changed_mailmap_applies_to_commits_already_indexed(repo_builder: RepoBuilder, tmp_path: Path) -> None:
+    repo_builder.commit({"a.py": "def a():\n    return 1\n"}, author=("Zed", "zed@example.com"))
+    first = index(repo_builder, tmp_path)
+    assert next(first.changes()).author_name == "Zed"
+    first.close()
+    repo_builder.commit({".mailmap": "Zed Real <zed.real@example.com> <zed@example.com>\n"})
+    with loopintel.open(repo_builder.path, index_path=tmp_path / "index.sqlite3") as again:
+        incremental = [c.to_record() for c in again.changes()]
+    assert incremental[0]["author_name"] == "Zed Real"
+    assert incremental[0]["author_email"] == "zed.real@example.com"
+    with loopintel.open(repo_builder.path, index_path=tmp_path / "fresh.sqlite3") as fresh:
+        assert [c.to_record() for c in fresh.changes()] == incremental

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 from pathlib import Path
 from typing import NamedTuple
 
@@ -28,6 +29,7 @@ _BLOB_MODES = frozenset(
     {int(pygit2.enums.FileMode.BLOB), int(pygit2.enums.FileMode.BLOB_EXECUTABLE)}
 )
 _SUFFIXES = (".py", ".pyw")
+_EMAIL = re.compile(r"<[^<>]*>")
 
 
 def is_python_path(path: str) -> bool:
@@ -49,6 +51,9 @@ class CommitMeta(NamedTuple):
     committed_at: int
     committer_offset: int
     summary: str
+    raw_author: tuple[str, str]
+    """Name and email as recorded in the commit, before the mailmap."""
+    raw_committer: tuple[str, str]
 
 
 class FileDelta(NamedTuple):
@@ -108,8 +113,12 @@ class GitRepository:
         """
         blob = self.blob_at(sha, ".mailmap")
         if blob is not None:
+            # git matches emails case-insensitively; libgit2 does not.
+            text = _EMAIL.sub(
+                lambda m: m.group(0).lower(), self.blob(blob).decode("utf-8", "replace")
+            )
             with contextlib.suppress(pygit2.GitError, ValueError):
-                self.mailmap = pygit2.Mailmap.from_buffer(self.blob(blob))
+                self.mailmap = pygit2.Mailmap.from_buffer(text)
 
     @property
     def is_empty(self) -> bool:
@@ -154,16 +163,19 @@ class GitRepository:
             out.append((str(commit.id), parents))
         return out
 
-    def _person(self, signature: pygit2.Signature) -> tuple[str, str]:
-        name, email = signature.raw_name, signature.raw_email
-        decoded_name = name.decode("utf-8", "replace")
-        decoded_email = email.decode("utf-8", "replace")
+    def resolve_person(self, name: str, email: str) -> tuple[str, str]:
+        """A raw identity after the mailmap in use; emails match case-insensitively."""
         if self.mailmap is not None:
-            try:
-                return self.mailmap.resolve(decoded_name, decoded_email)
-            except (pygit2.GitError, ValueError):
-                pass
-        return decoded_name, decoded_email
+            with contextlib.suppress(pygit2.GitError, ValueError):
+                name, email = self.mailmap.resolve(name, email.lower())
+        return name, email.lower()
+
+    @staticmethod
+    def _raw(signature: pygit2.Signature) -> tuple[str, str]:
+        return (
+            signature.raw_name.decode("utf-8", "replace"),
+            signature.raw_email.decode("utf-8", "replace"),
+        )
 
     def commit(self, sha: str) -> pygit2.Commit:
         """The commit object of a sha."""
@@ -183,21 +195,25 @@ class GitRepository:
     def meta(self, sha: str, parents: tuple[str, ...]) -> CommitMeta:
         """Identity and people of a commit."""
         commit = self.commit(sha)
-        author_name, author_email = self._person(commit.author)
-        committer_name, committer_email = self._person(commit.committer)
+        raw_author = self._raw(commit.author)
+        raw_committer = self._raw(commit.committer)
+        author_name, author_email = self.resolve_person(*raw_author)
+        committer_name, committer_email = self.resolve_person(*raw_committer)
         message = commit.raw_message.decode("utf-8", "replace")
         return CommitMeta(
             sha=sha,
             parents=parents,
             author_name=author_name,
-            author_email=author_email.lower(),
+            author_email=author_email,
             authored_at=commit.author.time,
             author_offset=commit.author.offset,
             committer_name=committer_name,
-            committer_email=committer_email.lower(),
+            committer_email=committer_email,
             committed_at=commit.committer.time,
             committer_offset=commit.committer.offset,
             summary=message.split("\n", 1)[0][:200],
+            raw_author=raw_author,
+            raw_committer=raw_committer,
         )
 
     def blob(self, blob_id: str) -> bytes:
