@@ -6,9 +6,7 @@
 ...     print(change.commit[:8], change.kind.value, change.change_types)
 """
 
-from __future__ import annotations
-
-import contextlib
+from contextlib import suppress as _suppress
 
 from loopintel.errors import (
     AmbiguousFunction,
@@ -68,8 +66,9 @@ def _publish() -> None:
     for name in __all__:
         value = globals()[name]
         if isinstance(value, type) or callable(value):
-            with contextlib.suppress(AttributeError, TypeError):
+            with _suppress(AttributeError, TypeError):
                 value.__module__ = "loopintel"
 
 
 _publish()
+del _publish

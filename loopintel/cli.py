@@ -10,6 +10,7 @@ import functools
 import json
 import sys
 import warnings
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
@@ -55,6 +56,10 @@ EXPORT_FIELDS = (
     "end_line",
 )
 """Columns of ``loopintel changes`` output, in order."""
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number:,} {noun}{'' if number == 1 else 's'}"
 
 
 def _fail(message: str) -> None:
@@ -174,16 +179,31 @@ def index(
             click.echo(json.dumps(record))
             return
         click.echo(
-            f"indexed {summary.commits_indexed:,} new commits "
+            f"indexed {_count(summary.commits_indexed, 'new commit')} "
             f"({summary.commits_total:,} in the index) in {summary.seconds:.2f} s: "
-            f"{summary.changes:,} function changes, {summary.skipped:,} file versions skipped"
+            f"{_count(summary.changes, 'function change')}, "
+            f"{_count(summary.skipped, 'file version')} skipped"
             + (
-                f", {summary.commits_removed:,} rewritten commits dropped"
+                f", {_count(summary.commits_removed, 'commit')} dropped (history rewritten)"
                 if summary.commits_removed
                 else ""
             )
         )
         click.echo(f"head {summary.head or '(empty repository)'}; index {repo.index_path}")
+
+
+def _from_cwd(repo: loopintel.Repository, path: str | None) -> str | None:
+    """A ``--path`` as git reads it: relative to the current directory in the work tree.
+
+    So ``cd src && loopintel changes --path core.py`` works.
+    """
+    if path is None or Path(path).is_absolute():
+        return path
+    cwd = Path.cwd().resolve()
+    root = Path(repo.path).resolve()
+    if cwd == root or root not in cwd.parents:
+        return path
+    return (cwd / path).resolve().relative_to(root).as_posix()
 
 
 def _rows(changes: Iterator[loopintel.Change]) -> Iterator[dict[str, Any]]:
@@ -236,7 +256,7 @@ def changes(
     with repo:
         rows = _rows(
             repo.changes(
-                path=path_filter,
+                path=_from_cwd(repo, path_filter),
                 function=function,
                 author=author,
                 since=since,
@@ -246,15 +266,20 @@ def changes(
             )
         )
         out = sys.stdout
+        written = 0
         if fmt == "jsonl":
             for row in rows:
                 out.write(json.dumps(row) + "\n")
-            return
-        writer = csv.DictWriter(out, fieldnames=EXPORT_FIELDS, lineterminator="\n")
-        writer.writeheader()
-        for row in rows:
-            row["change_types"] = " ".join(row["change_types"])
-            writer.writerow(row)
+                written += 1
+        else:
+            writer = csv.DictWriter(out, fieldnames=EXPORT_FIELDS, lineterminator="\n")
+            writer.writeheader()
+            for row in rows:
+                row["change_types"] = " ".join(row["change_types"])
+                writer.writerow(row)
+                written += 1
+        if not written:
+            click.echo("no changes match", err=True)
 
 
 @main.command()
@@ -275,7 +300,7 @@ def functions(
     """List the functions at the indexed head."""
     repo = _open(path, ref, index_path, first_parent=first_parent, update=not no_update)
     with repo:
-        for function in repo.functions(path=path_filter):
+        for function in repo.functions(path=_from_cwd(repo, path_filter)):
             if as_json:
                 click.echo(json.dumps(function.to_record()))
             else:

@@ -77,9 +77,7 @@ class IndexLocationError(IndexError_, OSError):
     """The index file cannot be created or opened where asked."""
 
     def __init__(self, path: str, reason: str) -> None:
-        super().__init__(
-            f"cannot use index at {path}: {reason} (pass index_path= or set LOOPINTEL_INDEX)"
-        )
+        super().__init__(f"cannot use index at {path}: {reason}")
         self.path = path
         self.reason = reason
 

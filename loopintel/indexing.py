@@ -180,8 +180,10 @@ def index_repository(
             stacklevel=3,
         )
     fingerprint = options.fingerprint()
+    removed = 0
     if store.meta("options") not in (None, fingerprint):
         with store.transaction():
+            removed = store.count("commits")
             store.clear()
     mailmap = (git.blob_at(head, ".mailmap") or "") if head is not None else ""
     if store.meta("mailmap") not in (None, mailmap) and head is not None:
@@ -194,10 +196,9 @@ def index_repository(
     indexed = store.indexed()
     reachable = {sha for sha, _ in walk}
     gone = [sha for sha in indexed if sha not in reachable]
-    removed = 0
     if gone:
         with store.transaction():
-            removed = store.remove(gone)
+            removed += store.remove(gone)
             store.db.execute("DELETE FROM tip_state")
     todo = [(sha, parents) for sha, parents in walk if sha not in indexed]
     if progress is not None:

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import difflib
 from datetime import UTC, date, datetime, time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Self
 
-from loopintel.errors import InvalidQuery
+from loopintel.errors import FunctionNotFound, InvalidQuery
 from loopintel.history.git import GitRepository
 from loopintel.indexing import IndexOptions, index_repository
 from loopintel.languages import python
@@ -142,6 +143,34 @@ class Repository:
         )
         return [r[0] for r in rows]
 
+    def _relative(self, path: str) -> str:
+        """A path as the index spells it: relative to the repository root, ``/``-separated.
+
+        An absolute path inside the work tree is made relative; ``./`` is dropped.
+        """
+        text = path.replace("\\", "/")
+        workdir = self._git.workdir
+        if workdir and Path(text).is_absolute():
+            try:
+                text = Path(text).resolve().relative_to(workdir).as_posix()
+            except ValueError as exc:
+                raise InvalidQuery("path", path, f"a path inside {workdir}") from exc
+        while text.startswith("./"):
+            text = text[2:]
+        return "" if text == "." else text.strip("/")
+
+    def _closest(self, query: str) -> tuple[str, ...]:
+        names = [
+            f"{p}::{q}"
+            for p, q in self._store.db.execute(
+                "SELECT path, qualname FROM head_functions UNION SELECT path, qualname FROM changes"
+            )
+        ]
+        by_tail = {name.rsplit("::", 1)[-1]: name for name in names}
+        tail = query.rsplit("::", 1)[-1]
+        close = difflib.get_close_matches(tail, list(by_tail), n=5, cutoff=0.6)
+        return tuple(by_tail[c] for c in close)
+
     def changes(
         self,
         *,
@@ -165,6 +194,11 @@ class Repository:
             kinds: only these kinds of change.
             cosmetic: include changes that touched only formatting or comments.
 
+        Raises:
+            FunctionNotFound: ``function`` matches no function (the closest names are
+                suggested).
+            InvalidQuery: a malformed date, kind or path.
+
         Example:
             >>> for change in repo.changes(path="src/flask/app.py"):  # doctest: +SKIP
             ...     print(change.commit[:8], change.qualname, change.change_types)
@@ -173,13 +207,13 @@ class Repository:
         clauses: list[str] = []
         params: list[Any] = []
         if path is not None:
-            clean = path.strip("/")
+            clean = self._relative(path)
             clauses.append("(ch.path = ? OR ch.path LIKE ? ESCAPE '\\' OR ch.old_path = ?)")
             params += [clean, _like_prefix(clean), clean]
         if function is not None:
             lineages = self._lineages(function)
             if not lineages:
-                return
+                raise FunctionNotFound(function, self._closest(function))
             clauses.append(f"ch.lineage IN ({','.join('?' * len(lineages))})")
             params += lineages
         if author is not None:
@@ -193,7 +227,11 @@ class Repository:
             params.append(_timestamp(until, "until"))
         if kinds:
             clauses.append(f"ch.kind IN ({','.join('?' * len(kinds))})")
-            params += [ChangeKind(k).value for k in kinds]
+            try:
+                params += [ChangeKind(k).value for k in kinds]
+            except ValueError as exc:
+                expected = "kinds among " + ", ".join(k.value for k in ChangeKind)
+                raise InvalidQuery("kinds", kinds, expected) from exc
         if not cosmetic:
             clauses.append("ch.types != ?")
             params.append(ChangeType.COSMETIC.bit)
@@ -217,7 +255,7 @@ class Repository:
         )
         params: list[Any] = []
         if path is not None:
-            clean = path.strip("/")
+            clean = self._relative(path)
             sql += " WHERE h.path = ? OR h.path LIKE ? ESCAPE '\\'"
             params += [clean, _like_prefix(clean)]
         sql += " ORDER BY h.path, h.start_line, h.qualname"

@@ -129,6 +129,15 @@ class Store:
         """
         self.path = path
         self.readonly = readonly
+        if readonly and not path.exists():
+            raise IndexLocationError(str(path), "no index there yet; run `loopintel index` first")
+        for parent in path.parents:
+            if parent.exists():
+                if not parent.is_dir():
+                    raise IndexLocationError(str(path), f"{parent} is not a directory")
+                break
+        if path.is_dir():
+            raise IndexLocationError(str(path), "it is a directory")
         try:
             if readonly:
                 uri = path.resolve().as_uri() + "?mode=ro"
@@ -153,7 +162,9 @@ class Store:
             raise IndexVersionError(str(self.path), version, SCHEMA_VERSION)
         if version == SCHEMA_VERSION or self.readonly:
             if version != SCHEMA_VERSION:
-                raise IndexLocationError(str(self.path), "no index here yet (run indexing first)")
+                raise IndexLocationError(
+                    str(self.path), "no index there yet; run `loopintel index` first"
+                )
             return
         with self.transaction():
             # Older or absent schema: start afresh. Everything comes back from git.

@@ -139,3 +139,68 @@ def test_usage_errors_exit_2(tmp_path: Path) -> None:
     result = run("changes", ".", "--format", "xml", check=False)
     assert result.returncode == 2
     assert "xml" in result.stderr
+
+
+def test_paths_are_read_like_git_reads_them(repo_builder: RepoBuilder, tmp_path: Path) -> None:
+    build(repo_builder)
+    work = repo_builder.path
+    (work / "pkg").mkdir()
+    index = str(tmp_path / "i.sqlite3")
+    base = [sys.executable, "-m", "loopintel", "changes", "--index-path", index]
+    from_root = subprocess.run(
+        [*base, "--path", "./pkg/app.py"], cwd=work, capture_output=True, text=True, check=True
+    )
+    from_sub = subprocess.run(
+        [*base, "--path", "app.py"], cwd=work / "pkg", capture_output=True, text=True, check=True
+    )
+    absolute = subprocess.run(
+        [*base, str(work), "--path", str(work / "pkg")],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert len(from_root.stdout.splitlines()) == 3
+    assert from_sub.stdout == from_root.stdout
+    assert absolute.stdout == from_root.stdout
+    nothing = subprocess.run(
+        [*base, "--path", "nowhere"], cwd=work, capture_output=True, text=True, check=True
+    )
+    assert nothing.stdout == ""
+    assert "no changes match" in nothing.stderr
+
+
+def test_unknown_function_lists_the_closest(repo_builder: RepoBuilder, tmp_path: Path) -> None:
+    build(repo_builder)
+    result = run(
+        "changes",
+        str(repo_builder.path),
+        "--index-path",
+        str(tmp_path / "i.sqlite3"),
+        "--function",
+        "pkg/app.py::serv",
+        check=False,
+    )
+    assert result.returncode == 1
+    assert "no function matches 'pkg/app.py::serv'; closest: pkg/app.py::serve" in result.stderr
+
+
+def test_index_location_errors_say_what_is_wrong(repo_builder: RepoBuilder, tmp_path: Path) -> None:
+    build(repo_builder)
+    blocker = tmp_path / "afile"
+    blocker.write_text("")
+    under_file = run(
+        "index", str(repo_builder.path), "--index-path", str(blocker / "x.sqlite3"), check=False
+    )
+    assert under_file.returncode == 1
+    assert "is not a directory" in under_file.stderr
+    missing = run(
+        "changes",
+        str(repo_builder.path),
+        "--index-path",
+        str(tmp_path / "none.sqlite3"),
+        "--no-update",
+        check=False,
+    )
+    assert missing.returncode == 1
+    assert "run `loopintel index` first" in missing.stderr

@@ -374,37 +374,60 @@ def test_short_functions_follow_only_unambiguous_renames(
     assert {changed[f"svc.py::Service.{n}"].kind for n in "ab"} == {ChangeKind.DELETED}
 
 
-def test_porting_a_python2_function_is_classified_by_one_reader(repo_builder: RepoBuilder, tmp_path: Path) -> None:
-    repo_builder.commit({"a.py": 'def f(a, b=1):\n    print "hi"\n', "b.py": 'def g():\n    """Doc."""\n    return 1\n'})
+def test_porting_a_python2_function_is_classified_by_one_reader(
+    repo_builder: RepoBuilder, tmp_path: Path
+) -> None:
+    repo_builder.commit(
+        {
+            "a.py": 'def f(a, b=1):\n    print "hi"\n',
+            "b.py": 'def g():\n    """Doc."""\n    return 1\n',
+        }
+    )
     ported = repo_builder.commit({"a.py": 'def f(a, b=1):\n    print("hi")\n'})
     back = repo_builder.commit({"b.py": 'def g():\n    r"""Doc."""\n    print "x"\n    return 1\n'})
     repo = index(repo_builder, tmp_path)
     assert by_commit(repo, ported)["a.py::f"].change_types == (ChangeType.BODY,)
     # the tolerant reader compares string tokens as written: r-prefix counts
-    assert set(by_commit(repo, back)["b.py::g"].change_types) == {ChangeType.BODY, ChangeType.DOCSTRING}
+    assert set(by_commit(repo, back)["b.py::g"].change_types) == {
+        ChangeType.BODY,
+        ChangeType.DOCSTRING,
+    }
 
 
-def test_a_move_with_formatting_edits_is_cosmetic_too(repo_builder: RepoBuilder, tmp_path: Path) -> None:
+def test_a_move_with_formatting_edits_is_cosmetic_too(
+    repo_builder: RepoBuilder, tmp_path: Path
+) -> None:
     body = "".join(f"    v{i} = {i}\n" for i in range(6))
     keep = "".join(f"def keep{i}():\n    return {i}\n\n\n" for i in range(8))
     repo_builder.commit({"a.py": f"{keep}def f():\n{body}    return 0\n"})
-    sha = repo_builder.commit({"a.py": keep, "lib/b.py": f"def f():\n    # moved here\n{body}    return 0\n"})
+    sha = repo_builder.commit(
+        {"a.py": keep, "lib/b.py": f"def f():\n    # moved here\n{body}    return 0\n"}
+    )
     repo = index(repo_builder, tmp_path)
     change = by_commit(repo, sha)["lib/b.py::f"]
     assert set(change.change_types) == {ChangeType.MOVE, ChangeType.COSMETIC}
 
 
 def test_mailmap_emails_match_case_insensitively(repo_builder: RepoBuilder, tmp_path: Path) -> None:
-    repo_builder.commit({"a.py": "def a():\n    return 1\n"}, author=("Old Name", "Old@Example.com"))
     repo_builder.commit(
-        {".mailmap": "New Name <new@example.com> <old@example.com>\n", "b.py": "def b():\n    return 1\n"},
+        {"a.py": "def a():\n    return 1\n"}, author=("Old Name", "Old@Example.com")
+    )
+    repo_builder.commit(
+        {
+            ".mailmap": "New Name <new@example.com> <old@example.com>\n",
+            "b.py": "def b():\n    return 1\n",
+        },
         author=("New Name", "new@example.com"),
     )
     repo = index(repo_builder, tmp_path)
-    assert {(c.author_name, c.author_email) for c in repo.changes()} == {("New Name", "new@example.com")}
+    assert {(c.author_name, c.author_email) for c in repo.changes()} == {
+        ("New Name", "new@example.com")
+    }
 
 
-def test_a_changed_mailmap_applies_to_commits_already_indexed(repo_builder: RepoBuilder, tmp_path: Path) -> None:
+def test_a_changed_mailmap_applies_to_commits_already_indexed(
+    repo_builder: RepoBuilder, tmp_path: Path
+) -> None:
     repo_builder.commit({"a.py": "def a():\n    return 1\n"}, author=("Zed", "zed@example.com"))
     first = index(repo_builder, tmp_path)
     assert next(first.changes()).author_name == "Zed"

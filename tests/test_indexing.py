@@ -280,4 +280,18 @@ def test_changes_filters(repo_builder: RepoBuilder, tmp_path: Path) -> None:
         assert [c.qualname for c in repo.changes(until=middle)] == ["a"]
         assert [c.qualname for c in repo.changes(since=middle.isoformat())] == ["b", "c"]
         assert [c.qualname for c in repo.changes(function="src/sub/b.py::b")] == ["b"]
-        assert list(repo.changes(function="nope")) == []
+        with pytest.raises(loopintel.FunctionNotFound, match="closest"):
+            list(repo.changes(function="src/sub/b.py::bb"))
+
+
+def test_query_arguments_are_validated(repo_builder: RepoBuilder, tmp_path: Path) -> None:
+    grow(repo_builder, 2)
+    with loopintel.open(repo_builder.path, index_path=tmp_path / "q.sqlite3") as repo:
+        with pytest.raises(loopintel.InvalidQuery, match="kinds"):
+            list(repo.changes(kinds=("foo",)))  # type: ignore[arg-type]
+        with pytest.raises(loopintel.InvalidQuery, match="inside"):
+            list(repo.changes(path="/somewhere/else"))
+        assert list(repo.changes(path="./mod0.py")) == list(repo.changes(path="mod0.py"))
+        assert list(repo.changes(path=str(repo_builder.path / "mod0.py"))) == list(
+            repo.changes(path="mod0.py")
+        )
