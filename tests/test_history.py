@@ -439,3 +439,21 @@ def test_a_changed_mailmap_applies_to_commits_already_indexed(
     assert incremental[0]["author_email"] == "zed.real@example.com"
     with loopintel.open(repo_builder.path, index_path=tmp_path / "fresh.sqlite3") as fresh:
         assert [c.to_record() for c in fresh.changes()] == incremental
+
+
+def test_overload_stubs_added_above_keep_the_implementation_history(
+    repo_builder: RepoBuilder, tmp_path: Path
+) -> None:
+    impl = "def parse(x):\n    return int(x)\n"
+    repo_builder.commit({"p.py": "from typing import overload\n\n\n" + impl})
+    sha = repo_builder.commit(
+        {
+            "p.py": "from typing import overload\n\n\n@overload\ndef parse(x: int) -> int: ...\n@overload\ndef parse(x: str) -> int: ...\n"
+            + impl
+        }
+    )
+    repo = index(repo_builder, tmp_path)
+    changed = by_commit(repo, sha)
+    assert set(changed) == {"p.py::parse#overload", "p.py::parse#overload2"}
+    assert {c.kind for c in changed.values()} == {ChangeKind.ADDED}
+    assert [c.kind for c in repo.changes(function="p.py::parse")] == [ChangeKind.ADDED]

@@ -243,11 +243,11 @@ def test_duplicate_qualnames_are_numbered_in_source_order() -> None:
         """)
     assert spans(text) == [
         ("P.value", 2, 4),
-        ("P.value#2", 6, 8),
-        ("parse", 10, 11),
-        ("parse#2", 12, 13),
-        ("parse#3", 14, 17),
-        ("parse#3.<locals>.norm", 15, 16),
+        ("P.value#setter", 6, 8),
+        ("parse#overload", 10, 11),
+        ("parse#overload2", 12, 13),
+        ("parse", 14, 17),
+        ("parse.<locals>.norm", 15, 16),
         ("value", 19, 20),
         ("a", 22, 23),
         ("a.<locals>.g", 23, 23),

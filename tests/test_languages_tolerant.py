@@ -167,7 +167,7 @@ def test_python2_qualnames_follow_the_same_rules() -> None:
         ("compat", 2, 3),
         ("compat#2", 5, 6),
         ("C.value", 9, 11),
-        ("C.value#2", 13, 17),
+        ("C.value#setter", 13, 17),
         ("C.loads", 21, 21),
         ("outer", 25, 33),
         ("outer.<locals>.Local.m", 30, 31),

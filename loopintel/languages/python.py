@@ -113,13 +113,36 @@ def _nested_in(stmt: ast.stmt, offset: int, keep: _Keep) -> list[Node]:
     return out
 
 
+_OVERLOAD_MODULES = frozenset({"typing", "typing_extensions", "t"})
+_ACCESSORS = frozenset({"setter", "deleter", "getter"})
+
+
+def _role(stmt: ast.FunctionDef | ast.AsyncFunctionDef) -> str:
+    """The name suffix of an overload stub or a property accessor, if the def is one.
+
+    ``#overload`` for a ``typing.overload`` stub; ``#setter``, ``#deleter``,
+    ``#getter`` for a property accessor of the same name (see :func:`function_spans`).
+    """
+    for decorator in stmt.decorator_list:
+        target = decorator.func if isinstance(decorator, ast.Call) else decorator
+        if isinstance(target, ast.Name) and target.id == "overload":
+            return "#overload"
+        if isinstance(target, ast.Attribute) and isinstance(target.value, ast.Name):
+            if target.attr == "overload" and target.value.id in _OVERLOAD_MODULES:
+                return "#overload"
+            if target.attr in _ACCESSORS and target.value.id == stmt.name:
+                return "#" + target.attr
+    return ""
+
+
 def _node(stmt: ast.stmt, offset: int, keep: _Keep) -> Node:
     end = (stmt.end_lineno or stmt.lineno) + offset
     if isinstance(stmt, _FUNC):
         start = _def_start(stmt) + offset
         if keep is not None:
             keep[start] = stmt
-        return Node(NodeKind.DEF, stmt.name, start, end, _nested(stmt.body, offset, keep))
+        name = stmt.name + _role(stmt)
+        return Node(NodeKind.DEF, name, start, end, _nested(stmt.body, offset, keep))
     if isinstance(stmt, ast.ClassDef):
         body = tuple(_node(s, offset, keep) for s in stmt.body)
         return Node(NodeKind.CLASS, stmt.name, _def_start(stmt) + offset, end, body)
@@ -166,9 +189,11 @@ def parse_layout(
 def function_spans(layout: Layout) -> list[Span]:
     """Every function of a layout in source order, with its qualified name.
 
-    Names follow ``__qualname__``. A qualified name that occurs again in the same file
-    (overloads, property setters, conditional definitions) gets ``#2``, ``#3``... in
-    source order; the first keeps the plain name.
+    Names follow ``__qualname__``. Definitions that share a name get stable suffixes:
+    ``typing.overload`` stubs are ``f#overload``, ``f#overload2``...; property
+    accessors ``x#setter``, ``x#deleter``; any other name defined again in the same
+    file (conditional definitions) gets ``#2``, ``#3``... in source order, the first
+    keeping the plain name.
     """
     out: list[Span] = []
     seen: dict[str, int] = {}
@@ -180,7 +205,7 @@ def function_spans(layout: Layout) -> list[Span]:
                 count = seen.get(qualname, 0) + 1
                 seen[qualname] = count
                 if count > 1:
-                    qualname = f"{qualname}#{count}"
+                    qualname += str(count) if "#" in node.name else f"#{count}"
                 out.append(Span(qualname, node.start, node.end))
                 visit(node.children, qualname + ".<locals>.")
             elif node.kind is NodeKind.CLASS:

@@ -90,12 +90,31 @@ def _nested(node: tree_sitter.Node) -> tuple[Node, ...]:
     return tuple(out)
 
 
+def _role(stmt: tree_sitter.Node, name: str) -> str:
+    """The suffix of an overload stub or property accessor (as the exact reader gives)."""
+    for child in stmt.children:
+        if child.type != "decorator":
+            continue
+        text = (child.text or b"").decode("utf-8", "replace").lstrip("@").strip()
+        target = text.split("(", 1)[0].strip()
+        module, _, attr = target.rpartition(".")
+        if target == "overload" or (attr == "overload" and module in _OVERLOAD_MODULES):
+            return "#overload"
+        if module == name and attr in ("setter", "deleter", "getter"):
+            return "#" + attr
+    return ""
+
+
+_OVERLOAD_MODULES = frozenset({"typing", "typing_extensions", "t"})
+
+
 def _make(stmt: tree_sitter.Node, definition: tree_sitter.Node, start: int) -> Node:
     end = _last_line(stmt)
     body = definition.child_by_field_name("body")
     if definition.type == "function_definition":
         children = _nested(body) if body is not None else ()
-        return Node(NodeKind.DEF, _name(definition), start, end, children)
+        name = _name(definition)
+        return Node(NodeKind.DEF, name + _role(stmt, name), start, end, children)
     statements = tuple(_statement(s) for s in _statements(body)) if body is not None else ()
     return Node(NodeKind.CLASS, _name(definition), start, end, statements)
 
