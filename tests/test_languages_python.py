@@ -291,10 +291,6 @@ def test_duplicates_in_try_handlers_are_numbered_in_source_order() -> None:
     assert spans(text) == [("f", 2, 2), ("f#2", 4, 4), ("f#3", 6, 6)]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: a parenthesised decorator's span starts at the expression, not at '@'",
-)
 def test_parenthesised_multi_line_decorator_starts_the_span() -> None:
     text = src("""
         @(

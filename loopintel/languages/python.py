@@ -149,6 +149,33 @@ def _node(stmt: ast.stmt, offset: int, keep: _Keep) -> Node:
     return Node(NodeKind.STMT, "", stmt.lineno + offset, end, tuple(_nested_in(stmt, offset, keep)))
 
 
+def _at_signs(nodes: list[Node], lines: Sequence[str] | str) -> list[Node]:
+    """Start decorated definitions at their first ``@``.
+
+    :mod:`ast` places a decorator at its expression, which a parenthesised decorator
+    (``@(`` then the expression on the next line) puts below the ``@``.
+    """
+    if isinstance(lines, str):
+        lines = lines.split("\n")
+    return [_at_sign(n, lines) for n in nodes]
+
+
+def _at_sign(node: Node, lines: Sequence[str]) -> Node:
+    children = node.children
+    if children:
+        fixed = tuple(_at_sign(c, lines) for c in children)
+        if fixed != children:
+            node = node._replace(children=fixed)
+    if node.kind is NodeKind.STMT or not 0 < node.start <= len(lines):
+        return node
+    start = node.start
+    if lines[start - 1].lstrip().startswith(("@", "def", "async", "class")):
+        return node
+    while start > 1 and not lines[start - 1].lstrip().startswith("@"):
+        start -= 1
+    return node._replace(start=start) if lines[start - 1].lstrip().startswith("@") else node
+
+
 def _prepare(data: bytes) -> bytes:
     # git splits lines on LF only; Python also on a lone CR. Blank lone CRs so that
     # line numbers agree with git's.
@@ -183,7 +210,8 @@ def parse_layout(
             where = f" line {exc.lineno}" if isinstance(exc, SyntaxError) and exc.lineno else ""
             return ParseOutcome(None, f"syntax error{where}: {reason}")
         return ParseOutcome(layout, None)
-    return ParseOutcome(Layout(tuple(_node(s, 0, keep) for s in module.body), tolerant=False), None)
+    nodes = [_node(s, 0, keep) for s in module.body]
+    return ParseOutcome(Layout(tuple(_at_signs(nodes, decode(data)[0])), tolerant=False), None)
 
 
 def function_spans(layout: Layout) -> list[Span]:
@@ -324,7 +352,7 @@ def _parse_region(
         return [_shift(n, offset) for n in nodes]
     try:
         if indent is None:
-            return [_node(s, offset, keep) for s in _parse(text).body]
+            return _at_signs([_node(s, offset, keep) for s in _parse(text).body], lines)
         module = _parse("if 1:\n" + text)
     except (SyntaxError, ValueError, MemoryError, RecursionError):
         return None
@@ -333,7 +361,7 @@ def _parse_region(
     body = module.body[0].body
     if _indent(lines[body[0].lineno + offset - 1]) != indent:
         return None
-    return [_node(s, offset, keep) for s in body]
+    return _at_signs([_node(s, offset, keep) for s in body], lines)
 
 
 def _update_block(
