@@ -116,9 +116,10 @@ class Repository:
                 runs, in-process for small ones.
 
         """
-        summary = index_repository(
-            self._git, self._store, self._options, executor=executor, progress=progress
-        )
+        with self._store.writer():
+            summary = index_repository(
+                self._git, self._store, self._options, executor=executor, progress=progress
+            )
         self.last_index = summary
         return summary
 

@@ -184,6 +184,25 @@ class Store:
         self.db.close()
 
     @contextlib.contextmanager
+    def writer(self) -> Iterator[None]:
+        """Be the only process updating this index for a while (others wait).
+
+        Readers are never blocked. Where file locks are unavailable this is a no-op
+        and SQLite's own locking still keeps every transaction whole.
+        """
+        try:
+            import fcntl  # noqa: PLC0415 - POSIX only
+        except ImportError:  # pragma: no cover - Windows
+            yield
+            return
+        with Path(str(self.path) + ".lock").open("a") as handle:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
+
+    @contextlib.contextmanager
     def transaction(self) -> Iterator[None]:
         """One atomic write: all of it is stored or none of it."""
         self.db.execute("BEGIN IMMEDIATE")

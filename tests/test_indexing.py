@@ -295,3 +295,18 @@ def test_query_arguments_are_validated(repo_builder: RepoBuilder, tmp_path: Path
         assert list(repo.changes(path=str(repo_builder.path / "mod0.py"))) == list(
             repo.changes(path="mod0.py")
         )
+
+
+def test_concurrent_indexers_wait_for_each_other(repo_builder: RepoBuilder, tmp_path: Path) -> None:
+    grow(repo_builder, 600)
+    index = tmp_path / "shared.sqlite3"
+    code = "import sys, loopintel; r = loopintel.open(sys.argv[1], index_path=sys.argv[2], workers=1); print(r.last_index.commits_indexed)"
+    children = [
+        subprocess.Popen([sys.executable, "-c", code, str(repo_builder.path), str(index)], stdout=subprocess.PIPE, text=True)
+        for _ in range(2)
+    ]
+    outputs = sorted(int(child.communicate()[0]) for child in children)
+    assert [child.returncode for child in children] == [0, 0]
+    assert outputs == [0, 600]
+    with loopintel.open(repo_builder.path, index_path=index, update=False) as repo:
+        assert repo.commit_count() == 600
