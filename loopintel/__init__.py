@@ -32,6 +32,7 @@ from loopintel.model import (
     Skip,
 )
 from loopintel.repository import Repository, open  # noqa: A004 - the library's entry point
+from loopintel.views import FunctionView
 
 __version__ = "0.1.0"
 
@@ -43,6 +44,7 @@ __all__ = [
     "Function",
     "FunctionNotFound",
     "FunctionRef",
+    "FunctionView",
     "IndexError_",
     "IndexLocationError",
     "IndexProgress",

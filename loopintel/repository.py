@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import difflib
+import re
 from datetime import UTC, date, datetime, time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Self
 
-from loopintel.errors import FunctionNotFound, InvalidQuery
+from loopintel.errors import AmbiguousFunction, FunctionNotFound, InvalidQuery
 from loopintel.history.git import GitRepository
 from loopintel.indexing import IndexOptions, index_repository
 from loopintel.languages import python
@@ -21,6 +22,7 @@ from loopintel.model import (
     Skip,
 )
 from loopintel.store import Store, default_index_path
+from loopintel.views import FunctionView
 
 if TYPE_CHECKING:
     import concurrent.futures
@@ -48,6 +50,27 @@ def _timestamp(value: Moment, argument: str) -> int:
     else:
         raise InvalidQuery(argument, value, "a datetime, a date or an ISO 8601 string")
     return int(moment.timestamp())
+
+
+_POSITION = re.compile(r"^(.+):(\d+)$")
+
+
+def _plain(qualname: str) -> str:
+    return qualname.replace(".<locals>.", ".")
+
+
+def _matching(query: str, rows: list[tuple[str, str, str]]) -> list[tuple[str, str, str]]:
+    """Rows ``(path, qualname, lineage)`` a lookup names (see ``Repository.function``)."""
+    if "::" in query:
+        ref = FunctionRef.parse(query)
+        return [r for r in rows if (r[0], r[1]) == (ref.path, ref.qualname)]
+    plain = _plain(query)
+    out = []
+    for row in rows:
+        candidate = _plain(row[1])
+        if candidate == plain or candidate.endswith("." + plain):
+            out.append(row)
+    return out
 
 
 def _like_prefix(path: str) -> str:
@@ -143,6 +166,61 @@ class Repository:
             params * 2,
         )
         return [r[0] for r in rows]
+
+    def function(self, query: str) -> FunctionView:
+        """Find one function, at the indexed head or in the past.
+
+        Args:
+            query: ``path::qualname`` (canonical), ``path:line`` (the innermost
+                function containing that line at the head), or a qualified name or
+                its dotted tail (``wsgi_app``, ``Flask.wsgi_app``; ``<locals>`` may be
+                left out: ``outer.inner``). Functions at the head are preferred; a name
+                found only in the past (a deleted function) is looked up there.
+
+        Raises:
+            FunctionNotFound: nothing matches (the closest names are suggested).
+            AmbiguousFunction: several functions match (all are listed).
+
+        Example:
+            >>> repo.function("app.py::create_app").last_changed.commit  # doctest: +SKIP
+
+        """
+        text = query.strip()
+        position = _POSITION.match(text)
+        if position is not None and "::" not in text:
+            path, line = self._relative(position.group(1)), int(position.group(2))
+            row = self._store.db.execute(
+                "SELECT path, qualname, lineage FROM head_functions "
+                "WHERE path = ? AND start_line <= ? AND end_line >= ? "
+                "ORDER BY end_line - start_line LIMIT 1",
+                (path, line, line),
+            ).fetchone()
+            if row is None:
+                raise FunctionNotFound(query, self._closest(f"{path}::"))
+            return FunctionView(self._store, FunctionRef(row[0], row[1]), row[2], at_head=True)
+        head = list(self._store.db.execute("SELECT path, qualname, lineage FROM head_functions"))
+        found = _matching(text, head)
+        if not found:
+            # Not at the head: any name a function ever had, followed to its latest.
+            latest: dict[str, tuple[str, str, str]] = {}
+            names: list[tuple[str, str, str]] = []
+            for path, qualname, old_path, old_qualname, lineage in self._store.db.execute(
+                "SELECT ch.path, ch.qualname, ch.old_path, ch.old_qualname, ch.lineage "
+                "FROM changes ch JOIN commits c ON c.id = ch.commit_id ORDER BY c.seq"
+            ):
+                latest[lineage] = (path, qualname, lineage)
+                names.append((path, qualname, lineage))
+                if old_path is not None and old_qualname is not None:
+                    names.append((old_path, old_qualname, lineage))
+            found = [latest[lineage] for lineage in {r[2] for r in _matching(text, names)}]
+        lineages = {lineage for _, _, lineage in found}
+        if not lineages:
+            raise FunctionNotFound(query, self._closest(text))
+        if len(lineages) > 1:
+            raise AmbiguousFunction(query, tuple(sorted({f"{p}::{q}" for p, q, _ in found})))
+        path, qualname, lineage = found[-1]
+        at_head = any(row[2] == lineage for row in head)
+        return FunctionView(self._store, FunctionRef(path, qualname), lineage, at_head=at_head)
 
     def _relative(self, path: str) -> str:
         """A path as the index spells it: relative to the repository root, ``/``-separated.

@@ -15,6 +15,7 @@ EXPECTED = {
     "Function",
     "FunctionNotFound",
     "FunctionRef",
+    "FunctionView",
     "IndexError_",
     "IndexLocationError",
     "IndexProgress",

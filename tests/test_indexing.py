@@ -302,7 +302,11 @@ def test_concurrent_indexers_wait_for_each_other(repo_builder: RepoBuilder, tmp_
     index = tmp_path / "shared.sqlite3"
     code = "import sys, loopintel; r = loopintel.open(sys.argv[1], index_path=sys.argv[2], workers=1); print(r.last_index.commits_indexed)"
     children = [
-        subprocess.Popen([sys.executable, "-c", code, str(repo_builder.path), str(index)], stdout=subprocess.PIPE, text=True)
+        subprocess.Popen(
+            [sys.executable, "-c", code, str(repo_builder.path), str(index)],
+            stdout=subprocess.PIPE,
+            text=True,
+        )
         for _ in range(2)
     ]
     outputs = sorted(int(child.communicate()[0]) for child in children)

@@ -1,0 +1,99 @@
+"""Finding one function and reading its story: ``repo.function(...)``."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import pytest
+
+import loopintel
+from loopintel import ChangeKind, ChangeType
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    from tests.conftest import RepoBuilder
+
+
+@pytest.fixture
+def repo(repo_builder: RepoBuilder, tmp_path: Path) -> loopintel.Repository:
+    body = "".join(f"    step{i} = {i}\n" for i in range(5))
+    repo_builder.commit(
+        {
+            "app.py": f"def load(x):\n{body}    return x\n\n\nclass Service:\n    def run(self):\n        def inner():\n            return 1\n        return inner()\n",
+            "util.py": "def run():\n    return 0\n\n\ndef gone():\n    return 1\n",
+        },
+        author=("Ann", "ann@example.com"),
+    )
+    repo_builder.commit(
+        {
+            "app.py": f"def load(x):\n{body}    return x + 1\n\n\nclass Service:\n    def run(self):\n        def inner():\n            return 1\n        return inner()\n"
+        },
+        author=("Bob", "bob@example.com"),
+    )
+    repo_builder.commit(
+        {
+            "app.py": f"def load(x):\n{body}    return (x + 1)  # tidy\n\n\nclass Service:\n    def run(self):\n        def inner():\n            return 1\n        return inner()\n"
+        }
+    )
+    repo_builder.commit({"util.py": "def run():\n    return 0\n"})
+    repo_builder.commit(
+        {
+            "app.py": "class Service:\n    def run(self):\n        def inner():\n            return 1\n        return inner()\n",
+            "io/load.py": f"def read(x):\n{body}    return (x + 1)  # tidy\n",
+        }
+    )
+    return loopintel.open(repo_builder.path, index_path=tmp_path / "v.sqlite3")
+
+
+def test_canonical_name_and_history_through_a_move(repo: loopintel.Repository) -> None:
+    view = repo.function("io/load.py::read")
+    assert view.at_head
+    assert [c.kind for c in view.history()] == [
+        ChangeKind.MOVED,
+        ChangeKind.MODIFIED,
+        ChangeKind.MODIFIED,
+        ChangeKind.ADDED,
+    ]
+    assert set(view.history()[0].change_types) == {ChangeType.MOVE, ChangeType.RENAME}
+    # the cosmetic tidy-up is not the last real change
+    assert view.latest_change(cosmetic=False) == view.last_changed
+    assert view.last_changed is not None
+    assert view.last_changed.kind is ChangeKind.MOVED
+    assert [c.change_types for c in view.history(cosmetic=False)].count((ChangeType.COSMETIC,)) == 0
+    assert view.introduced is not None
+    assert view.introduced.author_email == "ann@example.com"
+    assert view.complexity == 1
+
+
+def test_lenient_lookups(repo: loopintel.Repository) -> None:
+    assert repo.function("read").ref == loopintel.FunctionRef("io/load.py", "read")
+    assert repo.function("Service.run").ref.qualname == "Service.run"
+    assert repo.function("run.inner").ref.qualname == "Service.run.<locals>.inner"
+    assert repo.function("app.py:4").ref.qualname == "Service.run.<locals>.inner"
+    assert repo.function("app.py:2").ref.qualname == "Service.run"
+
+
+def test_ambiguous_and_missing_lookups(repo: loopintel.Repository) -> None:
+    with pytest.raises(loopintel.AmbiguousFunction) as ambiguous:
+        repo.function("run")
+    assert ambiguous.value.candidates == ("app.py::Service.run", "util.py::run")
+    with pytest.raises(loopintel.FunctionNotFound, match="closest: io/load.py::read"):
+        repo.function("reed")
+    with pytest.raises(loopintel.FunctionNotFound):
+        repo.function("app.py:99")
+
+
+def test_a_deleted_function_is_found_in_the_past(repo: loopintel.Repository) -> None:
+    view = repo.function("util.py::gone")
+    assert not view.at_head
+    assert view.deleted is not None
+    assert view.deleted.kind is ChangeKind.DELETED
+    assert view.complexity is None
+    assert [c.kind for c in view.history()] == [ChangeKind.DELETED, ChangeKind.ADDED]
+
+
+def test_an_old_name_finds_the_function_it_became(repo: loopintel.Repository) -> None:
+    view = repo.function("app.py::load")
+    assert view.ref == loopintel.FunctionRef("io/load.py", "read")
+    assert view.at_head
