@@ -108,6 +108,26 @@ CHANGE_COLUMNS = (
 """Columns for :meth:`loopintel.model.Change.from_row`, from ``changes ch JOIN commits c``."""
 
 
+@contextlib.contextmanager
+def _exclusive(path: Path) -> Iterator[None]:
+    """Hold the lock file beside an index (POSIX).
+
+    Where file locks are unavailable, SQLite's own locking still keeps every
+    transaction whole.
+    """
+    try:
+        import fcntl  # noqa: PLC0415 - POSIX only
+    except ImportError:  # pragma: no cover - Windows
+        yield
+        return
+    with Path(str(path) + ".lock").open("a") as handle:
+        fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
+
+
 def default_index_path(git_dir: str) -> Path:
     """Where the index of a repository lives unless told otherwise."""
     env = os.environ.get(INDEX_ENV)
@@ -142,15 +162,20 @@ class Store:
             if readonly:
                 uri = path.resolve().as_uri() + "?mode=ro"
                 self.db = sqlite3.connect(
-                    uri, uri=True, isolation_level=None, check_same_thread=False
+                    uri, uri=True, isolation_level=None, check_same_thread=False, timeout=30
                 )
+                self.db.execute("PRAGMA foreign_keys=ON")
+                self._prepare()
             else:
                 path.parent.mkdir(parents=True, exist_ok=True)
-                self.db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
-                self.db.execute("PRAGMA journal_mode=WAL")
-            self.db.execute("PRAGMA foreign_keys=ON")
-            self.db.execute("PRAGMA busy_timeout=10000")
-            self._prepare()
+                # Two processes may create or migrate the same index at once.
+                with _exclusive(path):
+                    self.db = sqlite3.connect(
+                        path, isolation_level=None, check_same_thread=False, timeout=30
+                    )
+                    self.db.execute("PRAGMA journal_mode=WAL")
+                    self.db.execute("PRAGMA foreign_keys=ON")
+                    self._prepare()
         except sqlite3.DatabaseError as exc:
             raise IndexLocationError(str(path), str(exc)) from exc
         except OSError as exc:
@@ -187,20 +212,10 @@ class Store:
     def writer(self) -> Iterator[None]:
         """Be the only process updating this index for a while (others wait).
 
-        Readers are never blocked. Where file locks are unavailable this is a no-op
-        and SQLite's own locking still keeps every transaction whole.
+        Readers are never blocked.
         """
-        try:
-            import fcntl  # noqa: PLC0415 - POSIX only
-        except ImportError:  # pragma: no cover - Windows
+        with _exclusive(self.path):
             yield
-            return
-        with Path(str(self.path) + ".lock").open("a") as handle:
-            fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
-            try:
-                yield
-            finally:
-                fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
 
     @contextlib.contextmanager
     def transaction(self) -> Iterator[None]:
