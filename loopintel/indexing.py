@@ -33,7 +33,7 @@ if TYPE_CHECKING:
     from loopintel.history.git import GitRepository
     from loopintel.store import Store
 
-__all__ = ["IndexOptions", "ShallowCloneWarning", "index_repository"]
+__all__ = ["IndexOptions", "ShallowCloneWarning", "index_repository", "state_loader"]
 
 PARALLEL_THRESHOLD = 400
 """Fewer new commits than this are extracted in-process (workers cost a start-up)."""
@@ -130,7 +130,8 @@ def _extract(
             owned.shutdown(cancel_futures=True)
 
 
-def _state_loader(store: Store) -> Callable[[str], State]:
+def state_loader(store: Store) -> Callable[[str], State]:
+    """Lineage states of indexed commits: the stored head's, or replayed from rows."""
     cache: dict[str, State] = {}
 
     def load(sha: str) -> State:
@@ -208,7 +209,7 @@ def index_repository(
     for _, parents in todo:
         for parent in parents:
             children[parent] = children.get(parent, 0) + 1
-    lineage = LineagePass(children, _state_loader(store))
+    lineage = LineagePass(children, state_loader(store))
     seq = store.next_seq()
     extracted = 0
 
@@ -243,7 +244,7 @@ def index_repository(
         elif todo or gone or store.meta("head") != head:
             state = lineage.release(head) if todo else None
             if state is None:
-                state = _state_loader(store)(head)
+                state = state_loader(store)(head)
             _save_head(git, store, head, state, options)
     return IndexSummary(
         head=head,

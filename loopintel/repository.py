@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any, Self
 
 from loopintel.errors import AmbiguousFunction, FunctionNotFound, InvalidQuery
 from loopintel.history.git import GitRepository
-from loopintel.indexing import IndexOptions, index_repository
+from loopintel.indexing import IndexOptions, index_repository, state_loader
 from loopintel.languages import python
 from loopintel.model import (
     Change,
@@ -167,7 +167,7 @@ class Repository:
         )
         return [r[0] for r in rows]
 
-    def function(self, query: str) -> FunctionView:
+    def function(self, query: str, *, at: str | None = None) -> FunctionView:
         """Find one function, at the indexed head or in the past.
 
         Args:
@@ -176,16 +176,21 @@ class Repository:
                 its dotted tail (``wsgi_app``, ``Flask.wsgi_app``; ``<locals>`` may be
                 left out: ``outer.inner``). Functions at the head are preferred; a name
                 found only in the past (a deleted function) is looked up there.
+            at: look the function up as it was at this commit (any ref) instead:
+                names and lines are those of that commit's tree.
 
         Raises:
             FunctionNotFound: nothing matches (the closest names are suggested).
             AmbiguousFunction: several functions match (all are listed).
+            InvalidQuery: ``at`` is not a commit of the indexed history.
 
         Example:
             >>> repo.function("app.py::create_app").last_changed.commit  # doctest: +SKIP
 
         """
         text = query.strip()
+        if at is not None:
+            return self._function_at(query, text, at)
         position = _POSITION.match(text)
         if position is not None and "::" not in text:
             path, line = self._relative(position.group(1)), int(position.group(2))
@@ -221,6 +226,36 @@ class Repository:
         path, qualname, lineage = found[-1]
         at_head = any(row[2] == lineage for row in head)
         return FunctionView(self._store, FunctionRef(path, qualname), lineage, at_head=at_head)
+
+    def _function_at(self, query: str, text: str, at: str) -> FunctionView:
+        sha = self._git.resolve(at)
+        if sha is None or sha not in self._store.indexed():
+            raise InvalidQuery("at", at, "a commit of the indexed history")
+        state = state_loader(self._store)(sha)
+        head = {row[0] for row in self._store.db.execute("SELECT lineage FROM head_functions")}
+        position = _POSITION.match(text)
+        if position is not None and "::" not in text:
+            path, line = self._relative(position.group(1)), int(position.group(2))
+            blob = self._git.blob_at(sha, path)
+            layout = python.parse_layout(self._git.blob(blob)).layout if blob else None
+            spans = python.function_spans(layout) if layout is not None else []
+            around = [s for s in spans if s.start <= line <= s.end]
+            inner = min(around, key=lambda s: s.end - s.start, default=None)
+            lineage = state.get(path, {}).get(inner.qualname) if inner is not None else None
+            if inner is None or lineage is None:
+                raise FunctionNotFound(query)
+            ref = FunctionRef(path, inner.qualname)
+            return FunctionView(self._store, ref, lineage, at_head=lineage in head)
+        rows = [(p, q, lin) for p, names in state.items() for q, lin in names.items()]
+        found = _matching(text, rows)
+        if not found:
+            raise FunctionNotFound(query, self._closest(text))
+        if len({lineage for _, _, lineage in found}) > 1:
+            raise AmbiguousFunction(query, tuple(sorted(f"{p}::{q}" for p, q, _ in found)))
+        path, qualname, lineage = found[0]
+        return FunctionView(
+            self._store, FunctionRef(path, qualname), lineage, at_head=lineage in head
+        )
 
     def _relative(self, path: str) -> str:
         """A path as the index spells it: relative to the repository root, ``/``-separated.

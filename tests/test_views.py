@@ -97,3 +97,21 @@ def test_an_old_name_finds_the_function_it_became(repo: loopintel.Repository) ->
     view = repo.function("app.py::load")
     assert view.ref == loopintel.FunctionRef("io/load.py", "read")
     assert view.at_head
+
+
+def test_lookups_at_a_past_commit(repo: loopintel.Repository) -> None:
+    first = next(repo.changes()).commit
+    load = repo.function("load", at=first)
+    assert load.ref == loopintel.FunctionRef("app.py", "load")
+    assert load.lineage == repo.function("io/load.py::read").lineage
+    assert load.at_head
+    assert repo.function("app.py:3", at=first).ref.qualname == "load"
+    assert repo.function("app.py:13", at=first).ref.qualname == "Service.run.<locals>.inner"
+    with pytest.raises(loopintel.FunctionNotFound):
+        repo.function("app.py:10", at=first)  # the class line
+    gone = repo.function("gone", at=first)
+    assert not gone.at_head
+    with pytest.raises(loopintel.FunctionNotFound):
+        repo.function("read", at=first)
+    with pytest.raises(loopintel.UnknownRef):
+        repo.function("load", at="0" * 40)
