@@ -16,6 +16,7 @@ __all__ = [
     "Change",
     "ChangeKind",
     "ChangeType",
+    "Expert",
     "Function",
     "FunctionRef",
     "IndexProgress",
@@ -332,3 +333,34 @@ class IndexSummary:
     def to_record(self) -> dict[str, Any]:
         """A JSON-ready dict."""
         return attrs.asdict(self)
+
+
+@attrs.frozen
+class Expert:
+    """Someone who knows a function, with the evidence (degree of authorship)."""
+
+    name: str
+    """Author name after ``.mailmap`` (as on their latest change of it)."""
+    email: str
+    """Author email after ``.mailmap``: the author's key."""
+    doa: float
+    """Degree of authorship, decayed by age (see ``docs/functions.md``)."""
+    share: float
+    """``doa`` relative to the top author of this function (1.0 for the top)."""
+    first_author: bool
+    """Whether they introduced it."""
+    own_changes: int
+    """Their non-cosmetic changes of it."""
+    others_changes: int
+    """Everybody else's non-cosmetic changes of it."""
+    last_touch: datetime
+    """Their latest change of it (UTC)."""
+    active: bool
+    """Whether they made any commit in the repository recently enough (see
+    ``inactive_after_days``)."""
+
+    def to_record(self) -> dict[str, Any]:
+        """A JSON-ready dict."""
+        record = attrs.asdict(self)
+        record["last_touch"] = self.last_touch.isoformat()
+        return record

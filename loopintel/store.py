@@ -403,6 +403,20 @@ class Store:
         self.db.executemany("INSERT INTO head_functions VALUES (?, ?, ?, ?, ?)", functions)
         self.set_meta("head", head)
 
+    def head_time(self) -> int:
+        """Commit time of the indexed head (0 when there is none)."""
+        row = self.db.execute(
+            "SELECT committed_at FROM commits "
+            "WHERE sha = (SELECT value FROM meta WHERE key = 'head')"
+        ).fetchone()
+        return 0 if row is None else int(row[0])
+
+    def last_commit_times(self) -> dict[str, int]:
+        """Each author's latest author time in the index."""
+        return dict(
+            self.db.execute("SELECT author_email, max(authored_at) FROM commits GROUP BY 1")
+        )
+
     def head_files(self) -> dict[str, str]:
         """Path to blob of the Python files at the indexed head."""
         return dict(self.db.execute("SELECT path, blob FROM head_files"))

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
-from loopintel.model import Change, ChangeKind, FunctionRef
+from loopintel.analysis.knowledge import Touch, degree_of_authorship
+from loopintel.model import Change, ChangeKind, Expert, FunctionRef
 
 if TYPE_CHECKING:
     from loopintel.store import Store
@@ -77,3 +79,41 @@ class FunctionView:
         """Cyclomatic complexity of its latest version."""
         latest = self.latest_change()
         return None if latest is None else latest.complexity
+
+    def experts(
+        self, *, half_life_days: float | None = 365.0, inactive_after_days: float = 365.0
+    ) -> list[Expert]:
+        """Who knows this function, best first: degree of authorship over its lineage.
+
+        Args:
+            half_life_days: a change this old counts half (older ones less); ``None``
+                counts every change fully.
+            inactive_after_days: an author without any commit in the repository for
+                this long before the indexed head is flagged ``active=False``.
+
+        """
+        history = [c for c in reversed(self.history()) if not c.is_cosmetic]
+        if not history:
+            return []
+        head_time = self._store.head_time()
+        first = history[0] if history[0].kind is ChangeKind.ADDED else None
+        touches = [
+            Touch(c.author_email, int(c.authored_at.timestamp()), c is first) for c in history
+        ]
+        names = {c.author_email: c.author_name for c in history}
+        last_seen = self._store.last_commit_times()
+        threshold = head_time - inactive_after_days * 86400
+        return [
+            Expert(
+                name=names[a.author],
+                email=a.author,
+                doa=a.doa,
+                share=a.share,
+                first_author=a.first_author,
+                own_changes=a.own_changes,
+                others_changes=a.others_changes,
+                last_touch=datetime.fromtimestamp(a.last_touch, UTC),
+                active=last_seen.get(a.author, 0) >= threshold,
+            )
+            for a in degree_of_authorship(touches, now=head_time, half_life_days=half_life_days)
+        ]

@@ -12,6 +12,7 @@ EXPECTED = {
     "Change",
     "ChangeKind",
     "ChangeType",
+    "Expert",
     "Function",
     "FunctionNotFound",
     "FunctionRef",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import TYPE_CHECKING
 
 import pytest
@@ -115,3 +116,19 @@ def test_lookups_at_a_past_commit(repo: loopintel.Repository) -> None:
         repo.function("read", at=first)
     with pytest.raises(loopintel.UnknownRef):
         repo.function("load", at="0" * 40)
+
+
+def test_experts_of_a_function(repo: loopintel.Repository) -> None:
+    experts = repo.function("io/load.py::read").experts(half_life_days=None)
+    # Ann introduced it; Bob changed it once; the tidy-up was cosmetic (not counted);
+    # the move was made by Ann (the builder's default author).
+    # Ann: FA + 1 change; Ada (the move) and Bob: 1 change each, tied, by email.
+    assert [e.email for e in experts] == ["ann@example.com", "ada@example.com", "bob@example.com"]
+    assert math.isclose(experts[0].doa, 3.293 + 1.098 + 0.164 - 0.321 * math.log(3))
+    by_email = {e.email: e for e in experts}
+    assert by_email["ann@example.com"].first_author
+    assert by_email["bob@example.com"].own_changes == 1
+    assert not by_email["bob@example.com"].first_author
+    assert all(e.active for e in experts)
+    assert experts[0].share == 1.0
+    assert experts == sorted(experts, key=lambda e: -e.doa)
