@@ -96,6 +96,12 @@ def _repo_options(func: F) -> F:
     return click.argument("path", default=".", type=click.Path(file_okay=False))(func)
 
 
+_no_update = click.option(
+    "--no-update", is_flag=True, help="Read the index as it is; do not index first."
+)
+"""The option of every command that reads the index."""
+
+
 def _open(
     path: str,
     ref: str,
@@ -234,7 +240,7 @@ def _rows(changes: Iterator[loopintel.Change]) -> Iterator[dict[str, Any]]:
     help="Only these kinds (repeatable).",
 )
 @click.option("--no-cosmetic", is_flag=True, help="Leave out formatting-only changes.")
-@click.option("--no-update", is_flag=True, help="Read the index as it is; do not index first.")
+@_no_update
 @_errors
 def changes(
     path: str,
@@ -286,7 +292,7 @@ def changes(
 @_repo_options
 @click.option("--path", "path_filter", help="Only this file or directory.")
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per line.")
-@click.option("--no-update", is_flag=True, help="Read the index as it is; do not index first.")
+@_no_update
 @_errors
 def functions(
     path: str,
@@ -310,7 +316,7 @@ def functions(
 @main.command()
 @_repo_options
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per line.")
-@click.option("--no-update", is_flag=True, help="Read the index as it is; do not index first.")
+@_no_update
 @_errors
 def skipped(
     path: str,
