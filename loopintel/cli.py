@@ -334,3 +334,92 @@ def skipped(
                 click.echo(json.dumps(skip.to_record()))
             else:
                 click.echo(f"{skip.commit[:12]}\t{skip.path}\t{skip.reason}")
+
+
+def _function_argument(func: F) -> F:
+    """FUNC and --at, for commands about one function."""
+    func = click.option("--at", help="Look FUNC up in the tree of this commit (any ref).")(func)
+    return click.argument("function")(func)
+
+
+@main.command()
+@_function_argument
+@_repo_options
+@click.option("--no-cosmetic", is_flag=True, help="Leave out formatting-only changes.")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per line.")
+@_no_update
+@_errors
+def history(
+    path: str,
+    ref: str,
+    index_path: str | None,
+    first_parent: bool,
+    function: str,
+    at: str | None,
+    no_cosmetic: bool,
+    as_json: bool,
+    no_update: bool,
+) -> None:
+    """Every change of FUNCTION, newest first, through renames and moves.
+
+    FUNCTION is path::qualname, path:line, or a (dotted tail of a) qualified name.
+    """
+    repo = _open(path, ref, index_path, first_parent=first_parent, update=not no_update)
+    with repo:
+        view = repo.function(function, at=at)
+        for change in view.history(cosmetic=not no_cosmetic):
+            if as_json:
+                click.echo(json.dumps(change.to_record()))
+                continue
+            where = f"{change.path}::{change.qualname}"
+            types = " ".join(t.value for t in change.change_types)
+            click.echo(
+                f"{change.commit[:12]}  {change.authored_at:%Y-%m-%d}  "
+                f"{change.author_name:<20.20}  {change.kind.value:<8}  {types:<24}  "
+                f"+{change.lines_added}/-{change.lines_removed}  {where}"
+            )
+
+
+@main.command()
+@_function_argument
+@_repo_options
+@click.option(
+    "--half-life",
+    type=click.FloatRange(min=0, min_open=True),
+    default=365.0,
+    show_default=True,
+    help="Days after which a change counts half.",
+)
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per line.")
+@_no_update
+@_errors
+def who(
+    path: str,
+    ref: str,
+    index_path: str | None,
+    first_parent: bool,
+    function: str,
+    at: str | None,
+    half_life: float,
+    as_json: bool,
+    no_update: bool,
+) -> None:
+    """Who knows FUNCTION, best first (degree of authorship over its lineage)."""
+    repo = _open(path, ref, index_path, first_parent=first_parent, update=not no_update)
+    with repo:
+        view = repo.function(function, at=at)
+        experts = view.experts(half_life_days=half_life)
+        if as_json:
+            for expert in experts:
+                click.echo(json.dumps(expert.to_record()))
+            return
+        click.echo(f"{view.ref}")
+        for expert in experts:
+            flags = ("introduced it; " if expert.first_author else "") + (
+                "" if expert.active else "inactive; "
+            )
+            click.echo(
+                f"  {expert.share:5.0%}  {expert.name} <{expert.email}>  {flags}"
+                f"{expert.own_changes} own / {expert.others_changes} others' changes, "
+                f"last {expert.last_touch:%Y-%m-%d}"
+            )

@@ -204,3 +204,25 @@ def test_index_location_errors_say_what_is_wrong(repo_builder: RepoBuilder, tmp_
     )
     assert missing.returncode == 1
     assert "run `loopintel index` first" in missing.stderr
+
+
+def test_history_and_who_of_a_function(repo_builder: RepoBuilder, tmp_path: Path) -> None:
+    build(repo_builder)
+    index = str(tmp_path / "i.sqlite3")
+    lines = run(
+        "history", "serve", str(repo_builder.path), "--index-path", index
+    ).stdout.splitlines()
+    assert len(lines) == 2
+    assert "modified" in lines[0] and "pkg/app.py::serve" in lines[0]
+    assert "added" in lines[1]
+    records = [
+        json.loads(x)
+        for x in run(
+            "who", "pkg/app.py::serve", str(repo_builder.path), "--index-path", index, "--json"
+        ).stdout.splitlines()
+    ]
+    assert [r["email"] for r in records] == ["ann@example.com", "bob@example.com"]
+    assert records[0]["first_author"] is True
+    missing = run("who", "nosuch", str(repo_builder.path), "--index-path", index, check=False)
+    assert missing.returncode == 1
+    assert "no function matches" in missing.stderr

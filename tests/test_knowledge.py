@@ -30,7 +30,7 @@ def test_hand_computed_values_with_decay() -> None:
     touches = [Touch("a@x", 0, True), Touch("a@x", 10 * DAY, False), Touch("b@x", 20 * DAY, False)]
     a, b = degree_of_authorship(touches, now=20 * DAY, half_life_days=10)
     # weights 0.25, 0.5, 1.0
-    assert math.isclose(a.doa, 3.293 + 1.098 + 0.164 * 0.75 - 0.321 * math.log(2.0))
+    assert math.isclose(a.doa, 3.293 + 1.098 * 0.25 + 0.164 * 0.75 - 0.321 * math.log(2.0))
     assert math.isclose(b.doa, 3.293 + 0.164 * 1.0 - 0.321 * math.log(1.75))
     assert a.own_changes == 2  # counts stay undecayed
 

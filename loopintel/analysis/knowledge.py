@@ -8,9 +8,10 @@ the truck-factor work of Avelino et al.), where for one author of one function:
 - AC is the changes made by everybody else.
 
 Changes that only touched formatting carry no knowledge and are not counted. With a
-half-life, each change counts ``0.5 ** (age_days / half_life_days)`` instead of 1,
-``age`` measured back from a reference time (the indexed head's commit time), so
-knowledge fades as the code is left alone or reworked by others.
+half-life, each change (the introduction too, so FA becomes a weight) counts
+``0.5 ** (age_days / half_life_days)`` instead of 1, ``age`` measured back from a
+reference time (the indexed head's commit time), so knowledge fades as the code is
+left alone or reworked by others.
 """
 
 from __future__ import annotations
@@ -93,7 +94,10 @@ def degree_of_authorship(
     others = total - own
     first_author = np.zeros(len(authors), dtype=bool)
     first_author[who[first]] = True
-    doa = DOA_INTERCEPT + _FA * first_author + _DL * own - _AC * np.log1p(others)
+    # Creating the function fades like any other change.
+    created = np.zeros(len(authors))
+    np.maximum.at(created, who[first], weight[first])
+    doa = DOA_INTERCEPT + _FA * created + _DL * own - _AC * np.log1p(others)
     counts = np.bincount(who, minlength=len(authors))
     last = np.full(len(authors), -(2**62), dtype=np.int64)
     np.maximum.at(last, who, when.astype(np.int64))
