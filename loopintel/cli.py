@@ -423,3 +423,55 @@ def who(
                 f"{expert.own_changes} own / {expert.others_changes} others' changes, "
                 f"last {expert.last_touch:%Y-%m-%d}"
             )
+
+
+@main.command()
+@_function_argument
+@_repo_options
+@click.option("--json", "as_json", is_flag=True, help="One JSON object.")
+@_no_update
+@_errors
+def show(
+    path: str,
+    ref: str,
+    index_path: str | None,
+    first_parent: bool,
+    function: str,
+    at: str | None,
+    as_json: bool,
+    no_update: bool,
+) -> None:
+    """Everything about FUNCTION on one screen: last change, introduction, experts."""
+    repo = _open(path, ref, index_path, first_parent=first_parent, update=not no_update)
+    with repo:
+        view = repo.function(function, at=at)
+        history_ = view.history()
+        last, introduced, experts = view.last_changed, view.introduced, view.experts()
+        if as_json:
+            record = {
+                "path": view.ref.path,
+                "qualname": view.ref.qualname,
+                "lineage": view.lineage,
+                "at_head": view.at_head,
+                "complexity": view.complexity,
+                "changes": len(history_),
+                "last_changed": last.to_record() if last else None,
+                "introduced": introduced.to_record() if introduced else None,
+                "deleted": view.deleted.to_record() if view.deleted else None,
+                "experts": [e.to_record() for e in experts],
+            }
+            click.echo(json.dumps(record))
+            return
+        click.echo(f"{view.ref}" + ("" if view.at_head else "  (not at the indexed head)"))
+        click.echo(f"  complexity     {view.complexity}")
+        click.echo(f"  changes        {len(history_)}")
+        for label, change in (("last changed", last), ("introduced", introduced)):
+            if change is not None:
+                types = " ".join(t.value for t in change.change_types)
+                click.echo(
+                    f"  {label:<14} {change.commit[:12]} {change.authored_at:%Y-%m-%d} "
+                    f"{change.author_name} ({types})"
+                )
+        for expert in experts[:3]:
+            state = "" if expert.active else ", inactive"
+            click.echo(f"  expert         {expert.name} <{expert.email}> {expert.share:.0%}{state}")

@@ -226,3 +226,23 @@ def test_history_and_who_of_a_function(repo_builder: RepoBuilder, tmp_path: Path
     missing = run("who", "nosuch", str(repo_builder.path), "--index-path", index, check=False)
     assert missing.returncode == 1
     assert "no function matches" in missing.stderr
+
+
+def test_show_a_function(repo_builder: RepoBuilder, tmp_path: Path) -> None:
+    build(repo_builder)
+    index = str(tmp_path / "i.sqlite3")
+    record = json.loads(
+        run("show", "serve", str(repo_builder.path), "--index-path", index, "--json").stdout
+    )
+    assert (record["path"], record["qualname"], record["changes"], record["at_head"]) == (
+        "pkg/app.py",
+        "serve",
+        2,
+        True,
+    )
+    assert record["last_changed"]["author_email"] == "bob@example.com"
+    assert record["introduced"]["author_email"] == "ann@example.com"
+    assert record["experts"][0]["email"] == "ann@example.com"
+    human = run("show", "serve", str(repo_builder.path), "--index-path", index).stdout
+    assert human.startswith("pkg/app.py::serve")
+    assert "last changed" in human and "Bob" in human
