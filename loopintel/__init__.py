@@ -31,6 +31,7 @@ from loopintel.model import (
     IndexProgress,
     IndexSummary,
     Skip,
+    Stability,
 )
 from loopintel.repository import Repository, open  # noqa: A004 - the library's entry point
 from loopintel.views import FunctionView
@@ -59,6 +60,7 @@ __all__ = [
     "RepositoryError",
     "ShallowCloneWarning",
     "Skip",
+    "Stability",
     "UnknownRef",
     "__version__",
     "open",

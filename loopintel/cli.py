@@ -458,13 +458,19 @@ def show(
                 "last_changed": last.to_record() if last else None,
                 "introduced": introduced.to_record() if introduced else None,
                 "deleted": view.deleted.to_record() if view.deleted else None,
+                "stability": view.stability.to_record(),
                 "experts": [e.to_record() for e in experts],
             }
             click.echo(json.dumps(record))
             return
         click.echo(f"{view.ref}" + ("" if view.at_head else "  (not at the indexed head)"))
+        stability = view.stability
         click.echo(f"  complexity     {view.complexity}")
         click.echo(f"  changes        {len(history_)}")
+        click.echo(
+            f"  stability      {stability.classification} ({stability.changes_90d} changes in 90 "
+            f"days, {stability.changes_365d} in 365)"
+        )
         for label, change in (("last changed", last), ("introduced", introduced)):
             if change is not None:
                 types = " ".join(t.value for t in change.change_types)

@@ -22,6 +22,7 @@ __all__ = [
     "IndexProgress",
     "IndexSummary",
     "Skip",
+    "Stability",
 ]
 
 
@@ -364,3 +365,32 @@ class Expert:
         record = attrs.asdict(self)
         record["last_touch"] = self.last_touch.isoformat()
         return record
+
+
+@attrs.frozen
+class Stability:
+    """How much a function has been changing lately (non-cosmetic changes only).
+
+    Windows are counted back from the indexed head's commit time, not from today, so
+    the answer does not drift while the index stands still.
+    """
+
+    changes_30d: int
+    """Changes in the 30 days before the indexed head."""
+    changes_90d: int
+    """Changes in the 90 days before the indexed head."""
+    changes_365d: int
+    """Changes in the 365 days before the indexed head."""
+    churn_365d: int
+    """Lines added plus removed by those changes."""
+    age_days: float | None
+    """Days since it was introduced (``None`` if that is before the indexed history)."""
+    days_since_change: float | None
+    """Days since its latest change."""
+    classification: str
+    """``volatile`` (3+ changes in 365 days or 2+ in 90), ``active`` (any change in 365
+    days) or ``stable`` (none); see ``docs/functions.md`` for the data behind it."""
+
+    def to_record(self) -> dict[str, Any]:
+        """A JSON-ready dict."""
+        return attrs.asdict(self)

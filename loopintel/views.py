@@ -6,12 +6,19 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from loopintel.analysis.knowledge import Touch, degree_of_authorship
-from loopintel.model import Change, ChangeKind, Expert, FunctionRef
+from loopintel.model import Change, ChangeKind, Expert, FunctionRef, Stability
 
 if TYPE_CHECKING:
     from loopintel.store import Store
 
-__all__ = ["FunctionView"]
+__all__ = ["VOLATILE_CHANGES_90D", "VOLATILE_CHANGES_365D", "FunctionView"]
+
+DAY = 86400
+VOLATILE_CHANGES_365D = 3
+"""Changes in a year that make a function volatile (above the 90th percentile of the
+functions that changed at all, in flask, requests, click and packaging)."""
+VOLATILE_CHANGES_90D = 2
+"""Changes in 90 days that make a function volatile."""
 
 
 class FunctionView:
@@ -117,3 +124,28 @@ class FunctionView:
             )
             for a in degree_of_authorship(touches, now=head_time, half_life_days=half_life_days)
         ]
+
+    @property
+    def stability(self) -> Stability:
+        """Recent changes, churn, age and a classification (stable/active/volatile)."""
+        head_time = self._store.head_time()
+        history = self.history(cosmetic=False)
+        ages = [(head_time - c.authored_at.timestamp()) / DAY for c in history]
+        recent = [c for c, age in zip(history, ages, strict=True) if age <= 365]
+        changes_90 = sum(age <= 90 for age in ages)
+        if len(recent) >= VOLATILE_CHANGES_365D or changes_90 >= VOLATILE_CHANGES_90D:
+            classification = "volatile"
+        elif recent:
+            classification = "active"
+        else:
+            classification = "stable"
+        introduced = self.introduced
+        return Stability(
+            changes_30d=sum(age <= 30 for age in ages),
+            changes_90d=changes_90,
+            changes_365d=len(recent),
+            churn_365d=sum(c.lines_added + c.lines_removed for c in recent),
+            age_days=(head_time - introduced.authored_at.timestamp()) / DAY if introduced else None,
+            days_since_change=ages[0] if ages else None,
+            classification=classification,
+        )

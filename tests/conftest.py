@@ -48,9 +48,11 @@ class RepoBuilder:
         self.tick = 0
         self.head: str | None = None
 
-    def _signature(self, name: str, email: str, offset: int) -> pygit2.Signature:
+    def _signature(
+        self, name: str, email: str, offset: int, at: int | None = None
+    ) -> pygit2.Signature:
         self.tick += 1
-        return pygit2.Signature(name, email, EPOCH + self.tick * 3600, offset)
+        return pygit2.Signature(name, email, EPOCH + self.tick * 3600 if at is None else at, offset)
 
     def _tree(self, files: dict[str, object]) -> pygit2.Oid:
         root: dict[str, object] = {}
@@ -88,6 +90,7 @@ class RepoBuilder:
         parents: list[str] | None = None,
         replace: bool = False,
         ref: str | None = "refs/heads/main",
+        at: int | None = None,
     ) -> str:
         """Commit the current files updated with ``files``; returns the sha."""
         if replace:
@@ -100,7 +103,7 @@ class RepoBuilder:
             else:
                 self.files[path] = content
         tree = self._tree(self.files)
-        signature = self._signature(*author, offset)
+        signature = self._signature(*author, offset, at)
         if parents is None:
             parents = [self.head] if self.head else []
         oid = self.repo.create_commit(None, signature, signature, message, tree, parents)

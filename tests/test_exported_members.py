@@ -29,6 +29,7 @@ EXPECTED = {
     "RepositoryError",
     "ShallowCloneWarning",
     "Skip",
+    "Stability",
     "UnknownRef",
     "__version__",
     "open",

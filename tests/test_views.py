@@ -132,3 +132,25 @@ def test_experts_of_a_function(repo: loopintel.Repository) -> None:
     assert all(e.active for e in experts)
     assert experts[0].share == 1.0
     assert experts == sorted(experts, key=lambda e: -e.doa)
+
+
+def test_stability_counts_back_from_the_head(repo_builder: RepoBuilder, tmp_path: Path) -> None:
+    day = 86400
+    start = 1_600_000_000
+    versions = ["return 0", "return 1", "return 2", "return (2)", "return 3"]
+    days = [0, 100, 300, 320, 350]  # the fourth is cosmetic
+    for when, body in zip(days, versions, strict=True):
+        repo_builder.commit({"s.py": f"def f():\n    {body}\n"}, at=start + when * day)
+    repo_builder.commit({"u.py": "def old():\n    return 1\n"}, at=start + 1 * day)
+    repo_builder.commit({"t.py": "def g():\n    return 1\n"}, at=start + 380 * day)
+    repo = loopintel.open(repo_builder.path, index_path=tmp_path / "s.sqlite3")
+    stability = repo.function("f").stability
+    assert (stability.changes_30d, stability.changes_90d, stability.changes_365d) == (1, 2, 3)
+    assert stability.churn_365d == 6
+    assert stability.age_days == 380
+    assert stability.days_since_change == 30
+    assert stability.classification == "volatile"
+    quiet = repo.function("g").stability
+    assert quiet.classification == "active"
+    assert quiet.days_since_change == 0
+    assert repo.function("old").stability.classification == "stable"
