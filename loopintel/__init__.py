@@ -34,6 +34,7 @@ from loopintel.model import (
     Stability,
 )
 from loopintel.repository import Repository, open  # noqa: A004 - the library's entry point
+from loopintel.tables import Records
 from loopintel.views import FunctionView
 
 __version__ = "0.1.0"
@@ -56,6 +57,7 @@ __all__ = [
     "InvalidQuery",
     "LoopintelError",
     "NotARepository",
+    "Records",
     "Repository",
     "RepositoryError",
     "ShallowCloneWarning",

@@ -22,6 +22,7 @@ from loopintel.model import (
     Skip,
 )
 from loopintel.store import Store, default_index_path
+from loopintel.tables import Records
 from loopintel.views import FunctionView
 
 if TYPE_CHECKING:
@@ -352,7 +353,7 @@ class Repository:
         for row in self._store.changes(" AND ".join(clauses), params):
             yield Change.from_row(row)
 
-    def functions(self, *, path: str | None = None) -> list[Function]:
+    def functions(self, *, path: str | None = None) -> Records[Function]:
         """The functions at the indexed head, by file and position.
 
         Args:
@@ -373,7 +374,7 @@ class Repository:
             sql += " WHERE h.path = ? OR h.path LIKE ? ESCAPE '\\'"
             params += [clean, _like_prefix(clean)]
         sql += " ORDER BY h.path, h.start_line, h.qualname"
-        return [
+        return Records(
             Function(
                 ref=FunctionRef(p, q),
                 start_line=s,
@@ -383,11 +384,13 @@ class Repository:
                 last_commit=last or "",
             )
             for p, q, s, e, lin, cx, last in self._store.db.execute(sql, params)
-        ]
+        )
 
-    def skipped(self) -> list[Skip]:
+    def skipped(self) -> Records[Skip]:
         """File versions whose functions could not be read, with the reason."""
-        return [Skip(commit=c, path=p, blob=b, reason=r) for c, p, b, r in self._store.skips()]
+        return Records(
+            Skip(commit=c, path=p, blob=b, reason=r) for c, p, b, r in self._store.skips()
+        )
 
     def commit_count(self) -> int:
         """Commits in the index."""

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 from loopintel.analysis.knowledge import Touch, degree_of_authorship
 from loopintel.model import Change, ChangeKind, Expert, FunctionRef, Stability
+from loopintel.tables import Records
 
 if TYPE_CHECKING:
     from loopintel.store import Store
@@ -40,7 +41,7 @@ class FunctionView:
         where = "" if self.at_head else " (gone)"
         return f"<FunctionView {self.ref}{where} lineage={self.lineage}>"
 
-    def history(self, *, cosmetic: bool = True) -> list[Change]:
+    def history(self, *, cosmetic: bool = True) -> Records[Change]:
         """Every change of the function, newest first, through renames and moves.
 
         Args:
@@ -50,8 +51,8 @@ class FunctionView:
         rows = self._store.changes(
             "ch.lineage = ?", [self.lineage], order="c.seq DESC, ch.rowid DESC"
         )
-        changes = [Change.from_row(row) for row in rows]
-        return changes if cosmetic else [c for c in changes if not c.is_cosmetic]
+        changes = (Change.from_row(row) for row in rows)
+        return Records(c for c in changes if cosmetic or not c.is_cosmetic)
 
     @property
     def last_changed(self) -> Change | None:
@@ -89,7 +90,7 @@ class FunctionView:
 
     def experts(
         self, *, half_life_days: float | None = 365.0, inactive_after_days: float = 365.0
-    ) -> list[Expert]:
+    ) -> Records[Expert]:
         """Who knows this function, best first: degree of authorship over its lineage.
 
         Args:
@@ -101,7 +102,7 @@ class FunctionView:
         """
         history = [c for c in reversed(self.history()) if not c.is_cosmetic]
         if not history:
-            return []
+            return Records()
         head_time = self._store.head_time()
         first = history[0] if history[0].kind is ChangeKind.ADDED else None
         touches = [
@@ -110,7 +111,7 @@ class FunctionView:
         names = {c.author_email: c.author_name for c in history}
         last_seen = self._store.last_commit_times()
         threshold = head_time - inactive_after_days * 86400
-        return [
+        return Records(
             Expert(
                 name=names[a.author],
                 email=a.author,
@@ -123,7 +124,7 @@ class FunctionView:
                 active=last_seen.get(a.author, 0) >= threshold,
             )
             for a in degree_of_authorship(touches, now=head_time, half_life_days=half_life_days)
-        ]
+        )
 
     @property
     def stability(self) -> Stability:

@@ -25,6 +25,7 @@ EXPECTED = {
     "InvalidQuery",
     "LoopintelError",
     "NotARepository",
+    "Records",
     "Repository",
     "RepositoryError",
     "ShallowCloneWarning",

@@ -154,3 +154,20 @@ def test_stability_counts_back_from_the_head(repo_builder: RepoBuilder, tmp_path
     assert quiet.classification == "active"
     assert quiet.days_since_change == 0
     assert repo.function("old").stability.classification == "stable"
+
+
+def test_answers_turn_into_tables(repo: loopintel.Repository, monkeypatch: pytest.MonkeyPatch) -> None:
+    import sys
+    import types
+
+    history = repo.function("io/load.py::read").history()
+    records = history.to_records()
+    assert [r["kind"] for r in records] == [c.kind.value for c in history]
+    assert repo.functions().to_records()[0].keys() >= {"path", "qualname", "lineage"}
+    monkeypatch.setitem(sys.modules, "pandas", None)
+    with pytest.raises(ImportError, match="pip install pandas"):
+        history.to_frame()
+    fake = types.ModuleType("pandas")
+    fake.DataFrame = types.SimpleNamespace(from_records=lambda rows: ("frame", rows))  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "pandas", fake)
+    assert history.to_frame() == ("frame", records)
