@@ -44,3 +44,27 @@ def test_full_history_agrees_with_reference(
             assert final is not None, function
             assert (final.path, final.qualname) == (function.path, function.qualname)
             assert final.kind is not loopintel.ChangeKind.DELETED
+
+
+@pytest.mark.parametrize("name", ["flask", "requests"])
+def test_every_function_reads_back_its_history(
+    name: str, tmp_path_factory: pytest.TempPathFactory, tmp_path: Path
+) -> None:
+    path = corpus_repo(name, tmp_path_factory)
+    with loopintel.open(path, index_path=tmp_path / "index.sqlite3") as repo:
+        by_lineage: dict[str, list[loopintel.Change]] = {}
+        for change in repo.changes():
+            by_lineage.setdefault(change.lineage, []).append(change)
+        functions = repo.functions()
+        assert len(functions) > 500
+        for function in functions:
+            view = repo.function(str(function.ref))
+            assert view.ref == function.ref
+            assert view.at_head
+            history = view.history()
+            assert history == list(reversed(by_lineage[function.lineage]))
+            assert (history[0].path, history[0].qualname) == (function.path, function.qualname)
+            real = [c for c in history if not c.is_cosmetic]
+            assert view.last_changed == (real[0] if real else None)
+            assert view.introduced is None or view.introduced == history[-1]
+            assert view.complexity == function.complexity

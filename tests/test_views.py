@@ -156,7 +156,9 @@ def test_stability_counts_back_from_the_head(repo_builder: RepoBuilder, tmp_path
     assert repo.function("old").stability.classification == "stable"
 
 
-def test_answers_turn_into_tables(repo: loopintel.Repository, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_answers_turn_into_tables(
+    repo: loopintel.Repository, monkeypatch: pytest.MonkeyPatch
+) -> None:
     import sys
     import types
 
