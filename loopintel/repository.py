@@ -204,7 +204,7 @@ class Repository:
             if row is None:
                 raise FunctionNotFound(query, self._closest(f"{path}::"))
             return FunctionView(self._store, FunctionRef(row[0], row[1]), row[2], at_head=True)
-        head = list(self._store.db.execute("SELECT path, qualname, lineage FROM head_functions"))
+        head = self._store.head_function_rows()
         found = _matching(text, head)
         if not found:
             # Not at the head: any name a function ever had, followed to its latest.

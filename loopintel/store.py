@@ -149,6 +149,7 @@ class Store:
         """
         self.path = path
         self.readonly = readonly
+        self._cache: dict[str, tuple[str | None, Any]] = {}
         if readonly and not path.exists():
             raise IndexLocationError(str(path), "no index there yet; run `loopintel index` first")
         for parent in path.parents:
@@ -405,6 +406,18 @@ class Store:
 
     def head_time(self) -> int:
         """Commit time of the indexed head (0 when there is none)."""
+        return int(self._per_head("head_time", self._head_time))
+
+    def _per_head(self, name: str, compute: Callable[[], Any]) -> Any:
+        """A value computed once per indexed head (queries repeat them per function)."""
+        head = self.meta("head")
+        cached = self._cache.get(name)
+        if cached is None or cached[0] != head:
+            cached = (head, compute())
+            self._cache[name] = cached
+        return cached[1]
+
+    def _head_time(self) -> int:
         row = self.db.execute(
             "SELECT committed_at FROM commits "
             "WHERE sha = (SELECT value FROM meta WHERE key = 'head')"
@@ -413,8 +426,18 @@ class Store:
 
     def last_commit_times(self) -> dict[str, int]:
         """Each author's latest author time in the index."""
-        return dict(
-            self.db.execute("SELECT author_email, max(authored_at) FROM commits GROUP BY 1")
+        return self._per_head(  # type: ignore[no-any-return]
+            "last_commit_times",
+            lambda: dict(
+                self.db.execute("SELECT author_email, max(authored_at) FROM commits GROUP BY 1")
+            ),
+        )
+
+    def head_function_rows(self) -> list[tuple[str, str, str]]:
+        """(path, qualname, lineage) of every function at the indexed head."""
+        return self._per_head(  # type: ignore[no-any-return]
+            "head_function_rows",
+            lambda: list(self.db.execute("SELECT path, qualname, lineage FROM head_functions")),
         )
 
     def head_files(self) -> dict[str, str]:
