@@ -102,6 +102,26 @@ _no_update = click.option(
 """The option of every command that reads the index."""
 
 
+def _reader(func: Callable[..., None]) -> Callable[..., None]:
+    """Repository options and ``--no-update``; the command gets the open ``repo``."""
+
+    @functools.wraps(func)
+    def command(
+        *,
+        path: str,
+        ref: str,
+        index_path: str | None,
+        first_parent: bool,
+        no_update: bool,
+        **options: Any,
+    ) -> None:
+        repo = _open(path, ref, index_path, first_parent=first_parent, update=not no_update)
+        with repo:
+            func(repo, **options)
+
+    return _repo_options(_no_update(_errors(command)))
+
+
 def _open(
     path: str,
     ref: str,
@@ -218,7 +238,7 @@ def _rows(changes: Iterator[loopintel.Change]) -> Iterator[dict[str, Any]]:
 
 
 @main.command()
-@_repo_options
+@_reader
 @click.option(
     "--format",
     "fmt",
@@ -240,13 +260,8 @@ def _rows(changes: Iterator[loopintel.Change]) -> Iterator[dict[str, Any]]:
     help="Only these kinds (repeatable).",
 )
 @click.option("--no-cosmetic", is_flag=True, help="Leave out formatting-only changes.")
-@_no_update
-@_errors
 def changes(
-    path: str,
-    ref: str,
-    index_path: str | None,
-    first_parent: bool,
+    repo: loopintel.Repository,
     fmt: str,
     path_filter: str | None,
     function: str | None,
@@ -255,134 +270,107 @@ def changes(
     until: str | None,
     kinds: tuple[str, ...],
     no_cosmetic: bool,
-    no_update: bool,
 ) -> None:
     """Stream the function changes of the repository at PATH, oldest first."""
-    repo = _open(path, ref, index_path, first_parent=first_parent, update=not no_update)
-    with repo:
-        rows = _rows(
-            repo.changes(
-                path=_from_cwd(repo, path_filter),
-                function=function,
-                author=author,
-                since=since,
-                until=until,
-                kinds=tuple(map(ChangeKind, kinds)) or None,
-                cosmetic=not no_cosmetic,
-            )
+    rows = _rows(
+        repo.changes(
+            path=_from_cwd(repo, path_filter),
+            function=function,
+            author=author,
+            since=since,
+            until=until,
+            kinds=tuple(map(ChangeKind, kinds)) or None,
+            cosmetic=not no_cosmetic,
         )
-        out = sys.stdout
-        written = 0
-        if fmt == "jsonl":
-            for row in rows:
-                out.write(json.dumps(row) + "\n")
-                written += 1
-        else:
-            writer = csv.DictWriter(out, fieldnames=EXPORT_FIELDS, lineterminator="\n")
-            writer.writeheader()
-            for row in rows:
-                row["change_types"] = " ".join(row["change_types"])
-                writer.writerow(row)
-                written += 1
-        if not written:
-            click.echo("no changes match", err=True)
+    )
+    out = sys.stdout
+    written = 0
+    if fmt == "jsonl":
+        for row in rows:
+            out.write(json.dumps(row) + "\n")
+            written += 1
+    else:
+        writer = csv.DictWriter(out, fieldnames=EXPORT_FIELDS, lineterminator="\n")
+        writer.writeheader()
+        for row in rows:
+            row["change_types"] = " ".join(row["change_types"])
+            writer.writerow(row)
+            written += 1
+    if not written:
+        click.echo("no changes match", err=True)
 
 
 @main.command()
-@_repo_options
+@_reader
 @click.option("--path", "path_filter", help="Only this file or directory.")
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per line.")
-@_no_update
-@_errors
 def functions(
-    path: str,
-    ref: str,
-    index_path: str | None,
-    first_parent: bool,
+    repo: loopintel.Repository,
     path_filter: str | None,
     as_json: bool,
-    no_update: bool,
 ) -> None:
     """List the functions at the indexed head."""
-    repo = _open(path, ref, index_path, first_parent=first_parent, update=not no_update)
-    with repo:
-        for function in repo.functions(path=_from_cwd(repo, path_filter)):
-            if as_json:
-                click.echo(json.dumps(function.to_record()))
-            else:
-                click.echo(f"{function.ref}\t{function.start_line}-{function.end_line}")
+    for function in repo.functions(path=_from_cwd(repo, path_filter)):
+        if as_json:
+            click.echo(json.dumps(function.to_record()))
+        else:
+            click.echo(f"{function.ref}\t{function.start_line}-{function.end_line}")
 
 
 @main.command()
-@_repo_options
+@_reader
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per line.")
-@_no_update
-@_errors
 def skipped(
-    path: str,
-    ref: str,
-    index_path: str | None,
-    first_parent: bool,
+    repo: loopintel.Repository,
     as_json: bool,
-    no_update: bool,
 ) -> None:
     """List the file versions whose functions could not be read, and why."""
-    repo = _open(path, ref, index_path, first_parent=first_parent, update=not no_update)
-    with repo:
-        for skip in repo.skipped():
-            if as_json:
-                click.echo(json.dumps(skip.to_record()))
-            else:
-                click.echo(f"{skip.commit[:12]}\t{skip.path}\t{skip.reason}")
+    for skip in repo.skipped():
+        if as_json:
+            click.echo(json.dumps(skip.to_record()))
+        else:
+            click.echo(f"{skip.commit[:12]}\t{skip.path}\t{skip.reason}")
 
 
 def _function_argument(func: F) -> F:
     """FUNC and --at, for commands about one function."""
-    func = click.option("--at", help="Look FUNC up in the tree of this commit (any ref).")(func)
+    func = click.option("--at", help="Look FUNCTION up in the tree of this commit (any ref).")(func)
     return click.argument("function")(func)
 
 
 @main.command()
 @_function_argument
-@_repo_options
+@_reader
 @click.option("--no-cosmetic", is_flag=True, help="Leave out formatting-only changes.")
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per line.")
-@_no_update
-@_errors
 def history(
-    path: str,
-    ref: str,
-    index_path: str | None,
-    first_parent: bool,
+    repo: loopintel.Repository,
     function: str,
     at: str | None,
     no_cosmetic: bool,
     as_json: bool,
-    no_update: bool,
 ) -> None:
     """Every change of FUNCTION, newest first, through renames and moves.
 
     FUNCTION is path::qualname, path:line, or a (dotted tail of a) qualified name.
     """
-    repo = _open(path, ref, index_path, first_parent=first_parent, update=not no_update)
-    with repo:
-        view = repo.function(function, at=at)
-        for change in view.history(cosmetic=not no_cosmetic):
-            if as_json:
-                click.echo(json.dumps(change.to_record()))
-                continue
-            where = f"{change.path}::{change.qualname}"
-            types = " ".join(t.value for t in change.change_types)
-            click.echo(
-                f"{change.commit[:12]}  {change.authored_at:%Y-%m-%d}  "
-                f"{change.author_name:<20.20}  {change.kind.value:<8}  {types:<24}  "
-                f"+{change.lines_added}/-{change.lines_removed}  {where}"
-            )
+    view = repo.function(function, at=at)
+    for change in view.history(cosmetic=not no_cosmetic):
+        if as_json:
+            click.echo(json.dumps(change.to_record()))
+            continue
+        where = f"{change.path}::{change.qualname}"
+        types = " ".join(t.value for t in change.change_types)
+        click.echo(
+            f"{change.commit[:12]}  {change.authored_at:%Y-%m-%d}  "
+            f"{change.author_name:<20.20}  {change.kind.value:<8}  {types:<24}  "
+            f"+{change.lines_added}/-{change.lines_removed}  {where}"
+        )
 
 
 @main.command()
 @_function_argument
-@_repo_options
+@_reader
 @click.option(
     "--half-life",
     type=click.FloatRange(min=0, min_open=True),
@@ -391,93 +379,77 @@ def history(
     help="Days after which a change counts half.",
 )
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per line.")
-@_no_update
-@_errors
 def who(
-    path: str,
-    ref: str,
-    index_path: str | None,
-    first_parent: bool,
+    repo: loopintel.Repository,
     function: str,
     at: str | None,
     half_life: float,
     as_json: bool,
-    no_update: bool,
 ) -> None:
     """Who knows FUNCTION, best first (degree of authorship over its lineage)."""
-    repo = _open(path, ref, index_path, first_parent=first_parent, update=not no_update)
-    with repo:
-        view = repo.function(function, at=at)
-        experts = view.experts(half_life_days=half_life)
-        if as_json:
-            for expert in experts:
-                click.echo(json.dumps(expert.to_record()))
-            return
-        click.echo(f"{view.ref}")
+    view = repo.function(function, at=at)
+    experts = view.experts(half_life_days=half_life)
+    if as_json:
         for expert in experts:
-            flags = ("introduced it; " if expert.first_author else "") + (
-                "" if expert.active else "inactive; "
-            )
-            click.echo(
-                f"  {expert.share:5.0%}  {expert.name} <{expert.email}>  {flags}"
-                f"{expert.own_changes} own / {expert.others_changes} others' changes, "
-                f"last {expert.last_touch:%Y-%m-%d}"
-            )
+            click.echo(json.dumps(expert.to_record()))
+        return
+    click.echo(f"{view.ref}")
+    for expert in experts:
+        flags = ("introduced it; " if expert.first_author else "") + (
+            "" if expert.active else "inactive; "
+        )
+        click.echo(
+            f"  {expert.share:5.0%}  {expert.name} <{expert.email}>  {flags}"
+            f"{expert.own_changes} own / {expert.others_changes} others' changes, "
+            f"last {expert.last_touch:%Y-%m-%d}"
+        )
 
 
 @main.command()
 @_function_argument
-@_repo_options
+@_reader
 @click.option("--json", "as_json", is_flag=True, help="One JSON object.")
-@_no_update
-@_errors
 def show(
-    path: str,
-    ref: str,
-    index_path: str | None,
-    first_parent: bool,
+    repo: loopintel.Repository,
     function: str,
     at: str | None,
     as_json: bool,
-    no_update: bool,
 ) -> None:
     """Everything about FUNCTION on one screen: last change, introduction, experts."""
-    repo = _open(path, ref, index_path, first_parent=first_parent, update=not no_update)
-    with repo:
-        view = repo.function(function, at=at)
-        history_ = view.history()
-        last, introduced, experts = view.last_changed, view.introduced, view.experts()
-        if as_json:
-            record = {
-                "path": view.ref.path,
-                "qualname": view.ref.qualname,
-                "lineage": view.lineage,
-                "at_head": view.at_head,
-                "complexity": view.complexity,
-                "changes": len(history_),
-                "last_changed": last.to_record() if last else None,
-                "introduced": introduced.to_record() if introduced else None,
-                "deleted": view.deleted.to_record() if view.deleted else None,
-                "stability": view.stability.to_record(),
-                "experts": [e.to_record() for e in experts],
-            }
-            click.echo(json.dumps(record))
-            return
-        click.echo(f"{view.ref}" + ("" if view.at_head else "  (not at the indexed head)"))
-        stability = view.stability
-        click.echo(f"  complexity     {view.complexity}")
-        click.echo(f"  changes        {len(history_)}")
-        click.echo(
-            f"  stability      {stability.classification} ({stability.changes_90d} changes in 90 "
-            f"days, {stability.changes_365d} in 365)"
-        )
-        for label, change in (("last changed", last), ("introduced", introduced)):
-            if change is not None:
-                types = " ".join(t.value for t in change.change_types)
-                click.echo(
-                    f"  {label:<14} {change.commit[:12]} {change.authored_at:%Y-%m-%d} "
-                    f"{change.author_name} ({types})"
-                )
-        for expert in experts[:3]:
-            state = "" if expert.active else ", inactive"
-            click.echo(f"  expert         {expert.name} <{expert.email}> {expert.share:.0%}{state}")
+    view = repo.function(function, at=at)
+    history_ = view.history()
+    last, introduced, experts = view.last_changed, view.introduced, view.experts()
+    if as_json:
+        record = {
+            "path": view.ref.path,
+            "qualname": view.ref.qualname,
+            "lineage": view.lineage,
+            "at_head": view.at_head,
+            "complexity": view.complexity,
+            "changes": len(history_),
+            "last_changed": last.to_record() if last else None,
+            "introduced": introduced.to_record() if introduced else None,
+            "deleted": view.deleted.to_record() if view.deleted else None,
+            "stability": view.stability.to_record(),
+            "experts": [e.to_record() for e in experts],
+        }
+        click.echo(json.dumps(record))
+        return
+    click.echo(f"{view.ref}" + ("" if view.at_head else "  (not at the indexed head)"))
+    stability = view.stability
+    click.echo(f"  complexity     {view.complexity}")
+    click.echo(f"  changes        {len(history_)}")
+    click.echo(
+        f"  stability      {stability.classification} ({stability.changes_90d} changes in 90 "
+        f"days, {stability.changes_365d} in 365)"
+    )
+    for label, change in (("last changed", last), ("introduced", introduced)):
+        if change is not None:
+            types = " ".join(t.value for t in change.change_types)
+            click.echo(
+                f"  {label:<14} {change.commit[:12]} {change.authored_at:%Y-%m-%d} "
+                f"{change.author_name} ({types})"
+            )
+    for expert in experts[:3]:
+        state = "" if expert.active else ", inactive"
+        click.echo(f"  expert         {expert.name} <{expert.email}> {expert.share:.0%}{state}")
