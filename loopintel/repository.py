@@ -219,21 +219,28 @@ class Repository:
                 if old_path is not None and old_qualname is not None:
                     names.append((old_path, old_qualname, lineage))
             found = [latest[lineage] for lineage in {r[2] for r in _matching(text, names)}]
+        return self._one(query, text, found)
+
+    def _one(self, query: str, text: str, found: list[tuple[str, str, str]]) -> FunctionView:
+        """The view of the one function ``found`` names, or the error saying why not."""
         lineages = {lineage for _, _, lineage in found}
         if not lineages:
             raise FunctionNotFound(query, self._closest(text))
         if len(lineages) > 1:
             raise AmbiguousFunction(query, tuple(sorted({f"{p}::{q}" for p, q, _ in found})))
-        path, qualname, lineage = found[-1]
+        path, qualname, lineage = found[0]
+        return self._view(FunctionRef(path, qualname), lineage)
+
+    def _view(self, ref: FunctionRef, lineage: str) -> FunctionView:
+        head = self._store.head_function_rows()
         at_head = any(row[2] == lineage for row in head)
-        return FunctionView(self._store, FunctionRef(path, qualname), lineage, at_head=at_head)
+        return FunctionView(self._store, ref, lineage, at_head=at_head)
 
     def _function_at(self, query: str, text: str, at: str) -> FunctionView:
         sha = self._git.resolve(at)
         if sha is None or sha not in self._store.indexed():
             raise InvalidQuery("at", at, "a commit of the indexed history")
         state = state_loader(self._store)(sha)
-        head = {row[0] for row in self._store.db.execute("SELECT lineage FROM head_functions")}
         position = _POSITION.match(text)
         if position is not None and "::" not in text:
             path, line = self._relative(position.group(1)), int(position.group(2))
@@ -245,18 +252,9 @@ class Repository:
             lineage = state.get(path, {}).get(inner.qualname) if inner is not None else None
             if inner is None or lineage is None:
                 raise FunctionNotFound(query)
-            ref = FunctionRef(path, inner.qualname)
-            return FunctionView(self._store, ref, lineage, at_head=lineage in head)
+            return self._view(FunctionRef(path, inner.qualname), lineage)
         rows = [(p, q, lin) for p, names in state.items() for q, lin in names.items()]
-        found = _matching(text, rows)
-        if not found:
-            raise FunctionNotFound(query, self._closest(text))
-        if len({lineage for _, _, lineage in found}) > 1:
-            raise AmbiguousFunction(query, tuple(sorted(f"{p}::{q}" for p, q, _ in found)))
-        path, qualname, lineage = found[0]
-        return FunctionView(
-            self._store, FunctionRef(path, qualname), lineage, at_head=lineage in head
-        )
+        return self._one(query, text, _matching(text, rows))
 
     def _relative(self, path: str) -> str:
         """A path as the index spells it: relative to the repository root, ``/``-separated.
