@@ -14,7 +14,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from loopintel.errors import IndexLocationError, IndexVersionError
-from loopintel.model import ChangeType
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -524,8 +523,3 @@ class Store:
         """Rows in a table."""
         assert table in ("commits", "changes", "skips")
         return int(self.db.execute(f"SELECT count(*) FROM {table}").fetchone()[0])
-
-    @staticmethod
-    def type_bits(types: Iterable[ChangeType]) -> int:
-        """Flags of change types, for filtering by them in SQL."""
-        return ChangeType.to_bits(tuple(types))
