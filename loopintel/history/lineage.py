@@ -90,6 +90,33 @@ def apply(
             state.pop(path, None)
 
 
+class _HeldStates:
+    """States of processed commits, each held until the last child that needs it."""
+
+    def __init__(self, children: dict[str, int], load: Callable[[str], State | None]) -> None:
+        self.children = children
+        self.states: dict[str, State] = {}
+        self._load = load
+
+    def parent(self, sha: str, *, take: bool) -> State | None:
+        """A parent's state for one child; ``take`` gets a copy the child may change.
+
+        ``None`` when the parent is unknown (outside the stored history).
+        """
+        state = self.states.get(sha)
+        if state is None:
+            state = self._load(sha)
+            if state is None:
+                return None
+            self.states[sha] = state
+        left = self.children.get(sha, 0) - 1
+        self.children[sha] = left
+        if left <= 0:
+            del self.states[sha]
+            return state
+        return dict(state) if take else state
+
+
 class LineagePass:
     """Assigns lineages to extracted commits in topological order."""
 
@@ -106,25 +133,11 @@ class LineagePass:
             load_state: the state of an already indexed commit.
 
         """
-        self._children = children
-        self._load = load_state
-        self._states: dict[str, State] = {}
-
-    def _parent_state(self, sha: str, *, take: bool) -> State:
-        state = self._states.get(sha)
-        if state is None:
-            state = self._load(sha)
-            self._states[sha] = state
-        left = self._children.get(sha, 0) - 1
-        self._children[sha] = left
-        if left <= 0:
-            del self._states[sha]
-            return state
-        return dict(state) if take else state
+        self._held = _HeldStates(children, load_state)
 
     def state(self, sha: str) -> State:
         """The state of a processed commit that is still held."""
-        return self._states[sha]
+        return self._held.states[sha]
 
     def commit(
         self,
@@ -140,8 +153,9 @@ class LineagePass:
             with lineages, as stored for later replays.
 
         """
-        state: State = self._parent_state(parents[0], take=True) if parents else {}
-        others = [self._parent_state(p, take=False) for p in parents[1:]]
+        first = self._held.parent(parents[0], take=True) if parents else None
+        state: State = first if first is not None else {}
+        others = [self._held.parent(p, take=False) for p in parents[1:]]
         parent_states: list[State | None] = [state if parents else None, *others]
         stored_sources: list[StoredSource] | None = None
         if sources is not None:
@@ -177,12 +191,12 @@ class LineagePass:
                 )
             with_lineage.append((change, lineage))
         apply(state, with_lineage, stored_sources, parent_states)
-        self._states[sha] = state
+        self._held.states[sha] = state
         return with_lineage, stored_sources
 
     def release(self, sha: str) -> State | None:
         """Stop holding a commit's state (when nothing more will read it)."""
-        return self._states.pop(sha, None)
+        return self._held.states.pop(sha, None)
 
 
 class _StoredChange(NamedTuple):
@@ -212,22 +226,12 @@ def replay(
     for _, parents, _, _ in rows:
         for parent in parents:
             children[parent] = children.get(parent, 0) + 1
-    states: dict[str, State] = {}
-
-    def parent_state(sha: str, *, take: bool) -> State | None:
-        state = states.get(sha)
-        if state is None:
-            return None  # outside the stored history (shallow or removed)
-        children[sha] -= 1
-        if children[sha] <= 0:
-            del states[sha]
-            return state
-        return dict(state) if take else state
-
+    # A parent outside the stored history (shallow or removed) has no state.
+    held = _HeldStates(children, lambda _: None)
     for sha, parents, change_rows, source_rows in rows:
-        first = parent_state(parents[0], take=True) if parents else None
+        first = held.parent(parents[0], take=True) if parents else None
         state: State = first if first is not None else {}
-        others = [parent_state(p, take=False) for p in parents[1:]]
+        others = [held.parent(p, take=False) for p in parents[1:]]
         sources: list[StoredSource] | None = None
         if source_rows:
             grouped: dict[str, tuple[int | None, list[tuple[str, str]]]] = {}
@@ -241,5 +245,5 @@ def replay(
             for path, qualname, old_path, old_qualname, kind, lineage in change_rows
         ]
         apply(state, changes, sources, [state, *others])  # type: ignore[arg-type]
-        states[sha] = state
-    return states.get(target, {})
+        held.states[sha] = state
+    return held.states.get(target, {})
