@@ -150,23 +150,24 @@ class Repository:
     # -- queries -------------------------------------------------------------------------
 
     def _lineages(self, function: str) -> list[str]:
-        if "::" in function:
-            ref = FunctionRef.parse(function)
-            where, params = "path = ? AND qualname = ?", [ref.path, ref.qualname]
-        else:
-            where, params = (
-                "(qualname = ? OR qualname LIKE ? ESCAPE '\\')",
-                [
-                    function,
-                    "%." + function.replace("%", "\\%").replace("_", "\\_"),
-                ],
-            )
-        rows = self._store.db.execute(
-            f"SELECT DISTINCT lineage FROM changes WHERE {where} "
-            f"UNION SELECT lineage FROM head_functions WHERE {where}",
-            params * 2,
-        )
-        return [r[0] for r in rows]
+        """Every lineage that has, or ever had, a name ``function`` matches."""
+        names, _ = self._past_names()
+        rows = [*self._store.head_function_rows(), *names]
+        return sorted({lineage for _, _, lineage in _matching(function.strip(), rows)})
+
+    def _past_names(self) -> tuple[list[tuple[str, str, str]], dict[str, tuple[str, str, str]]]:
+        """Every (path, qualname, lineage) a function had, and each lineage's latest."""
+        latest: dict[str, tuple[str, str, str]] = {}
+        names: list[tuple[str, str, str]] = []
+        for path, qualname, old_path, old_qualname, lineage in self._store.db.execute(
+            "SELECT ch.path, ch.qualname, ch.old_path, ch.old_qualname, ch.lineage "
+            "FROM changes ch JOIN commits c ON c.id = ch.commit_id ORDER BY c.seq"
+        ):
+            latest[lineage] = (path, qualname, lineage)
+            names.append((path, qualname, lineage))
+            if old_path is not None and old_qualname is not None:
+                names.append((old_path, old_qualname, lineage))
+        return names, latest
 
     def function(self, query: str, *, at: str | None = None) -> FunctionView:
         """Find one function, at the indexed head or in the past.
@@ -208,16 +209,7 @@ class Repository:
         found = _matching(text, head)
         if not found:
             # Not at the head: any name a function ever had, followed to its latest.
-            latest: dict[str, tuple[str, str, str]] = {}
-            names: list[tuple[str, str, str]] = []
-            for path, qualname, old_path, old_qualname, lineage in self._store.db.execute(
-                "SELECT ch.path, ch.qualname, ch.old_path, ch.old_qualname, ch.lineage "
-                "FROM changes ch JOIN commits c ON c.id = ch.commit_id ORDER BY c.seq"
-            ):
-                latest[lineage] = (path, qualname, lineage)
-                names.append((path, qualname, lineage))
-                if old_path is not None and old_qualname is not None:
-                    names.append((old_path, old_qualname, lineage))
+            names, latest = self._past_names()
             found = [latest[lineage] for lineage in {r[2] for r in _matching(text, names)}]
         return self._one(query, text, found)
 
