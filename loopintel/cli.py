@@ -201,7 +201,7 @@ def index(
         summary = repo.last_index
         assert summary is not None
         if as_json:
-            record = summary.to_record() | {"index_path": str(repo.index_path)}
+            record = summary.to_dict() | {"index_path": str(repo.index_path)}
             click.echo(json.dumps(record))
             return
         click.echo(
@@ -234,7 +234,7 @@ def _from_cwd(repo: loopintel.Repository, path: str | None) -> str | None:
 
 def _rows(changes: Iterator[loopintel.Change]) -> Iterator[dict[str, Any]]:
     for change in changes:
-        yield change.to_record()
+        yield change.to_dict()
 
 
 @main.command()
@@ -312,7 +312,7 @@ def functions(
     """List the functions at the indexed head."""
     for function in repo.functions(path=_from_cwd(repo, path_filter)):
         if as_json:
-            click.echo(json.dumps(function.to_record()))
+            click.echo(json.dumps(function.to_dict()))
         else:
             click.echo(f"{function.ref}\t{function.start_line}-{function.end_line}")
 
@@ -327,7 +327,7 @@ def skipped(
     """List the file versions whose functions could not be read, and why."""
     for skip in repo.skipped():
         if as_json:
-            click.echo(json.dumps(skip.to_record()))
+            click.echo(json.dumps(skip.to_dict()))
         else:
             click.echo(f"{skip.commit[:12]}\t{skip.path}\t{skip.reason}")
 
@@ -357,7 +357,7 @@ def history(
     view = repo.function(function, at=at)
     for change in view.history(cosmetic=not no_cosmetic):
         if as_json:
-            click.echo(json.dumps(change.to_record()))
+            click.echo(json.dumps(change.to_dict()))
             continue
         where = f"{change.path}::{change.qualname}"
         types = " ".join(t.value for t in change.change_types)
@@ -391,7 +391,7 @@ def who(
     experts = view.experts(half_life_days=half_life)
     if as_json:
         for expert in experts:
-            click.echo(json.dumps(expert.to_record()))
+            click.echo(json.dumps(expert.to_dict()))
         return
     click.echo(f"{view.ref}")
     for expert in experts:
@@ -427,11 +427,11 @@ def show(
             "at_head": view.at_head,
             "complexity": view.complexity,
             "changes": len(history_),
-            "last_changed": last.to_record() if last else None,
-            "introduced": introduced.to_record() if introduced else None,
-            "deleted": view.deleted.to_record() if view.deleted else None,
-            "stability": view.stability.to_record(),
-            "experts": [e.to_record() for e in experts],
+            "last_changed": last.to_dict() if last else None,
+            "introduced": introduced.to_dict() if introduced else None,
+            "deleted": view.deleted.to_dict() if view.deleted else None,
+            "stability": view.stability.to_dict(),
+            "experts": [e.to_dict() for e in experts],
         }
         click.echo(json.dumps(record))
         return

@@ -170,7 +170,7 @@ class Change:
         """Whether the change touched only formatting or comments."""
         return self.change_types == (ChangeType.COSMETIC,)
 
-    def to_record(self) -> dict[str, Any]:
+    def to_dict(self) -> dict[str, Any]:
         """The JSON-ready export record (field order as documented)."""
         return {
             "commit": self.commit,
@@ -267,7 +267,7 @@ class Function:
         """Qualified name of the function."""
         return self.ref.qualname
 
-    def to_record(self) -> dict[str, Any]:
+    def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dict."""
         return {
             "path": self.ref.path,
@@ -293,7 +293,7 @@ class Skip:
     reason: str
     """Why it was skipped (``binary``, ``too large``, ``syntax error ...``)."""
 
-    def to_record(self) -> dict[str, Any]:
+    def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dict."""
         return attrs.asdict(self)
 
@@ -331,7 +331,7 @@ class IndexSummary:
     shallow: bool
     """Whether the repository is a shallow clone (history before its graft is absent)."""
 
-    def to_record(self) -> dict[str, Any]:
+    def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dict."""
         return attrs.asdict(self)
 
@@ -360,7 +360,7 @@ class Expert:
     """Whether they made any commit in the repository recently enough (see
     ``inactive_after_days``)."""
 
-    def to_record(self) -> dict[str, Any]:
+    def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dict."""
         record = attrs.asdict(self)
         record["last_touch"] = self.last_touch.isoformat()
@@ -391,6 +391,6 @@ class Stability:
     """``volatile`` (3+ changes in 365 days or 2+ in 90), ``active`` (any change in 365
     days) or ``stable`` (none); see ``docs/functions.md`` for the data behind it."""
 
-    def to_record(self) -> dict[str, Any]:
+    def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dict."""
         return attrs.asdict(self)

@@ -8,7 +8,7 @@ __all__ = ["Records"]
 
 
 class _Recordable(Protocol):
-    def to_record(self) -> dict[str, Any]: ...
+    def to_dict(self) -> dict[str, Any]: ...
 
 
 T = TypeVar("T", bound=_Recordable)
@@ -24,7 +24,7 @@ class Records(list[T]):
 
     def to_records(self) -> list[dict[str, Any]]:
         """One JSON-ready dict per answer."""
-        return [item.to_record() for item in self]
+        return [item.to_dict() for item in self]
 
     def to_frame(self) -> Any:
         """A pandas DataFrame, one row per answer (pandas must be installed).

@@ -313,7 +313,7 @@ def test_mailmap_and_time_offsets(repo_builder: RepoBuilder, tmp_path: Path) -> 
     change = next(repo.changes())
     assert (change.author_name, change.author_email) == ("Ada Lovelace", "ada@example.com")
     assert change.authored_at.utcoffset().total_seconds() == -300 * 60
-    assert change.to_record()["authored_at"].endswith("-05:00")
+    assert change.to_dict()["authored_at"].endswith("-05:00")
 
 
 @pytest.mark.parametrize("seed", range(3))
@@ -434,11 +434,11 @@ def test_a_changed_mailmap_applies_to_commits_already_indexed(
     first.close()
     repo_builder.commit({".mailmap": "Zed Real <zed.real@example.com> <zed@example.com>\n"})
     with loopintel.open(repo_builder.path, index_path=tmp_path / "index.sqlite3") as again:
-        incremental = [c.to_record() for c in again.changes()]
+        incremental = [c.to_dict() for c in again.changes()]
     assert incremental[0]["author_name"] == "Zed Real"
     assert incremental[0]["author_email"] == "zed.real@example.com"
     with loopintel.open(repo_builder.path, index_path=tmp_path / "fresh.sqlite3") as fresh:
-        assert [c.to_record() for c in fresh.changes()] == incremental
+        assert [c.to_dict() for c in fresh.changes()] == incremental
 
 
 def test_overload_stubs_added_above_keep_the_implementation_history(

@@ -26,9 +26,9 @@ if TYPE_CHECKING:
 def snapshot(repo: loopintel.Repository) -> tuple[object, ...]:
     """Everything a run stores, in a comparable form."""
     return (
-        [c.to_record() for c in repo.changes()],
-        [s.to_record() for s in repo.skipped()],
-        [f.to_record() for f in repo.functions()],
+        [c.to_dict() for c in repo.changes()],
+        [s.to_dict() for s in repo.skipped()],
+        [f.to_dict() for f in repo.functions()],
         repo.head,
         repo.commit_count(),
     )
