@@ -415,10 +415,11 @@ def show(
     at: str | None,
     as_json: bool,
 ) -> None:
-    """Everything about FUNCTION on one screen: last change, introduction, experts."""
+    """Everything about FUNCTION on one screen: changes, experts, stability, coverage."""
     view = repo.function(function, at=at)
     history_ = view.history()
     last, introduced, experts = view.last_changed, view.introduced, view.experts()
+    coverage = view.coverage
     if as_json:
         record = {
             "path": view.ref.path,
@@ -432,6 +433,7 @@ def show(
             "deleted": view.deleted.to_dict() if view.deleted else None,
             "stability": view.stability.to_dict(),
             "experts": [e.to_dict() for e in experts],
+            "coverage": coverage.to_dict() if coverage else None,
         }
         click.echo(json.dumps(record))
         return
@@ -453,3 +455,85 @@ def show(
     for expert in experts[:3]:
         state = "" if expert.active else ", inactive"
         click.echo(f"  expert         {expert.name} <{expert.email}> {expert.share:.0%}{state}")
+    click.echo(f"  coverage       {_coverage_line(coverage)}")
+
+
+def _coverage_line(coverage: loopintel.FunctionCoverage | None) -> str:
+    if coverage is None:
+        return "unknown (no imported coverage data measured it)"
+    ratio = "n/a" if coverage.ratio is None else f"{coverage.ratio:.0%}"
+    tests = "" if coverage.tests is None else f", {_count(len(coverage.tests), 'test')}"
+    return (
+        f"{ratio} ({coverage.covered}/{coverage.coverable} lines{tests}) "
+        f"at {coverage.commit[:12]}, snapshot {coverage.snapshot}"
+    )
+
+
+@main.group()
+def coverage() -> None:
+    """Import line coverage and list the imported snapshots."""
+
+
+def _snapshot_line(snapshot: loopintel.CoverageSnapshot) -> str:
+    ratio = "n/a" if snapshot.ratio is None else f"{snapshot.ratio:.1%}"
+    return (
+        f"snapshot {snapshot.id}: {snapshot.format} {snapshot.source} at "
+        f"{snapshot.commit[:12]}: {_count(snapshot.files, 'file')}, "
+        f"{_count(snapshot.functions, 'function')}, {ratio} of "
+        f"{snapshot.coverable_lines:,} lines" + (", per-test" if snapshot.has_contexts else "")
+    )
+
+
+@coverage.command("import")
+@click.argument("file", type=click.Path(dir_okay=False))
+@_repo_options
+@click.option("--commit", help="The commit the tests ran on (default: the indexed head).")
+@click.option(
+    "--format",
+    "format_",
+    type=click.Choice(["coverage.py", "json", "cobertura", "lcov"]),
+    help="The file's format (default: recognised from its content).",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the snapshot as JSON.")
+@_errors
+def coverage_import(
+    file: str,
+    path: str,
+    ref: str,
+    index_path: str | None,
+    first_parent: bool,
+    commit: str | None,
+    format_: str | None,
+    as_json: bool,
+) -> None:
+    """Import FILE (.coverage, coverage JSON, Cobertura XML, LCOV) for the repository at PATH.
+
+    The index is brought up to date first; FILE's lines are mapped onto the functions
+    of the commit the tests ran on.
+    """
+    with _open(path, ref, index_path, first_parent=first_parent) as repo:
+        snapshot = repo.import_coverage(file, commit=commit, format=format_)
+    if as_json:
+        click.echo(json.dumps(snapshot.to_dict()))
+        return
+    click.echo("imported " + _snapshot_line(snapshot))
+    if snapshot.unmatched:
+        click.echo(
+            f"  {_count(len(snapshot.unmatched), 'measured file')} not in the commit's tree, "
+            f"e.g. {snapshot.unmatched[0]}"
+        )
+    if snapshot.stale:
+        click.echo(
+            f"  warning: {_count(len(snapshot.stale), 'file')} measured on other source than "
+            f"the commit (lines past the end), e.g. {snapshot.stale[0]}",
+            err=True,
+        )
+
+
+@coverage.command("list")
+@_reader
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per line.")
+def coverage_list(repo: loopintel.Repository, as_json: bool) -> None:
+    """The coverage snapshots imported so far, oldest first."""
+    for snapshot in repo.coverage_snapshots():
+        click.echo(json.dumps(snapshot.to_dict()) if as_json else _snapshot_line(snapshot))

@@ -12,13 +12,15 @@ would naturally catch, so ``except LookupError`` keeps working::
     │   └── IndexLocationError        (+ OSError)
     ├── FunctionNotFound              (+ LookupError)
     ├── AmbiguousFunction             (+ LookupError)
-    └── InvalidQuery                  (+ ValueError)
+    ├── InvalidQuery                  (+ ValueError)
+    └── CoverageDataError             (+ ValueError)
 """
 
 from __future__ import annotations
 
 __all__ = [
     "AmbiguousFunction",
+    "CoverageDataError",
     "FunctionNotFound",
     "IndexError_",
     "IndexLocationError",
@@ -111,3 +113,14 @@ class InvalidQuery(LoopintelError, ValueError):
         self.argument = argument
         self.value = value
         self.expected = expected
+
+
+class CoverageDataError(LoopintelError, ValueError):
+    """A coverage file cannot be read: unknown format, or malformed where it says."""
+
+    def __init__(self, source: str, problem: str, where: str | None = None) -> None:
+        place = f"{source}, {where}" if where else source
+        super().__init__(f"cannot read coverage data {place}: {problem}")
+        self.source = source
+        self.problem = problem
+        self.where = where

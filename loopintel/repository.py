@@ -8,7 +8,13 @@ from datetime import UTC, date, datetime, time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Self
 
-from loopintel.errors import AmbiguousFunction, FunctionNotFound, InvalidQuery
+from loopintel import snapshots
+from loopintel.errors import (
+    AmbiguousFunction,
+    FunctionNotFound,
+    IndexLocationError,
+    InvalidQuery,
+)
 from loopintel.history.git import GitRepository
 from loopintel.indexing import IndexOptions, index_repository, state_loader
 from loopintel.languages import python
@@ -16,6 +22,7 @@ from loopintel.model import (
     Change,
     ChangeKind,
     ChangeType,
+    CoverageSnapshot,
     Function,
     FunctionRef,
     IndexSummary,
@@ -381,6 +388,48 @@ class Repository:
         return Records(
             Skip(commit=c, path=p, blob=b, reason=r) for c, p, b, r in self._store.skips()
         )
+
+    def import_coverage(
+        self,
+        file: str | os.PathLike[str],
+        *,
+        commit: str | None = None,
+        format: str | None = None,  # noqa: A002 - the coverage file's format
+    ) -> CoverageSnapshot:
+        """Import a coverage file, measured at ``commit``, and keep it as a snapshot.
+
+        Every measured file found in the commit's tree is read as it was at that
+        commit and its functions are measured from their bodies (see
+        :class:`~loopintel.FunctionCoverage`). Earlier snapshots are kept, so
+        :meth:`FunctionView.coverage_history` follows a function over time.
+
+        Args:
+            file: coverage.py's data file (``.coverage``; needs coverage.py installed)
+                or JSON report, Cobertura XML, or LCOV.
+            commit: the commit the tests ran on (any ref; default: the indexed head).
+            format: ``coverage.py``, ``json``, ``cobertura`` or ``lcov``; recognised
+                from the content when not given.
+
+        Raises:
+            CoverageDataError: the file cannot be read (the message says where).
+            InvalidQuery: ``commit`` is not a commit of the indexed history.
+            IndexLocationError: the index was opened read-only (``update=False``).
+
+        """
+        if self._store.readonly:
+            raise IndexLocationError(
+                str(self._store.path), "opened read-only (update=False); cannot import"
+            )
+        target = commit if commit is not None else self.head
+        sha = self._git.resolve(target) if target is not None else None
+        if sha is None or sha not in self._store.indexed():
+            raise InvalidQuery("commit", commit, "a commit of the indexed history")
+        snapshot = snapshots.import_coverage(self._git, self._store, file, sha, format=format)
+        return next(s for s in self.coverage_snapshots() if s.id == snapshot)
+
+    def coverage_snapshots(self) -> Records[CoverageSnapshot]:
+        """Every imported coverage snapshot, oldest import first."""
+        return Records(CoverageSnapshot.from_row(row) for row in self._store.coverage_snapshots())
 
     def commit_count(self) -> int:
         """Commits in the index."""

@@ -8,10 +8,11 @@ from what is stored. WAL mode lets readers query while a writer runs.
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import sqlite3
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 from loopintel.errors import IndexLocationError, IndexVersionError
 
@@ -97,6 +98,60 @@ CREATE TABLE head_functions (
 );
 CREATE TABLE tip_state (path TEXT NOT NULL, qualname TEXT NOT NULL, lineage TEXT NOT NULL);
 """
+
+_COVERAGE_SCHEMA = """
+CREATE TABLE IF NOT EXISTS coverage_snapshots (
+    id INTEGER PRIMARY KEY,
+    commit_sha TEXT NOT NULL,
+    format TEXT NOT NULL,
+    source TEXT NOT NULL,
+    imported_at INTEGER NOT NULL,
+    measured_at INTEGER,
+    has_contexts INTEGER NOT NULL,
+    unmatched TEXT NOT NULL,
+    stale TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS coverage_files (
+    snapshot INTEGER NOT NULL REFERENCES coverage_snapshots(id) ON DELETE CASCADE,
+    path TEXT NOT NULL,
+    blob TEXT NOT NULL,
+    executed TEXT NOT NULL,
+    coverable TEXT NOT NULL,
+    contexts TEXT
+);
+CREATE INDEX IF NOT EXISTS coverage_files_by_snapshot ON coverage_files(snapshot, path);
+CREATE TABLE IF NOT EXISTS coverage_functions (
+    snapshot INTEGER NOT NULL REFERENCES coverage_snapshots(id) ON DELETE CASCADE,
+    path TEXT NOT NULL,
+    qualname TEXT NOT NULL,
+    lineage TEXT,
+    start_line INTEGER NOT NULL,
+    end_line INTEGER NOT NULL,
+    covered INTEGER NOT NULL,
+    coverable INTEGER NOT NULL,
+    missing TEXT NOT NULL,
+    tests TEXT
+);
+CREATE INDEX IF NOT EXISTS coverage_functions_by_lineage ON coverage_functions(lineage);
+"""
+"""Imported coverage snapshots. Unlike the tables above they do not come from git, so
+a rebuild of the index keeps them (lineage ids are stable across rebuilds); a change to
+their layout must migrate them, never drop them."""
+
+COVERAGE_COLUMNS = (
+    "s.id, s.commit_sha, s.format, s.source, s.imported_at, s.measured_at, "
+    "f.path, f.qualname, f.start_line, f.end_line, f.covered, f.coverable, f.missing, f.tests"
+)
+"""Columns for :meth:`loopintel.model.FunctionCoverage.from_row`."""
+
+CoverageFile: TypeAlias = tuple[
+    str, str, "Iterable[int]", "Iterable[int]", dict[str, list[int]] | None
+]
+"""(path, blob, executed lines, coverable lines, lines per test or ``None``)."""
+CoverageFunction: TypeAlias = tuple[
+    str, str, str | None, int, int, int, int, "Iterable[int]", "Iterable[str] | None"
+]
+"""(path, qualname, lineage, start, end, covered, coverable, missing lines, tests)."""
 
 CHANGE_COLUMNS = (
     "c.sha, nullif(substr(c.parents, 1, 40), ''), c.authored_at, c.author_offset, c.committed_at, "
@@ -185,24 +240,41 @@ class Store:
         version = self.db.execute("PRAGMA user_version").fetchone()[0]
         if version > SCHEMA_VERSION:
             raise IndexVersionError(str(self.path), version, SCHEMA_VERSION)
-        if version == SCHEMA_VERSION or self.readonly:
+        if self.readonly:
             if version != SCHEMA_VERSION:
                 raise IndexLocationError(
                     str(self.path), "no index there yet; run `loopintel index` first"
                 )
             return
+        if version == SCHEMA_VERSION and self._has_coverage_tables():
+            return  # no write: opening never waits for a running indexer
         with self.transaction():
-            # Older or absent schema: start afresh. Everything comes back from git.
-            tables = [
-                r[0] for r in self.db.execute("SELECT name FROM sqlite_master WHERE type='table'")
-            ]
-            for table in tables:
-                self.db.execute(f'DROP TABLE IF EXISTS "{table}"')
-            # executescript would commit the open transaction; run statement by statement.
-            for statement in _SCHEMA.split(";"):
-                if statement.strip():
-                    self.db.execute(statement)
-            self.db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
+            if version != SCHEMA_VERSION:
+                # Older or absent schema: start afresh. Everything comes back from git,
+                # except imported coverage, which stays.
+                tables = [
+                    r[0]
+                    for r in self.db.execute("SELECT name FROM sqlite_master WHERE type='table'")
+                    if not r[0].startswith("coverage_")
+                ]
+                for table in tables:
+                    self.db.execute(f'DROP TABLE IF EXISTS "{table}"')
+                self._script(_SCHEMA)
+                self.db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
+            self._script(_COVERAGE_SCHEMA)
+
+    def _has_coverage_tables(self) -> bool:
+        row = self.db.execute(
+            "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name IN "
+            "('coverage_snapshots', 'coverage_files', 'coverage_functions')"
+        ).fetchone()
+        return int(row[0]) == 3
+
+    def _script(self, script: str) -> None:
+        # executescript would commit the open transaction; run statement by statement.
+        for statement in script.split(";"):
+            if statement.strip():
+                self.db.execute(statement)
 
     def close(self) -> None:
         """Close the connection."""
@@ -523,3 +595,149 @@ class Store:
         """Rows in a table."""
         assert table in ("commits", "changes", "skips")
         return int(self.db.execute(f"SELECT count(*) FROM {table}").fetchone()[0])
+
+    # -- coverage -----------------------------------------------------------------------
+
+    def add_coverage(
+        self,
+        snapshot: tuple[str, str, str, int, int | None, bool, Sequence[str], Sequence[str]],
+        files: Iterable[CoverageFile],
+        functions: Iterable[CoverageFunction],
+    ) -> int:
+        """Store one coverage snapshot (inside the caller's transaction); returns its id.
+
+        ``snapshot`` is (commit, format, source, imported at, measured at, has
+        contexts, unmatched paths, stale paths); each file is (path, blob, executed
+        lines, coverable lines, lines per test or ``None``); each function is (path,
+        qualname, lineage, start, end, covered, coverable, missing lines, tests or
+        ``None``).
+        """
+        sha, fmt, source, imported, measured, contexts, unmatched, stale = snapshot
+        cursor = self.db.execute(
+            "INSERT INTO coverage_snapshots "
+            "(commit_sha, format, source, imported_at, measured_at, has_contexts, unmatched, stale)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                sha,
+                fmt,
+                source,
+                imported,
+                measured,
+                contexts,
+                json.dumps(unmatched),
+                json.dumps(stale),
+            ),
+        )
+        snapshot_id = int(cursor.lastrowid or 0)
+        self.db.executemany(
+            "INSERT INTO coverage_files VALUES (?, ?, ?, ?, ?, ?)",
+            (
+                (
+                    snapshot_id,
+                    path,
+                    blob,
+                    encode_lines(executed),
+                    encode_lines(coverable),
+                    None
+                    if tests is None
+                    else json.dumps({t: encode_lines(lines) for t, lines in sorted(tests.items())}),
+                )
+                for path, blob, executed, coverable, tests in files
+            ),
+        )
+        self.db.executemany(
+            "INSERT INTO coverage_functions VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                (
+                    snapshot_id,
+                    *function[:7],
+                    encode_lines(function[7]),
+                    None if function[8] is None else json.dumps(sorted(function[8])),
+                )
+                for function in functions
+            ),
+        )
+        return snapshot_id
+
+    def coverage_of(self, lineage: str, *, latest: bool) -> list[tuple[Any, ...]]:
+        """A lineage's coverage rows, newest measured commit first.
+
+        Rows are :data:`COVERAGE_COLUMNS` with ``missing`` and ``tests`` decoded.
+        """
+        if not self._has_coverage_tables():
+            return []
+        rows = self.db.execute(
+            f"SELECT {COVERAGE_COLUMNS} FROM coverage_functions f "
+            "JOIN coverage_snapshots s ON s.id = f.snapshot "
+            "LEFT JOIN commits c ON c.sha = s.commit_sha "
+            "WHERE f.lineage = ? ORDER BY coalesce(c.seq, -1) DESC, s.id DESC"
+            + (" LIMIT 1" if latest else ""),
+            (lineage,),
+        ).fetchall()
+        return [
+            (
+                *row[:12],
+                decode_lines(row[12]),
+                None if row[13] is None else tuple(json.loads(row[13])),
+            )
+            for row in rows
+        ]
+
+    def coverage_snapshots(self) -> list[tuple[Any, ...]]:
+        """Every stored coverage snapshot, oldest import first.
+
+        Rows are id, commit, format, source, imported at, measured at, has contexts,
+        unmatched paths, stale paths, files, functions, covered and coverable lines.
+        """
+        if not self._has_coverage_tables():
+            return []
+        rows = self.db.execute(
+            "SELECT s.id, s.commit_sha, s.format, s.source, s.imported_at, s.measured_at, "
+            "s.has_contexts, s.unmatched, s.stale, "
+            "(SELECT count(*) FROM coverage_files f WHERE f.snapshot = s.id), "
+            "(SELECT count(*) FROM coverage_functions f WHERE f.snapshot = s.id) "
+            "FROM coverage_snapshots s ORDER BY s.id"
+        ).fetchall()
+        totals: dict[int, tuple[int, int]] = {}
+        for snapshot, executed, coverable in self.db.execute(
+            "SELECT snapshot, executed, coverable FROM coverage_files"
+        ):
+            ran, could = totals.get(snapshot, (0, 0))
+            lines = set(decode_lines(coverable))
+            totals[snapshot] = (
+                ran + len(lines.intersection(decode_lines(executed))),
+                could + len(lines),
+            )
+        return [
+            (
+                *row[:7],
+                tuple(json.loads(row[7])),
+                tuple(json.loads(row[8])),
+                *row[9:],
+                *totals.get(row[0], (0, 0)),
+            )
+            for row in rows
+        ]
+
+
+def encode_lines(lines: Iterable[int]) -> str:
+    """Line numbers as compact ranges: ``1-3,7``."""
+    out: list[str] = []
+    ordered = sorted(set(lines))
+    i = 0
+    while i < len(ordered):
+        j = i
+        while j + 1 < len(ordered) and ordered[j + 1] == ordered[j] + 1:
+            j += 1
+        out.append(str(ordered[i]) if i == j else f"{ordered[i]}-{ordered[j]}")
+        i = j + 1
+    return ",".join(out)
+
+
+def decode_lines(text: str) -> tuple[int, ...]:
+    """The line numbers of :func:`encode_lines` text."""
+    out: list[int] = []
+    for part in filter(None, text.split(",")):
+        first, _, last = part.partition("-")
+        out.extend(range(int(first), int(last or first) + 1))
+    return tuple(out)

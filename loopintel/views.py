@@ -6,7 +6,14 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from loopintel.analysis.knowledge import Touch, degree_of_authorship
-from loopintel.model import Change, ChangeKind, Expert, FunctionRef, Stability
+from loopintel.model import (
+    Change,
+    ChangeKind,
+    Expert,
+    FunctionCoverage,
+    FunctionRef,
+    Stability,
+)
 from loopintel.tables import Records
 
 if TYPE_CHECKING:
@@ -124,6 +131,26 @@ class FunctionView:
                 active=last_seen.get(a.author, 0) >= threshold,
             )
             for a in degree_of_authorship(touches, now=head_time, half_life_days=half_life_days)
+        )
+
+    @property
+    def coverage(self) -> FunctionCoverage | None:
+        """Line coverage from the latest snapshot that measured this function.
+
+        "Latest" is by the commit measured (then by import order). ``None`` when no
+        imported coverage data covers it: unknown, which is not zero.
+        """
+        rows = self._store.coverage_of(self.lineage, latest=True)
+        return FunctionCoverage.from_row(rows[0]) if rows else None
+
+    def coverage_history(self) -> Records[FunctionCoverage]:
+        """Its coverage in every snapshot that measured it, newest commit first.
+
+        Follows the lineage, so a snapshot taken before a rename or move counts.
+        """
+        return Records(
+            FunctionCoverage.from_row(row)
+            for row in self._store.coverage_of(self.lineage, latest=False)
         )
 
     @property

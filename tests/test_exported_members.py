@@ -12,8 +12,11 @@ EXPECTED = {
     "Change",
     "ChangeKind",
     "ChangeType",
+    "CoverageDataError",
+    "CoverageSnapshot",
     "Expert",
     "Function",
+    "FunctionCoverage",
     "FunctionNotFound",
     "FunctionRef",
     "FunctionView",
@@ -55,6 +58,7 @@ def test_every_error_is_a_loopintel_error_and_a_builtin() -> None:
     assert issubclass(loopintel.UnknownRef, LookupError)
     assert issubclass(loopintel.FunctionNotFound, LookupError)
     assert issubclass(loopintel.InvalidQuery, ValueError)
+    assert issubclass(loopintel.CoverageDataError, ValueError)
     for name in loopintel.__all__:
         value = getattr(loopintel, name)
         if (

@@ -37,6 +37,7 @@ __all__ = [
     "decode",
     "facts",
     "facts_of_node",
+    "function_bodies",
     "function_spans",
     "parse_layout",
     "segment",
@@ -601,3 +602,34 @@ def facts_of_node(node: FunctionTree) -> Facts:
         body=_digest("\0".join(rendered)),
         complexity=complexity,
     )
+
+
+def function_bodies(data: bytes) -> list[tuple[Span, int]] | None:
+    """Every function of a file version with the first line of its body.
+
+    The body is what runs when the function is called: it starts on the line after
+    the ``def`` line at the earliest, since that line (with the decorators and the rest
+    of the signature) runs when the definition is executed.
+
+    Returns:
+        ``(span, first body line)`` per function in source order (a one-line function
+        has an empty body: first line past its end), or ``None`` when the version
+        cannot be parsed exactly.
+
+    """
+    keep: dict[int, FunctionTree] = {}
+    outcome = parse_layout(data, keep=keep)
+    if outcome.layout is None or outcome.layout.tolerant:
+        return None
+    # Decorators may move a span's start above the tree's; the last line does not move.
+    by_end: dict[int, list[FunctionTree]] = {}
+    for tree in keep.values():
+        by_end.setdefault(tree.end_lineno or tree.lineno, []).append(tree)
+    out: list[tuple[Span, int]] = []
+    for span in function_spans(outcome.layout):
+        candidates = [t for t in by_end.get(span.end, ()) if t.lineno >= span.start]
+        if not candidates:  # pragma: no cover - every span comes from a tree
+            return None
+        tree = min(candidates, key=lambda t: t.lineno)
+        out.append((span, max(tree.body[0].lineno, tree.lineno + 1)))
+    return out

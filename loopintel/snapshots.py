@@ -1,0 +1,165 @@
+"""Coverage snapshots: a coverage file mapped onto the functions of the commit it measured.
+
+Importing reads the file (:mod:`loopintel.sources.coverage`), finds each measured path
+in the commit's tree, reads that version of the file from git, measures every function
+in it (:mod:`loopintel.analysis.coverage`) and stores the snapshot, with each
+function's lineage so coverage can be followed across renames and moves.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path, PurePosixPath
+from typing import TYPE_CHECKING
+
+from loopintel.analysis.coverage import Body, per_function
+from loopintel.indexing import state_loader
+from loopintel.languages import python
+from loopintel.sources.coverage import measured_lines, read_coverage
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable, Mapping, Sequence
+
+    from loopintel.history.git import GitRepository
+    from loopintel.sources.coverage import CoverageData
+    from loopintel.store import CoverageFile, CoverageFunction, Store
+
+__all__ = ["import_coverage", "match_paths"]
+
+
+def match_paths(
+    names: Iterable[str], tree: Iterable[str], *, roots: Sequence[str] = (), workdir: str | None
+) -> dict[str, str]:
+    """Find measured paths in a commit's tree.
+
+    A path matches when, joined to one of the ``roots`` the data names (relative
+    paths) or made relative to the work tree (absolute paths), it is a path of the
+    tree; failing that, when tree paths are suffixes of it (data measured in another
+    checkout, such as a CI runner's: the longest wins), or it is a suffix of exactly
+    one tree path (data relative to a source directory).
+
+    Returns:
+        Measured path to tree path, for the paths found.
+
+    """
+    paths = set(tree)
+    by_name: dict[str, list[str]] = {}
+    for path in paths:
+        by_name.setdefault(path.rsplit("/", 1)[-1], []).append(path)
+    base = os.path.realpath(workdir) if workdir else None
+    out: dict[str, str] = {}
+    for name in names:
+        text = name.replace("\\", "/")
+        joined = [] if text.startswith("/") else [f"{r.rstrip('/')}/{text}" for r in roots]
+        candidates = [_relative(c, base) for c in [*joined, text]]
+        found = next((c for c in candidates if c in paths), None)
+        if found is None:
+            found = next(filter(None, (_by_suffix(c, by_name) for c in candidates)), None)
+        if found is not None:
+            out[name] = found
+    return out
+
+
+def _relative(path: str, base: str | None) -> str:
+    if path.startswith("/") and base is not None:
+        real = os.path.realpath(path) if Path(path).exists() else os.path.normpath(path)
+        if real == base or real.startswith(base.rstrip("/") + "/"):
+            path = os.path.relpath(real, base).replace(os.sep, "/")
+    return str(PurePosixPath(path)).removeprefix("./")
+
+
+def _by_suffix(text: str, by_name: Mapping[str, list[str]]) -> str | None:
+    parts = [p for p in text.split("/") if p not in ("", ".")]
+    if not parts:
+        return None
+    longer = [p for p in by_name.get(parts[-1], ()) if ("/" + "/".join(parts)).endswith("/" + p)]
+    if longer:
+        return max(longer, key=len)
+    shorter = [p for p in by_name.get(parts[-1], ()) if ("/" + p).endswith("/" + "/".join(parts))]
+    return shorter[0] if len(shorter) == 1 else None
+
+
+def import_coverage(
+    git: GitRepository,
+    store: Store,
+    file: str | os.PathLike[str],
+    sha: str,
+    *,
+    format: str | None,  # noqa: A002
+) -> int:
+    """Import one coverage file as measured at commit ``sha``; returns the snapshot id.
+
+    The whole snapshot is stored in one transaction, or nothing is.
+    """
+    data = read_coverage(file, format=format)
+    tree = git.python_blobs(sha)
+    matched = match_paths((f.path for f in data.files), tree, roots=data.roots, workdir=git.workdir)
+    state = state_loader(store)(sha)
+    files, functions, stale = _measure(git, data, matched, tree, state)
+    unmatched = sorted(f.path for f in data.files if f.path not in matched)
+    snapshot = (
+        sha,
+        data.format,
+        str(Path(file).resolve()),
+        int(time.time()),
+        data.measured_at,
+        data.has_contexts,
+        unmatched,
+        stale,
+    )
+    with store.transaction():
+        return store.add_coverage(snapshot, files, functions)
+
+
+def _measure(
+    git: GitRepository,
+    data: CoverageData,
+    matched: Mapping[str, str],
+    tree: Mapping[str, str],
+    state: Mapping[str, Mapping[str, str]],
+) -> tuple[list[CoverageFile], list[CoverageFunction], list[str]]:
+    files: list[CoverageFile] = []
+    functions: list[CoverageFunction] = []
+    stale: list[str] = []
+    for measured in data.files:
+        path = matched.get(measured.path)
+        if path is None:
+            continue
+        blob = tree[path]
+        source = git.blob(blob)
+        text, _ = python.decode(source)
+        executed, coverable, contexts = measured_lines(measured, text, data.exclude)
+        length = text.count("\n") + (0 if text.endswith("\n") or not text else 1)
+        if max(executed | coverable, default=0) > length:
+            stale.append(path)
+        per_test: dict[str, list[int]] | None = None
+        if contexts is not None:
+            per_test = {}
+            for line, tests in contexts.items():
+                for test in tests:
+                    per_test.setdefault(test, []).append(line)
+        files.append((path, blob, executed, coverable, per_test))
+        bodies = python.function_bodies(source) or []
+        lineages = state.get(path, {})
+        results = per_function(
+            [Body(span.start, span.end, first) for span, first in bodies],
+            executed,
+            coverable,
+            contexts,
+        )
+        for (span, _), result in zip(bodies, results, strict=True):
+            functions.append(
+                (
+                    path,
+                    span.qualname,
+                    lineages.get(span.qualname),
+                    span.start,
+                    span.end,
+                    result.covered,
+                    result.coverable,
+                    result.missing,
+                    None if result.tests is None else sorted(result.tests),
+                )
+            )
+    return files, functions, stale

@@ -1,0 +1,1 @@
+"""Readers of data from outside git: coverage files."""
