@@ -64,10 +64,19 @@ class Box:
     ):
         \"\"\"Doc.\"\"\"
         return k
+
+
+HANDLERS = []
+
+
+def register():
+    HANDLERS.append(
+        lambda: "called"
+    )
 """
 
 TESTS = """\
-from pkg.calc import add, outer, partial
+from pkg.calc import HANDLERS, add, outer, partial, register
 
 
 def test_add():
@@ -80,6 +89,14 @@ def test_partial():
 
 def test_outer():
     assert outer(1) == 3
+
+
+def test_register():
+    register()
+
+
+def test_call():
+    assert HANDLERS[0]() == "called"
 """
 
 # (covered, coverable, missing lines) per function, counted by hand from CALC and
@@ -94,12 +111,15 @@ EXPECTED = {
     "one_liner": (0, 0, ()),
     "Box.size": (0, 1, (33,)),
     "Box.cached": (0, 1, (40,)),
+    "register": (1, 1, ()),
 }
 TESTS_OF = {
     "add": ("test_calc.test_add",),
     "partial": ("test_calc.test_partial",),
     "outer": ("test_calc.test_outer",),
     "outer.<locals>.inner": ("test_calc.test_outer",),
+    # The lambda's line runs in test_call; it is part of register's one statement.
+    "register": ("test_calc.test_call", "test_calc.test_register"),
 }
 FILES = {
     ".coverage": "coverage.py",
@@ -157,8 +177,8 @@ def test_each_format_gives_the_same_numbers_per_function(
         snapshot = repo.import_coverage(project.path / name)
         assert snapshot.format == fmt
         assert snapshot.commit == project.head
-        assert (snapshot.files, snapshot.functions) == (2, 8)
-        assert (snapshot.covered_lines, snapshot.coverable_lines) == (17, 23)
+        assert (snapshot.files, snapshot.functions) == (2, 9)
+        assert (snapshot.covered_lines, snapshot.coverable_lines) == (20, 26)
         assert snapshot.unmatched == ()
         assert snapshot.stale == ()
     for qualname, expected in EXPECTED.items():

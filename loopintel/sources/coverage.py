@@ -11,6 +11,7 @@ The format is recognised from the content, not the file name.
 
 from __future__ import annotations
 
+import bisect
 import json
 import re
 import xml.etree.ElementTree as ET
@@ -200,9 +201,11 @@ def _read_json(source: str, text: str) -> CoverageData:
         raw = entry.get("contexts")
         if isinstance(raw, dict) and meta.get("show_contexts", True):
             try:
-                contexts = _contexts({int(k): v for k, v in raw.items()})
+                by_line = _contexts({int(k): v for k, v in raw.items()})
             except (TypeError, ValueError) as exc:
                 raise CoverageDataError(source, "bad contexts", f"{where}.contexts") from exc
+            excluded = _lines(source, entry.get("excluded_lines", []), f"{where}.excluded_lines")
+            contexts = _to_statements(by_line, executed | missing, excluded)
         files.append(FileLines(name, executed, executed | missing, contexts))
     stamp = None
     if isinstance(meta.get("timestamp"), str):
@@ -211,6 +214,30 @@ def _read_json(source: str, text: str) -> CoverageData:
         except ValueError:
             stamp = None
     return CoverageData("json", source, tuple(files), measured_at=stamp)
+
+
+def _to_statements(
+    by_line: Mapping[int, frozenset[str]], statements: frozenset[int], excluded: frozenset[int]
+) -> dict[int, frozenset[str]]:
+    """Contexts keyed by the statement each line belongs to.
+
+    The report keys contexts by the lines Python reported, which include the inner
+    lines of statements spread over several lines; such a line belongs to the nearest
+    statement that starts above it (what coverage.py's parser says of it, for the
+    statements a report lists).
+    """
+    starts = sorted(statements)
+    out: dict[int, set[str]] = {}
+    for line, tests in by_line.items():
+        if line in excluded:
+            continue
+        if line not in statements:
+            above = bisect.bisect_right(starts, line)
+            if not above:
+                continue
+            line = starts[above - 1]  # noqa: PLW2901 - the statement the line belongs to
+        out.setdefault(line, set()).update(tests)
+    return {line: frozenset(tests) for line, tests in out.items()}
 
 
 # -- Cobertura XML ---------------------------------------------------------------------------
