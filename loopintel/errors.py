@@ -12,7 +12,8 @@ would naturally catch, so ``except LookupError`` keeps working::
     │   └── IndexLocationError        (+ OSError)
     ├── FunctionNotFound              (+ LookupError)
     ├── AmbiguousFunction             (+ LookupError)
-    └── InvalidQuery                  (+ ValueError)
+    ├── InvalidQuery                  (+ ValueError)
+    └── InvalidConfiguration          (+ ValueError)
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ __all__ = [
     "IndexError_",
     "IndexLocationError",
     "IndexVersionError",
+    "InvalidConfiguration",
     "InvalidQuery",
     "LoopintelError",
     "NotARepository",
@@ -111,3 +113,12 @@ class InvalidQuery(LoopintelError, ValueError):
         self.argument = argument
         self.value = value
         self.expected = expected
+
+
+class InvalidConfiguration(LoopintelError, ValueError):
+    """The repository's loopintel settings (``[tool.loopintel]``) cannot be used."""
+
+    def __init__(self, source: str, problem: str) -> None:
+        super().__init__(f"invalid loopintel settings in {source}: {problem}")
+        self.source = source
+        self.problem = problem
