@@ -16,6 +16,8 @@ __all__ = [
     "Change",
     "ChangeKind",
     "ChangeType",
+    "ComplexityPoint",
+    "ComplexityTrend",
     "DeprecatedName",
     "Deprecation",
     "DeprecationMark",
@@ -489,3 +491,55 @@ class Deprecation:
             "prefixes": list(self.prefixes),
             "unknown_reason": self.unknown_reason,
         }
+
+
+@attrs.frozen
+class ComplexityPoint:
+    """A function's cyclomatic complexity after one of its changes."""
+
+    commit: str
+    """The commit of the change."""
+    authored_at: datetime
+    """Author time of the change, with the author's offset."""
+    complexity: int
+    """Cyclomatic complexity of the version the change made."""
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready dict."""
+        return {
+            "commit": self.commit,
+            "authored_at": self.authored_at.isoformat(),
+            "complexity": self.complexity,
+        }
+
+
+@attrs.frozen
+class ComplexityTrend:
+    """Where a function's complexity has been going (non-cosmetic changes only).
+
+    Like :class:`Stability`, windows count back from the indexed head's commit time.
+    """
+
+    points: int
+    """Versions with a known complexity."""
+    first: int | None
+    """Complexity of the earliest of them."""
+    latest: int | None
+    """Complexity of the latest of them."""
+    min: int | None
+    """Lowest complexity over the history."""
+    max: int | None
+    """Highest complexity over the history."""
+    change_365d: int | None
+    """``latest`` minus the complexity 365 days before the indexed head (its first
+    version, if it is younger)."""
+    slope_per_year: float | None
+    """Least-squares slope of complexity over author time, per year (``None`` with
+    fewer than two distinct times)."""
+    direction: str
+    """``rising`` or ``falling`` when ``slope_per_year`` is at least
+    ``TREND_SLOPE_PER_YEAR`` either way, else ``flat``."""
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready dict."""
+        return attrs.asdict(self)

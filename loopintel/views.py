@@ -7,9 +7,12 @@ from typing import TYPE_CHECKING
 
 from loopintel.analysis.deprecation import deprecation
 from loopintel.analysis.knowledge import Touch, degree_of_authorship
+from loopintel.analysis.trend import complexity_trend
 from loopintel.model import (
     Change,
     ChangeKind,
+    ComplexityPoint,
+    ComplexityTrend,
     Deprecation,
     Expert,
     FunctionRef,
@@ -217,3 +220,30 @@ class FunctionView:
             reason = "no version of it is in the indexed history"
             return Deprecation(ref, None, None, (), (), None, chosen, reason)
         return deprecation(self._source.module(commit, ref.path), ref, chosen, commit=commit)
+
+    def complexity_history(self) -> Records[ComplexityPoint]:
+        """Its cyclomatic complexity after each non-cosmetic change, oldest first.
+
+        Versions whose complexity is unknown (and the deletion) are left out.
+        """
+        return Records(
+            ComplexityPoint(c.commit, c.authored_at, c.complexity)
+            for c in reversed(self.history(cosmetic=False))
+            if c.complexity is not None
+        )
+
+    @property
+    def complexity_trend(self) -> ComplexityTrend:
+        """Where its complexity has been going, from :meth:`complexity_history`.
+
+        First, latest, lowest and highest complexity, the change over the 365 days
+        before the indexed head, the least-squares slope per year and a direction
+        (``rising``/``falling``/``flat``).
+        """
+        points = self.complexity_history()
+        return complexity_trend(
+            [p.authored_at.timestamp() for p in points],
+            [p.complexity for p in points],
+            head_time=self._store.head_time(),
+            exists=self.at_head,
+        )

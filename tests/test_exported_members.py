@@ -12,6 +12,8 @@ EXPECTED = {
     "Change",
     "ChangeKind",
     "ChangeType",
+    "ComplexityPoint",
+    "ComplexityTrend",
     "DeprecatedName",
     "Deprecation",
     "DeprecationMark",
