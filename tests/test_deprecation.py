@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
 from typing import TYPE_CHECKING
 
 import pytest
@@ -459,3 +462,35 @@ def test_past_and_deleted_functions_are_read_where_they_were(
     gone = deleted.deprecation()
     assert gone.marked  # its last version, in the parent of the deleting commit
     assert gone.ref == loopintel.FunctionRef("gone.py", "drop")
+
+
+def test_show_says_when_a_function_is_deprecated(repo_builder: RepoBuilder, tmp_path: Path) -> None:
+    repo_builder.commit(
+        {
+            "pyproject.toml": '[tool.loopintel]\ndeprecated = ["oldlib"]\n',
+            "app.py": (
+                "import oldlib\nimport warnings\n\n\n"
+                "def run():\n    warnings.warn('use go', DeprecationWarning)\n    return oldlib.x()\n\n\n"
+                "def fine():\n    return 1\n"
+            ),
+        }
+    )
+    index = str(tmp_path / "i.sqlite3")
+
+    def show(*args: str) -> str:
+        result = subprocess.run(
+            [sys.executable, "-m", "loopintel", "show", *args, str(repo_builder.path)]
+            + ["--index-path", index],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        return result.stdout
+
+    human = show("run")
+    assert "  deprecated     marked (warning line 6): use go; uses oldlib.x (line 7)\n" in human
+    assert "deprecated" not in show("fine")
+    record = json.loads(show("run", "--json"))
+    assert record["deprecation"]["deprecated"] is True
+    assert record["deprecation"]["touches"] == [{"name": "oldlib.x", "line": 7, "prefix": "oldlib"}]
+    assert json.loads(show("fine", "--json"))["deprecation"]["deprecated"] is False

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import math
+import subprocess
+import sys
 from typing import TYPE_CHECKING
 
 import loopintel
@@ -95,3 +98,34 @@ def test_summary_rules() -> None:
     assert falling.direction == "falling"
     # same time twice: no slope
     assert complexity_trend([5.0, 5.0], [1, 3], head_time=5.0, exists=True).slope_per_year is None
+
+
+def test_show_prints_the_trend(repo_builder: RepoBuilder, tmp_path: Path) -> None:
+    build(repo_builder)
+    index = str(tmp_path / "i.sqlite3")
+
+    def show(*args: str) -> str:
+        return subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "loopintel",
+                "show",
+                "f",
+                str(repo_builder.path),
+                "--index-path",
+                index,
+                *args,
+            ],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+
+    assert (
+        "  trend          rising: 1 -> 2 over 4 versions (1-3), +1.0/year, +1 in 365 days\n"
+        in show()
+    )
+    record = json.loads(show("--json"))
+    assert record["complexity_trend"]["latest"] == 2
+    assert record["complexity_trend"]["direction"] == "rising"
