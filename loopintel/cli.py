@@ -420,6 +420,12 @@ def show(
     history_ = view.history()
     last, introduced, experts = view.last_changed, view.introduced, view.experts()
     coverage = view.coverage
+    trend = view.complexity_trend
+    try:
+        deprecation = view.deprecation()
+    except loopintel.InvalidConfiguration as exc:
+        click.echo(f"warning: {exc}; checking deprecation marks only", err=True)
+        deprecation = view.deprecation(prefixes=())
     if as_json:
         record = {
             "path": view.ref.path,
@@ -434,12 +440,20 @@ def show(
             "stability": view.stability.to_dict(),
             "experts": [e.to_dict() for e in experts],
             "coverage": coverage.to_dict() if coverage else None,
+            "complexity_trend": trend.to_dict(),
+            "deprecation": deprecation.to_dict(),
         }
         click.echo(json.dumps(record))
         return
     click.echo(f"{view.ref}" + ("" if view.at_head else "  (not at the indexed head)"))
     stability = view.stability
     click.echo(f"  complexity     {view.complexity}")
+    if trend.points > 1:
+        click.echo(
+            f"  trend          {trend.direction}: {trend.first} -> {trend.latest} over "
+            f"{trend.points} versions ({trend.min}-{trend.max}), "
+            f"{trend.slope_per_year or 0:+.1f}/year, {trend.change_365d:+d} in 365 days"
+        )
     click.echo(f"  changes        {len(history_)}")
     click.echo(
         f"  stability      {stability.classification} ({stability.changes_90d} changes in 90 "
@@ -456,6 +470,27 @@ def show(
         state = "" if expert.active else ", inactive"
         click.echo(f"  expert         {expert.name} <{expert.email}> {expert.share:.0%}{state}")
     click.echo(f"  coverage       {_coverage_line(coverage)}")
+    if deprecation.deprecated is not False:
+        click.echo(f"  deprecated     {_deprecation_line(deprecation)}")
+
+
+def _deprecation_line(answer: loopintel.Deprecation) -> str:
+    if answer.deprecated is None:
+        return f"unknown ({answer.unknown_reason})"
+    parts = []
+    if answer.marked:
+        mark = next(m for m in answer.marks if not m.conditional)
+        parts.append(f"marked ({mark.kind} line {mark.line})")
+        if answer.message:
+            parts[-1] += f": {answer.message}"
+    if answer.within:
+        parts.append(f"inside {answer.within}")
+    if answer.touches:
+        names = dict.fromkeys(f"{t.name} (line {t.line})" for t in answer.touches)
+        shown = list(names)[:3]
+        more = f" and {len(names) - 3} more" if len(names) > 3 else ""
+        parts.append("uses " + ", ".join(shown) + more)
+    return "; ".join(parts)
 
 
 def _coverage_line(coverage: loopintel.FunctionCoverage | None) -> str:

@@ -13,7 +13,8 @@ would naturally catch, so ``except LookupError`` keeps working::
     ├── FunctionNotFound              (+ LookupError)
     ├── AmbiguousFunction             (+ LookupError)
     ├── InvalidQuery                  (+ ValueError)
-    └── CoverageDataError             (+ ValueError)
+    ├── CoverageDataError             (+ ValueError)
+    └── InvalidConfiguration          (+ ValueError)
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ __all__ = [
     "IndexError_",
     "IndexLocationError",
     "IndexVersionError",
+    "InvalidConfiguration",
     "InvalidQuery",
     "LoopintelError",
     "NotARepository",
@@ -124,3 +126,12 @@ class CoverageDataError(LoopintelError, ValueError):
         self.source = source
         self.problem = problem
         self.where = where
+
+
+class InvalidConfiguration(LoopintelError, ValueError):
+    """The repository's loopintel settings (``[tool.loopintel]``) cannot be used."""
+
+    def __init__(self, source: str, problem: str) -> None:
+        super().__init__(f"invalid loopintel settings in {source}: {problem}")
+        self.source = source
+        self.problem = problem

@@ -16,7 +16,12 @@ __all__ = [
     "Change",
     "ChangeKind",
     "ChangeType",
+    "ComplexityPoint",
+    "ComplexityTrend",
     "CoverageSnapshot",
+    "DeprecatedName",
+    "Deprecation",
+    "DeprecationMark",
     "Expert",
     "Function",
     "FunctionCoverage",
@@ -541,3 +546,147 @@ class CoverageSnapshot:
             unmatched=unmatched,
             stale=stale,
         )
+
+
+@attrs.frozen
+class DeprecatedName:
+    """A configured deprecated name that a function imports, calls or otherwise uses."""
+
+    name: str
+    """The dotted name as the function's imports resolve it (``myapp.legacy.helper``)."""
+    line: int
+    """Line of the use in the file."""
+    prefix: str
+    """The configured prefix it falls under (``myapp.legacy``)."""
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready dict."""
+        return attrs.asdict(self)
+
+
+@attrs.frozen
+class DeprecationMark:
+    """A sign in a function's own code that it is deprecated."""
+
+    kind: str
+    """``decorator`` (``@deprecated``...), ``warning`` (``warnings.warn`` with a
+    deprecation category) or ``docstring`` (a ``.. deprecated::`` directive)."""
+    name: str
+    """The decorator's dotted name, the warning's category, or ``deprecated``."""
+    line: int
+    """Line of the mark in the file."""
+    message: str | None
+    """The message, when the code spells it as a string literal."""
+    conditional: bool
+    """Whether the mark applies only on some calls: a warning inside an ``if``, a loop
+    or an exception handler (a deprecated argument or name, not the whole function)."""
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready dict."""
+        return attrs.asdict(self)
+
+
+@attrs.frozen
+class Deprecation:
+    """Whether a function is deprecated code: marked so, or using deprecated names.
+
+    Read from the function's source (see ``docs/functions.md`` for which version).
+    ``deprecated`` is ``None`` when that version cannot be parsed exactly: the answer
+    is unknown, not "no".
+    """
+
+    ref: FunctionRef
+    """The function as named in the version read."""
+    commit: str | None
+    """The commit whose version was read (``None`` if there is none to read)."""
+    deprecated: bool | None
+    """Marked deprecated (unconditionally), using a deprecated name, or defined inside a
+    deprecated module; ``None``: unknown (see ``unknown_reason``)."""
+    marks: tuple[DeprecationMark, ...]
+    """Signs in its own code that it is deprecated, in line order."""
+    touches: tuple[DeprecatedName, ...]
+    """Deprecated names it imports or uses, in line order (one per name and line)."""
+    within: str | None
+    """The configured prefix that its own module falls under, if any."""
+    prefixes: tuple[str, ...]
+    """The deprecated module prefixes the answer was computed with."""
+    unknown_reason: str | None
+    """Why the answer is unknown (a syntax error, the file or function not found)."""
+
+    @property
+    def marked(self) -> bool:
+        """Whether it is itself marked deprecated on every call."""
+        return any(not m.conditional for m in self.marks)
+
+    @property
+    def message(self) -> str | None:
+        """The first message of an unconditional mark, if the code spells one."""
+        return next((m.message for m in self.marks if not m.conditional and m.message), None)
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready dict (``marked`` and ``message`` included)."""
+        return {
+            "path": self.ref.path,
+            "qualname": self.ref.qualname,
+            "commit": self.commit,
+            "deprecated": self.deprecated,
+            "marked": self.marked,
+            "message": self.message,
+            "marks": [m.to_dict() for m in self.marks],
+            "touches": [t.to_dict() for t in self.touches],
+            "within": self.within,
+            "prefixes": list(self.prefixes),
+            "unknown_reason": self.unknown_reason,
+        }
+
+
+@attrs.frozen
+class ComplexityPoint:
+    """A function's cyclomatic complexity after one of its changes."""
+
+    commit: str
+    """The commit of the change."""
+    authored_at: datetime
+    """Author time of the change, with the author's offset."""
+    complexity: int
+    """Cyclomatic complexity of the version the change made."""
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready dict."""
+        return {
+            "commit": self.commit,
+            "authored_at": self.authored_at.isoformat(),
+            "complexity": self.complexity,
+        }
+
+
+@attrs.frozen
+class ComplexityTrend:
+    """Where a function's complexity has been going (non-cosmetic changes only).
+
+    Like :class:`Stability`, windows count back from the indexed head's commit time.
+    """
+
+    points: int
+    """Versions with a known complexity."""
+    first: int | None
+    """Complexity of the earliest of them."""
+    latest: int | None
+    """Complexity of the latest of them."""
+    min: int | None
+    """Lowest complexity over the history."""
+    max: int | None
+    """Highest complexity over the history."""
+    change_365d: int | None
+    """``latest`` minus the complexity 365 days before the indexed head (its first
+    version, if it is younger)."""
+    slope_per_year: float | None
+    """Least-squares slope of complexity over author time, per year (``None`` with
+    fewer than two distinct times)."""
+    direction: str
+    """``rising`` or ``falling`` when ``slope_per_year`` is at least
+    ``TREND_SLOPE_PER_YEAR`` either way, else ``flat``."""
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready dict."""
+        return attrs.asdict(self)

@@ -28,6 +28,7 @@ from loopintel.model import (
     IndexSummary,
     Skip,
 )
+from loopintel.source import SourceReader, checked_prefixes
 from loopintel.store import Store, default_index_path
 from loopintel.tables import Records
 from loopintel.views import FunctionView
@@ -35,7 +36,7 @@ from loopintel.views import FunctionView
 if TYPE_CHECKING:
     import concurrent.futures
     import os
-    from collections.abc import Callable, Iterator
+    from collections.abc import Callable, Iterable, Iterator
 
     from loopintel.model import IndexProgress
 
@@ -92,10 +93,18 @@ class Repository:
     Built by :func:`open`; holds the index connection (close it, or use ``with``).
     """
 
-    def __init__(self, git: GitRepository, store: Store, options: IndexOptions) -> None:
+    def __init__(
+        self,
+        git: GitRepository,
+        store: Store,
+        options: IndexOptions,
+        *,
+        deprecated: tuple[str, ...] | None = None,
+    ) -> None:
         self._git = git
         self._store = store
         self._options = options
+        self._source = SourceReader(git, store, deprecated=deprecated)
         self.last_index: IndexSummary | None = None
         """What the latest indexing run of this object did."""
 
@@ -211,7 +220,9 @@ class Repository:
             ).fetchone()
             if row is None:
                 raise FunctionNotFound(query, self._closest(f"{path}::"))
-            return FunctionView(self._store, FunctionRef(row[0], row[1]), row[2], at_head=True)
+            return FunctionView(
+                self._store, FunctionRef(row[0], row[1]), row[2], at_head=True, source=self._source
+            )
         head = self._store.head_function_rows()
         found = _matching(text, head)
         if not found:
@@ -220,7 +231,9 @@ class Repository:
             found = [latest[lineage] for lineage in {r[2] for r in _matching(text, names)}]
         return self._one(query, text, found)
 
-    def _one(self, query: str, text: str, found: list[tuple[str, str, str]]) -> FunctionView:
+    def _one(
+        self, query: str, text: str, found: list[tuple[str, str, str]], at: str | None = None
+    ) -> FunctionView:
         """The view of the one function ``found`` names, or the error saying why not."""
         lineages = {lineage for _, _, lineage in found}
         if not lineages:
@@ -228,12 +241,12 @@ class Repository:
         if len(lineages) > 1:
             raise AmbiguousFunction(query, tuple(sorted({f"{p}::{q}" for p, q, _ in found})))
         path, qualname, lineage = found[0]
-        return self._view(FunctionRef(path, qualname), lineage)
+        return self._view(FunctionRef(path, qualname), lineage, at)
 
-    def _view(self, ref: FunctionRef, lineage: str) -> FunctionView:
+    def _view(self, ref: FunctionRef, lineage: str, at: str | None = None) -> FunctionView:
         head = self._store.head_function_rows()
         at_head = any(row[2] == lineage for row in head)
-        return FunctionView(self._store, ref, lineage, at_head=at_head)
+        return FunctionView(self._store, ref, lineage, at_head=at_head, source=self._source, at=at)
 
     def _function_at(self, query: str, text: str, at: str) -> FunctionView:
         sha = self._git.resolve(at)
@@ -251,9 +264,9 @@ class Repository:
             lineage = state.get(path, {}).get(inner.qualname) if inner is not None else None
             if inner is None or lineage is None:
                 raise FunctionNotFound(query)
-            return self._view(FunctionRef(path, inner.qualname), lineage)
+            return self._view(FunctionRef(path, inner.qualname), lineage, sha)
         rows = [(p, q, lin) for p, names in state.items() for q, lin in names.items()]
-        return self._one(query, text, _matching(text, rows))
+        return self._one(query, text, _matching(text, rows), sha)
 
     def _relative(self, path: str) -> str:
         """A path as the index spells it: relative to the repository root, ``/``-separated.
@@ -431,6 +444,19 @@ class Repository:
         """Every imported coverage snapshot, oldest import first."""
         return Records(CoverageSnapshot.from_row(row) for row in self._store.coverage_snapshots())
 
+    @property
+    def deprecated_prefixes(self) -> tuple[str, ...]:
+        """Module prefixes whose use marks code deprecated (see ``FunctionView.deprecation``).
+
+        Those given to :func:`open`, else ``[tool.loopintel] deprecated`` of the
+        ``pyproject.toml`` at the indexed head.
+
+        Raises:
+            InvalidConfiguration: that setting is malformed.
+
+        """
+        return self._source.prefixes()
+
     def commit_count(self) -> int:
         """Commits in the index."""
         return self._store.count("commits")
@@ -447,6 +473,7 @@ def open(  # noqa: A001 - loopintel.open mirrors the builtin's role for reposito
     executor: concurrent.futures.Executor | None = None,
     progress: Callable[[IndexProgress], None] | None = None,
     max_file_bytes: int = python.MAX_FILE_BYTES,
+    deprecated: str | Iterable[str] | None = None,
 ) -> Repository:
     """Open a git repository, index (or update) its history, and return it.
 
@@ -461,11 +488,15 @@ def open(  # noqa: A001 - loopintel.open mirrors the builtin's role for reposito
         executor: where extraction chunks run (see :meth:`Repository.update`).
         progress: called with an :class:`~loopintel.IndexProgress` as work advances.
         max_file_bytes: larger file versions are recorded as skipped.
+        deprecated: module prefixes whose use marks code deprecated (``"myapp.legacy"``);
+            default: ``[tool.loopintel] deprecated`` of the repository's
+            ``pyproject.toml`` at the indexed head.
 
     Raises:
         NotARepository: ``path`` is no git repository.
         UnknownRef: ``ref`` names no commit.
         IndexLocationError: the index cannot be created or opened there.
+        InvalidQuery: ``deprecated`` holds something else than dotted module names.
 
     Example:
         >>> import loopintel
@@ -474,13 +505,14 @@ def open(  # noqa: A001 - loopintel.open mirrors the builtin's role for reposito
         FunctionRef(path='src/app.py', qualname='create_app')
 
     """
+    prefixes = None if deprecated is None else checked_prefixes(deprecated, "deprecated")
     git = GitRepository(path)
     location = Path(index_path) if index_path is not None else default_index_path(git.git_dir)
     store = Store(location, readonly=not update)
     options = IndexOptions(
         ref=ref, first_parent=first_parent, max_file_bytes=max_file_bytes, workers=workers
     )
-    repository = Repository(git, store, options)
+    repository = Repository(git, store, options, deprecated=prefixes)
     if update:
         try:
             repository.update(progress=progress, executor=executor)

@@ -5,18 +5,27 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
+from loopintel.analysis.deprecation import deprecation
 from loopintel.analysis.knowledge import Touch, degree_of_authorship
+from loopintel.analysis.trend import complexity_trend
 from loopintel.model import (
     Change,
     ChangeKind,
+    ComplexityPoint,
+    ComplexityTrend,
+    Deprecation,
     Expert,
     FunctionCoverage,
     FunctionRef,
     Stability,
 )
+from loopintel.source import checked_prefixes
 from loopintel.tables import Records
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable
+
+    from loopintel.source import SourceReader
     from loopintel.store import Store
 
 __all__ = ["VOLATILE_CHANGES_90D", "VOLATILE_CHANGES_365D", "FunctionView"]
@@ -35,8 +44,20 @@ class FunctionView:
     The view reads the index when asked; the answers are frozen values.
     """
 
-    def __init__(self, store: Store, ref: FunctionRef, lineage: str, *, at_head: bool) -> None:
+    def __init__(
+        self,
+        store: Store,
+        ref: FunctionRef,
+        lineage: str,
+        *,
+        at_head: bool,
+        source: SourceReader,
+        at: str | None = None,
+    ) -> None:
         self._store = store
+        self._source = source
+        self.at = at
+        """The commit the view was looked up at (``repo.function(..., at=)``), if any."""
         self.ref = ref
         """The function as named at the indexed head (or when last seen)."""
         self.lineage = lineage
@@ -176,4 +197,74 @@ class FunctionView:
             age_days=(head_time - introduced.authored_at.timestamp()) / DAY if introduced else None,
             days_since_change=ages[0] if ages else None,
             classification=classification,
+        )
+
+    def _version(self) -> tuple[str | None, FunctionRef]:
+        """The commit and name of the version whose source answers code questions."""
+        if self.at is not None:
+            return self.at, self.ref
+        if self.at_head:
+            return self._store.meta("head"), self.ref
+        deleted = self.deleted
+        if deleted is not None and deleted.parent is not None:
+            return deleted.parent, deleted.ref
+        last = next((c for c in self.history() if c.kind is not ChangeKind.DELETED), None)
+        return (last.commit, last.ref) if last is not None else (None, self.ref)
+
+    def deprecation(self, *, prefixes: str | Iterable[str] | None = None) -> Deprecation:
+        """Whether the function is deprecated code, and what deprecated names it uses.
+
+        Read from its source: at the indexed head; at the commit a view was looked up
+        at (``at=``); for a deleted function, its last version (in the parent of the
+        commit that deleted it). A version :mod:`ast` cannot parse answers ``None``
+        (unknown), not ``False``.
+
+        Args:
+            prefixes: deprecated module prefixes (``"myapp.legacy"`` covers
+                ``myapp.legacy`` and everything under it); default: the repository's
+                (``loopintel.open(deprecated=...)``, else ``[tool.loopintel]
+                deprecated`` in the ``pyproject.toml`` at the indexed head).
+
+        Raises:
+            InvalidQuery: a prefix is not a dotted module name.
+            InvalidConfiguration: the ``pyproject.toml`` setting is malformed.
+
+        Example:
+            >>> repo.function("load_config").deprecation().touches  # doctest: +SKIP
+
+        """
+        chosen = (
+            self._source.prefixes() if prefixes is None else checked_prefixes(prefixes, "prefixes")
+        )
+        commit, ref = self._version()
+        if commit is None:
+            reason = "no version of it is in the indexed history"
+            return Deprecation(ref, None, None, (), (), None, chosen, reason)
+        return deprecation(self._source.module(commit, ref.path), ref, chosen, commit=commit)
+
+    def complexity_history(self) -> Records[ComplexityPoint]:
+        """Its cyclomatic complexity after each non-cosmetic change, oldest first.
+
+        Versions whose complexity is unknown (and the deletion) are left out.
+        """
+        return Records(
+            ComplexityPoint(c.commit, c.authored_at, c.complexity)
+            for c in reversed(self.history(cosmetic=False))
+            if c.complexity is not None
+        )
+
+    @property
+    def complexity_trend(self) -> ComplexityTrend:
+        """Where its complexity has been going, from :meth:`complexity_history`.
+
+        First, latest, lowest and highest complexity, the change over the 365 days
+        before the indexed head, the least-squares slope per year and a direction
+        (``rising``/``falling``/``flat``).
+        """
+        points = self.complexity_history()
+        return complexity_trend(
+            [p.authored_at.timestamp() for p in points],
+            [p.complexity for p in points],
+            head_time=self._store.head_time(),
+            exists=self.at_head,
         )

@@ -12,8 +12,13 @@ EXPECTED = {
     "Change",
     "ChangeKind",
     "ChangeType",
+    "ComplexityPoint",
+    "ComplexityTrend",
     "CoverageDataError",
     "CoverageSnapshot",
+    "DeprecatedName",
+    "Deprecation",
+    "DeprecationMark",
     "Expert",
     "Function",
     "FunctionCoverage",
@@ -25,9 +30,11 @@ EXPECTED = {
     "IndexProgress",
     "IndexSummary",
     "IndexVersionError",
+    "InvalidConfiguration",
     "InvalidQuery",
     "LoopintelError",
     "NotARepository",
+    "open",
     "Records",
     "Repository",
     "RepositoryError",
@@ -36,7 +43,6 @@ EXPECTED = {
     "Stability",
     "UnknownRef",
     "__version__",
-    "open",
 }
 
 
