@@ -456,8 +456,8 @@ def show(
         )
     click.echo(f"  changes        {len(history_)}")
     click.echo(
-        f"  stability      {stability.classification} ({stability.changes_90d} changes in 90 "
-        f"days, {stability.changes_365d} in 365)"
+        f"  stability      {stability.classification} "
+        f"({_count(stability.changes_90d, 'change')} in 90 days, {stability.changes_365d} in 365)"
     )
     for label, change in (("last changed", last), ("introduced", introduced)):
         if change is not None:
