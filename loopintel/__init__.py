@@ -17,6 +17,7 @@ from loopintel.errors import (
     InvalidQuery,
     LoopintelError,
     NotARepository,
+    PathNotFound,
     RepositoryError,
     UnknownRef,
 )
@@ -30,8 +31,10 @@ from loopintel.model import (
     FunctionRef,
     IndexProgress,
     IndexSummary,
+    KeyAuthor,
     Skip,
     Stability,
+    TruckFactor,
 )
 from loopintel.repository import Repository, open  # noqa: A004 - the library's entry point
 from loopintel.tables import Records
@@ -55,14 +58,17 @@ __all__ = [
     "IndexSummary",
     "IndexVersionError",
     "InvalidQuery",
+    "KeyAuthor",
     "LoopintelError",
     "NotARepository",
+    "PathNotFound",
     "Records",
     "Repository",
     "RepositoryError",
     "ShallowCloneWarning",
     "Skip",
     "Stability",
+    "TruckFactor",
     "UnknownRef",
     "__version__",
     "open",

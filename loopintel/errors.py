@@ -12,6 +12,7 @@ would naturally catch, so ``except LookupError`` keeps working::
     │   └── IndexLocationError        (+ OSError)
     ├── FunctionNotFound              (+ LookupError)
     ├── AmbiguousFunction             (+ LookupError)
+    ├── PathNotFound                  (+ LookupError)
     └── InvalidQuery                  (+ ValueError)
 """
 
@@ -26,6 +27,7 @@ __all__ = [
     "InvalidQuery",
     "LoopintelError",
     "NotARepository",
+    "PathNotFound",
     "RepositoryError",
     "UnknownRef",
 ]
@@ -111,3 +113,15 @@ class InvalidQuery(LoopintelError, ValueError):
         self.argument = argument
         self.value = value
         self.expected = expected
+
+
+class PathNotFound(LoopintelError, LookupError):
+    """No Python file or directory at the indexed head matches the path."""
+
+    def __init__(self, path: str, suggestions: tuple[str, ...] = ()) -> None:
+        message = f"no indexed file or directory matches {path!r}"
+        if suggestions:
+            message += "; closest: " + ", ".join(suggestions)
+        super().__init__(message)
+        self.path = path
+        self.suggestions = suggestions

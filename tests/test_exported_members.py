@@ -23,14 +23,17 @@ EXPECTED = {
     "IndexSummary",
     "IndexVersionError",
     "InvalidQuery",
+    "KeyAuthor",
     "LoopintelError",
     "NotARepository",
+    "PathNotFound",
     "Records",
     "Repository",
     "RepositoryError",
     "ShallowCloneWarning",
     "Skip",
     "Stability",
+    "TruckFactor",
     "UnknownRef",
     "__version__",
     "open",
@@ -54,6 +57,7 @@ def test_every_error_is_a_loopintel_error_and_a_builtin() -> None:
     assert issubclass(loopintel.NotARepository, FileNotFoundError)
     assert issubclass(loopintel.UnknownRef, LookupError)
     assert issubclass(loopintel.FunctionNotFound, LookupError)
+    assert issubclass(loopintel.PathNotFound, LookupError)
     assert issubclass(loopintel.InvalidQuery, ValueError)
     for name in loopintel.__all__:
         value = getattr(loopintel, name)
