@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import json
 import math
+import subprocess
+import sys
 from typing import TYPE_CHECKING
 
 import pytest
 
 import loopintel
+from tests.test_cli import run
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -20,9 +24,7 @@ DEE = ("Dee", "dee@example.com")
 CY = ("Cy", "cy@example.com")
 
 
-@pytest.fixture
-def repo(repo_builder: RepoBuilder, tmp_path: Path) -> loopintel.Repository:
-    b = repo_builder
+def build(b: RepoBuilder) -> None:
     b.commit(
         {
             "pkg/__init__.py": "",
@@ -50,7 +52,12 @@ def repo(repo_builder: RepoBuilder, tmp_path: Path) -> loopintel.Repository:
         },
         author=BOB,
     )
-    return loopintel.open(b.path, index_path=tmp_path / "o.sqlite3")
+
+
+@pytest.fixture
+def repo(repo_builder: RepoBuilder, tmp_path: Path) -> loopintel.Repository:
+    build(repo_builder)
+    return loopintel.open(repo_builder.path, index_path=tmp_path / "o.sqlite3")
 
 
 def doa(fa: float, own: float, others: float) -> float:
@@ -188,3 +195,68 @@ def test_a_moved_function_brings_its_history(repo_builder: RepoBuilder, tmp_path
         ("bob@example.com", False, 1),
         ("dee@example.com", False, 1),
     ]
+
+
+# -- the command line: loopintel who FUNCTION|FILE|DIR ------------------------------------
+
+
+def test_who_a_directory(repo_builder: RepoBuilder, tmp_path: Path) -> None:
+    build(repo_builder)
+    where = [str(repo_builder.path), "--index-path", str(tmp_path / "c.sqlite3")]
+    records = [json.loads(x) for x in run("who", "pkg", *where, "--json").stdout.splitlines()]
+    assert [r["email"] for r in records] == [
+        "ann@example.com",
+        "bob@example.com",
+        "dee@example.com",
+    ]
+    assert records[0]["first_author"] is True
+    human = run("who", "pkg", *where, "--no-update", "--limit", "1").stdout.splitlines()
+    assert human[0] == "pkg: 4 files with functions, truck factor 2: Bob (2 files), Ann (2 files)"
+    assert "Ann <ann@example.com>  first author; 1 own / 3 others' changes" in human[1]
+    assert human[2] == "  ... and 2 more (--limit 0 shows all)"
+    inactive = run("who", ".", *where, "--no-update", "--inactive-after", "0").stdout
+    assert "Ann (2 files, inactive)" in inactive
+    assert "Dee <dee@example.com>  inactive; " in inactive
+
+
+def test_who_the_truck_factor(repo_builder: RepoBuilder, tmp_path: Path) -> None:
+    build(repo_builder)
+    where = [str(repo_builder.path), "--index-path", str(tmp_path / "c.sqlite3")]
+    record = json.loads(run("who", "pkg", *where, "--truck-factor", "--json").stdout)
+    assert record["factor"] == 2
+    assert [a["email"] for a in record["authors"]] == ["bob@example.com", "ann@example.com"]
+    assert record["orphaned"] == ["pkg/a.py", "pkg/c.py", "pkg/d.py", "pkg/e.py"]
+    human = run("who", "pkg", *where, "--truck-factor", "--no-update").stdout.splitlines()
+    assert human[1] == "  4 of 4 have an author; without the above, 4 have none"
+    assert human[2:] == [f"  orphaned  pkg/{name}.py" for name in "acde"]
+    of_a_function = run("who", "pkg/a.py::f", *where, "--truck-factor", check=False)
+    assert of_a_function.returncode == 2
+    assert "needs a file or a directory" in of_a_function.stderr
+
+
+def test_who_tells_paths_from_functions(repo_builder: RepoBuilder, tmp_path: Path) -> None:
+    build(repo_builder)
+    index = str(tmp_path / "c.sqlite3")
+    where = [str(repo_builder.path), "--index-path", index]
+    function = run("who", "h", *where).stdout.splitlines()
+    assert function[0] == "pkg/c.py::h"
+    assert "introduced it" in function[1]
+    file = run("who", "pkg/c.py", *where, "--json", "--half-life", "30").stdout.splitlines()
+    assert [json.loads(x)["email"] for x in file] == ["ann@example.com", "dee@example.com"]
+    # a path relative to the current directory, as git reads it
+    (repo_builder.path / "pkg").mkdir()
+    base = [sys.executable, "-m", "loopintel", "who", "--index-path", index, "--json"]
+    inside = subprocess.run(
+        [*base, "c.py", "--half-life", "30"],
+        cwd=repo_builder.path / "pkg",
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert inside.stdout.splitlines() == file
+    missing = run("who", "pkk", *where, check=False)
+    assert missing.returncode == 1
+    assert (
+        "no function matches 'pkk', nor does any indexed file or directory; closest: pkg"
+        in missing.stderr
+    )
