@@ -19,6 +19,7 @@ from loopintel.errors import (
     InvalidQuery,
     LoopintelError,
     NotARepository,
+    PathNotFound,
     RepositoryError,
     UnknownRef,
 )
@@ -39,8 +40,10 @@ from loopintel.model import (
     FunctionRef,
     IndexProgress,
     IndexSummary,
+    KeyAuthor,
     Skip,
     Stability,
+    TruckFactor,
 )
 from loopintel.repository import Repository, open  # noqa: A004 - the library's entry point
 from loopintel.tables import Records
@@ -73,14 +76,17 @@ __all__ = [
     "IndexVersionError",
     "InvalidConfiguration",
     "InvalidQuery",
+    "KeyAuthor",
     "LoopintelError",
     "NotARepository",
+    "PathNotFound",
     "Records",
     "Repository",
     "RepositoryError",
     "ShallowCloneWarning",
     "Skip",
     "Stability",
+    "TruckFactor",
     "UnknownRef",
     "__version__",
     "open",

@@ -8,6 +8,7 @@ from __future__ import annotations
 import csv
 import functools
 import json
+import re
 import sys
 import warnings
 from pathlib import Path
@@ -368,8 +369,27 @@ def history(
         )
 
 
+WHO_LIMIT = 10
+"""Experts listed by ``loopintel who`` for people unless ``--limit`` says otherwise."""
+
+
+def _function_or_fail(
+    repo: loopintel.Repository, target: str, not_a_path: loopintel.LoopintelError
+) -> loopintel.FunctionView:
+    """The function TARGET names, once it turned out not to be a path."""
+    try:
+        return repo.function(target)
+    except loopintel.FunctionNotFound as not_a_function:
+        paths = not_a_path.suggestions if isinstance(not_a_path, loopintel.PathNotFound) else ()
+        closest = (*not_a_function.suggestions, *paths)
+        message = f"no function matches {target!r}, nor does any indexed file or directory"
+        _fail(message + ("; closest: " + ", ".join(closest) if closest else ""))
+        raise  # pragma: no cover - _fail exits
+
+
 @main.command()
-@_function_argument
+@click.argument("target", metavar="FUNCTION|FILE|DIR")
+@click.option("--at", help="Look FUNCTION up in the tree of this commit (functions only).")
 @_reader
 @click.option(
     "--half-life",
@@ -378,24 +398,99 @@ def history(
     show_default=True,
     help="Days after which a change counts half.",
 )
+@click.option(
+    "--inactive-after",
+    type=click.FloatRange(min=0),
+    default=365.0,
+    show_default=True,
+    help="Days without any commit after which an author is flagged inactive.",
+)
+@click.option(
+    "--limit",
+    type=click.IntRange(min=0),
+    help=f"Show the first N experts (default {WHO_LIMIT}; all with --json); 0: all.",
+)
+@click.option(
+    "--truck-factor",
+    "show_truck_factor",
+    is_flag=True,
+    help="Print the truck factor of the file or directory instead of its experts.",
+)
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per line.")
 def who(
     repo: loopintel.Repository,
-    function: str,
+    target: str,
     at: str | None,
     half_life: float,
+    inactive_after: float,
+    limit: int | None,
+    show_truck_factor: bool,
     as_json: bool,
 ) -> None:
-    """Who knows FUNCTION, best first (degree of authorship over its lineage)."""
-    view = repo.function(function, at=at)
-    experts = view.experts(half_life_days=half_life)
+    """Who knows a function, a file or a directory, best first (degree of authorship).
+
+    TARGET is a function (path::qualname, path:line, or a dotted tail of a qualified
+    name), or a file or directory (relative to the current directory inside the work
+    tree, else to the repository root; "." is the whole repository).
+    """
+    options = {"half_life_days": half_life, "inactive_after_days": inactive_after}
+    if limit is None:
+        limit = 0 if as_json else WHO_LIMIT
+    path = _from_cwd(repo, target) or "."
+    # A path at the indexed head wins over a function name; ``::``, ``path:line`` and
+    # --at mean a function.
+    if at is not None or "::" in target or re.fullmatch(r".+:\d+", target):
+        view = repo.function(target, at=at)
+    else:
+        try:
+            experts = repo.experts(path, **options)
+        except (loopintel.PathNotFound, loopintel.InvalidQuery) as not_a_path:
+            view = _function_or_fail(repo, target, not_a_path)
+        else:
+            view = None
+    if view is not None:
+        if show_truck_factor:
+            raise click.UsageError("--truck-factor needs a file or a directory, not a function")
+        _print_experts(view.experts(**options), limit, as_json, str(view.ref), "introduced it")
+        return
+    factor = repo.truck_factor(path, inactive_after_days=inactive_after)
+    if as_json and show_truck_factor:
+        click.echo(json.dumps(factor.to_dict()))
+        return
+    removed = ", ".join(
+        f"{a.name} ({_count(a.files, 'file')}{'' if a.active else ', inactive'})"
+        for a in factor.authors
+    )
+    header = (
+        f"{factor.path}: {_count(factor.files, 'file')} with functions, "
+        f"truck factor {factor.factor}" + (f": {removed}" if removed else "")
+    )
+    if not show_truck_factor:
+        _print_experts(experts, limit, as_json, header, "first author")
+        return
+    click.echo(header)
+    if factor.factor:
+        click.echo(
+            f"  {factor.authored} of {factor.files} have an author; "
+            f"without the above, {len(factor.orphaned)} have none"
+        )
+    else:
+        click.echo(f"  only {factor.authored} of {factor.files} have an author already")
+    for orphan in factor.orphaned[:limit] if limit else factor.orphaned:
+        click.echo(f"  orphaned  {orphan}")
+
+
+def _print_experts(
+    experts: list[loopintel.Expert], limit: int, as_json: bool, header: str, first: str
+) -> None:
+    shown = experts[:limit] if limit else experts
     if as_json:
-        for expert in experts:
+        for expert in shown:
             click.echo(json.dumps(expert.to_dict()))
         return
-    click.echo(f"{view.ref}")
-    for expert in experts:
-        flags = ("introduced it; " if expert.first_author else "") + (
+    click.echo(header)
+    for expert in shown:
+        flags = (f"{first}; " if expert.first_author else "") + (
             "" if expert.active else "inactive; "
         )
         click.echo(
@@ -403,6 +498,8 @@ def who(
             f"{expert.own_changes} own / {expert.others_changes} others' changes, "
             f"last {expert.last_touch:%Y-%m-%d}"
         )
+    if len(shown) < len(experts):
+        click.echo(f"  ... and {len(experts) - len(shown)} more (--limit 0 shows all)")
 
 
 @main.command()

@@ -12,6 +12,7 @@ would naturally catch, so ``except LookupError`` keeps working::
     │   └── IndexLocationError        (+ OSError)
     ├── FunctionNotFound              (+ LookupError)
     ├── AmbiguousFunction             (+ LookupError)
+    ├── PathNotFound                  (+ LookupError)
     ├── InvalidQuery                  (+ ValueError)
     ├── CoverageDataError             (+ ValueError)
     └── InvalidConfiguration          (+ ValueError)
@@ -30,6 +31,7 @@ __all__ = [
     "InvalidQuery",
     "LoopintelError",
     "NotARepository",
+    "PathNotFound",
     "RepositoryError",
     "UnknownRef",
 ]
@@ -135,3 +137,15 @@ class InvalidConfiguration(LoopintelError, ValueError):
         super().__init__(f"invalid loopintel settings in {source}: {problem}")
         self.source = source
         self.problem = problem
+
+
+class PathNotFound(LoopintelError, LookupError):
+    """No Python file or directory at the indexed head matches the path."""
+
+    def __init__(self, path: str, suggestions: tuple[str, ...] = ()) -> None:
+        message = f"no indexed file or directory matches {path!r}"
+        if suggestions:
+            message += "; closest: " + ", ".join(suggestions)
+        super().__init__(message)
+        self.path = path
+        self.suggestions = suggestions

@@ -28,8 +28,10 @@ __all__ = [
     "FunctionRef",
     "IndexProgress",
     "IndexSummary",
+    "KeyAuthor",
     "Skip",
     "Stability",
+    "TruckFactor",
 ]
 
 
@@ -690,3 +692,61 @@ class ComplexityTrend:
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dict."""
         return attrs.asdict(self)
+
+
+def _count_files(files: tuple[str, ...]) -> str:
+    return f"<{len(files)} files>"
+
+
+@attrs.frozen
+class KeyAuthor:
+    """An author the truck factor of a module counts, in the order they were removed."""
+
+    name: str
+    """Author name after ``.mailmap`` (as on their latest change in the module)."""
+    email: str
+    """Author email after ``.mailmap``: the author's key."""
+    files: int
+    """Files of the module they are an author of (see ``docs/ownership.md``)."""
+    orphaned: int
+    """Files left without any author when they, after those before them, were removed."""
+    active: bool
+    """Whether they made any commit in the repository recently enough (see
+    ``inactive_after_days``)."""
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready dict."""
+        return attrs.asdict(self)
+
+
+@attrs.frozen
+class TruckFactor:
+    """How many authors a module can lose before most of its files have no author left.
+
+    After Avelino et al.: authors are removed greedily, the one who authors the most
+    files first, until more than half of the files are left without an author.
+    """
+
+    path: str
+    """The file or directory, relative to the repository root (``.`` for all of it)."""
+    factor: int
+    """The truck factor: how many authors were removed."""
+    files: int
+    """Files counted: those at the indexed head with at least one function."""
+    authored: int
+    """Files that had at least one author before any removal."""
+    authors: tuple[KeyAuthor, ...]
+    """The authors removed, in order."""
+    orphaned: tuple[str, ...] = attrs.field(repr=_count_files)
+    """The files left without an author once they are gone, sorted."""
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready dict (``authors`` as a list of dicts, ``orphaned`` as a list)."""
+        return {
+            "path": self.path,
+            "factor": self.factor,
+            "files": self.files,
+            "authored": self.authored,
+            "authors": [a.to_dict() for a in self.authors],
+            "orphaned": list(self.orphaned),
+        }

@@ -32,15 +32,18 @@ EXPECTED = {
     "IndexVersionError",
     "InvalidConfiguration",
     "InvalidQuery",
+    "KeyAuthor",
     "LoopintelError",
     "NotARepository",
     "open",
+    "PathNotFound",
     "Records",
     "Repository",
     "RepositoryError",
     "ShallowCloneWarning",
     "Skip",
     "Stability",
+    "TruckFactor",
     "UnknownRef",
     "__version__",
 }
@@ -63,6 +66,7 @@ def test_every_error_is_a_loopintel_error_and_a_builtin() -> None:
     assert issubclass(loopintel.NotARepository, FileNotFoundError)
     assert issubclass(loopintel.UnknownRef, LookupError)
     assert issubclass(loopintel.FunctionNotFound, LookupError)
+    assert issubclass(loopintel.PathNotFound, LookupError)
     assert issubclass(loopintel.InvalidQuery, ValueError)
     assert issubclass(loopintel.CoverageDataError, ValueError)
     for name in loopintel.__all__:

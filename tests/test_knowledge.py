@@ -1,14 +1,22 @@
-"""Degree of authorship: hand-computed values and properties."""
+"""Degree of authorship and truck factor: hand-computed values and properties."""
 
 from __future__ import annotations
 
 import math
 import random
 
+import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from loopintel.analysis.knowledge import Touch, degree_of_authorship
+from loopintel.analysis.knowledge import (
+    AuthorshipTable,
+    Touch,
+    authorship_table,
+    degree_of_authorship,
+    file_authors,
+    greedy_truck_factor,
+)
 
 DAY = 86400
 
@@ -90,3 +98,206 @@ def test_another_change_raises_its_authors_doa(touches: list[Touch], author: str
         for r in degree_of_authorship([*touches, Touch(author, 1000 * DAY, False)], now=1000 * DAY)
     }
     assert after[author] > before.get(author, -math.inf)
+
+
+# -- many elements at once, file authorship, truck factor --------------------------------
+
+
+def table_of(
+    rows: list[tuple[int, str, int, bool]], *, now: int = 1000 * DAY, half_life: float | None = None
+) -> tuple[AuthorshipTable, list[str]]:
+    """The authorship table of (element, author, timestamp, introduced) rows."""
+    keys = sorted({r[1] for r in rows})
+    index = {k: i for i, k in enumerate(keys)}
+    table = authorship_table(
+        np.array([r[0] for r in rows], dtype=np.int64),
+        np.array([index[r[1]] for r in rows], dtype=np.int64),
+        np.array([r[2] for r in rows], dtype=np.int64),
+        np.array([r[3] for r in rows], dtype=bool),
+        now=now,
+        half_life_days=half_life,
+    )
+    return table, keys
+
+
+def given_doa(entries: list[tuple[int, int, float]]) -> AuthorshipTable:
+    """A table with chosen DOA values: (element, author, doa) entries."""
+    count = len(entries)
+    ones = np.ones(count, dtype=np.int64)
+    return AuthorshipTable(
+        element=np.array([e[0] for e in entries], dtype=np.int64),
+        author=np.array([e[1] for e in entries], dtype=np.int64),
+        doa=np.array([e[2] for e in entries]),
+        first_author=np.zeros(count, dtype=bool),
+        own_changes=ones,
+        others_changes=ones,
+        last_touch=ones,
+    )
+
+
+def test_a_table_of_two_files_by_hand() -> None:
+    table, keys = table_of(
+        [
+            (0, "a@x", 0, True),
+            (0, "b@x", DAY, False),
+            (0, "a@x", 2 * DAY, False),
+            (1, "b@x", 0, True),
+        ]
+    )
+    entries = {
+        (int(e), keys[int(a)]): (float(d), bool(f), int(o), int(x), int(t))
+        for e, a, d, f, o, x, t in zip(*table, strict=True)
+    }
+    assert entries.keys() == {(0, "a@x"), (0, "b@x"), (1, "b@x")}
+    doa, fa, own, others, last = entries[0, "a@x"]
+    assert math.isclose(doa, 3.293 + 1.098 + 0.164 * 2 - 0.321 * math.log(2))
+    assert (fa, own, others, last) == (True, 2, 1, 2 * DAY)
+    doa, fa, own, others, last = entries[0, "b@x"]
+    assert math.isclose(doa, 3.293 + 0.164 - 0.321 * math.log(3))
+    assert (fa, own, others, last) == (False, 1, 2, DAY)
+    # b's file 1 is not diluted by file 0
+    assert math.isclose(entries[1, "b@x"][0], 3.293 + 1.098 + 0.164)
+    # a: 4.50 authors file 0; b: 3.10 < 3.293 does not; b authors file 1 alone
+    assert file_authors(table, 2).tolist() == [True, False, True]
+
+
+def test_the_table_agrees_with_the_ranking_of_one_element() -> None:
+    touches = [Touch("a@x", 0, True), Touch("b@x", 10 * DAY, False), Touch("a@x", 20 * DAY, False)]
+    table, keys = table_of([(0, t.author, t.timestamp, t.introduced) for t in touches])
+    ranked = {r.author: r.doa for r in degree_of_authorship(touches, now=1000 * DAY)}
+    assert {keys[int(a)]: float(d) for a, d in zip(table.author, table.doa, strict=True)} == ranked
+
+
+def test_decay_halves_a_change_per_half_life() -> None:
+    fresh, _ = table_of([(0, "a@x", 100 * DAY, True)], now=100 * DAY, half_life=30)
+    old, _ = table_of([(0, "a@x", 70 * DAY, True)], now=100 * DAY, half_life=30)
+    assert math.isclose(fresh.doa[0], 3.293 + 1.098 + 0.164)
+    assert math.isclose(old.doa[0], 3.293 + (1.098 + 0.164) / 2)
+    assert old.own_changes[0] == 1  # counts stay undecayed
+
+
+def test_file_authorship_thresholds_are_avelinos() -> None:
+    # absolute DOA at least 3.293, and strictly more than 0.75 of the file's top DOA
+    table = given_doa(
+        [(0, 0, 8.0), (0, 1, 6.0), (0, 2, 6.01), (1, 0, 3.293), (2, 1, 3.29), (3, 0, -1.0)]
+    )
+    assert file_authors(table, 4).tolist() == [True, False, True, True, False, False]
+
+
+def test_truck_factor_by_hand() -> None:
+    # a authors files 0, 1, 2; b authors 2, 3; c authors 3, 4 (b and c tie on files,
+    # b has more DOA over them: 9.5 against 9.0). Removing a orphans 0 and 1: 2 of 5,
+    # not more than half, go on; removing b orphans 2: 3 of 5, stop. TF = 2.
+    table = given_doa(
+        [
+            (0, 0, 5.0),
+            (1, 0, 5.0),
+            (2, 0, 5.0),
+            (2, 1, 4.5),
+            (3, 1, 5.0),
+            (3, 2, 4.0),
+            (4, 2, 5.0),
+        ]
+    )
+    result = greedy_truck_factor(table, 5)
+    assert result.factor == 2
+    assert result.removed == (0, 1)
+    assert result.authored == (3, 2)
+    assert result.orphaned_by == (2, 1)
+    assert result.authored_before == 5
+    assert result.orphaned.tolist() == [True, True, True, False, False]
+
+
+def test_exactly_half_orphaned_is_not_enough() -> None:
+    # a authors 0 and 1, b authors 2 and 3: without a, 2 of 4 are orphaned (half,
+    # not more): b goes too. Avelino et al.'s tool stops when coverage < 50%.
+    table = given_doa([(0, 0, 5.0), (1, 0, 5.0), (2, 1, 5.0), (3, 1, 5.0)])
+    assert greedy_truck_factor(table, 4).factor == 2
+    # with a fifth file of a's, removing a orphans 3 of 5: TF = 1
+    table = given_doa([(0, 0, 5.0), (1, 0, 5.0), (2, 1, 5.0), (3, 1, 5.0), (4, 0, 5.0)])
+    assert greedy_truck_factor(table, 5).factor == 1
+
+
+def test_ties_go_to_the_stronger_author_then_the_first_key() -> None:
+    stronger = given_doa([(0, 0, 5.0), (0, 1, 6.0)])
+    assert greedy_truck_factor(stronger, 1).removed == (1, 0)
+    equal = given_doa([(0, 0, 5.0), (0, 1, 5.0)])
+    assert greedy_truck_factor(equal, 1).removed == (0, 1)
+
+
+def test_no_author_means_a_truck_factor_of_zero() -> None:
+    table = given_doa([(0, 0, 3.0), (1, 0, 5.0)])
+    result = greedy_truck_factor(table, 3)  # file 2 has no changes at all
+    assert (result.factor, result.authored_before) == (0, 1)
+    assert result.orphaned.tolist() == [True, False, True]
+    assert greedy_truck_factor(given_doa([]), 0).factor == 0
+
+
+file_touches = st.lists(
+    st.tuples(
+        st.integers(0, 5),
+        st.sampled_from(["a@x", "b@x", "c@x", "d@x", "e@x"]),
+        st.integers(0, 1000 * DAY),
+        st.booleans(),
+    ),
+    min_size=1,
+    max_size=40,
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(rows=file_touches, seed=st.integers(0, 1000), half_life=st.sampled_from([None, 90.0]))
+def test_table_and_truck_factor_are_stable_under_reordering(
+    rows: list[tuple[int, str, int, bool]], seed: int, half_life: float | None
+) -> None:
+    shuffled = list(rows)
+    random.Random(seed).shuffle(shuffled)
+    table, _ = table_of(rows, half_life=half_life)
+    again, _ = table_of(shuffled, half_life=half_life)
+    for column, other in zip(table, again, strict=True):
+        assert np.array_equal(column, other)
+    one, two = greedy_truck_factor(table, 6), greedy_truck_factor(again, 6)
+    assert one[:5] == two[:5]
+    assert np.array_equal(one.orphaned, two.orphaned)
+
+
+@settings(max_examples=200, deadline=None)
+@given(rows=file_touches, half_life=st.sampled_from([None, 90.0]))
+def test_nobody_authors_a_file_they_did_not_change(
+    rows: list[tuple[int, str, int, bool]], half_life: float | None
+) -> None:
+    table, keys = table_of(rows, half_life=half_life)
+    changed = {(e, a) for e, a, _, _ in rows}
+    pairs = [(int(e), keys[int(a)]) for e, a in zip(table.element, table.author, strict=True)]
+    assert set(pairs) == changed
+    assert len(pairs) == len(changed)
+    for (element, author), own, others in zip(
+        pairs, table.own_changes, table.others_changes, strict=True
+    ):
+        assert own == sum(r[0] == element and r[1] == author for r in rows)
+        assert own + others == sum(r[0] == element for r in rows)
+    authoring = file_authors(table, 6)
+    result = greedy_truck_factor(table, 6)
+    for removed, files in zip(result.removed, result.authored, strict=True):
+        mine = authoring & (table.author == removed)
+        assert files == int(mine.sum()) > 0
+
+
+@settings(max_examples=200, deadline=None)
+@given(rows=file_touches, files=st.integers(6, 9))
+def test_the_greedy_removal_stops_at_the_first_majority_of_orphans(
+    rows: list[tuple[int, str, int, bool]], files: int
+) -> None:
+    table, _ = table_of(rows)
+    result = greedy_truck_factor(table, files)
+    authoring = file_authors(table, files)
+    covered = set(table.element[authoring].tolist())
+    # everything removed: the orphans are more than half
+    assert 2 * int(result.orphaned.sum()) > files
+    assert int(result.orphaned.sum()) == files - len(covered) + sum(result.orphaned_by)
+    # one author fewer: not yet
+    if result.factor:
+        assert 2 * (int(result.orphaned.sum()) - result.orphaned_by[-1]) <= files
+    assert result.factor <= len(set(table.author[authoring].tolist()))
+    authors_per_file = np.bincount(table.element[authoring], minlength=files)
+    assert result.authored_before == int(np.count_nonzero(authors_per_file))

@@ -12,20 +12,44 @@ half-life, each change (the introduction too, so FA becomes a weight) counts
 ``0.5 ** (age_days / half_life_days)`` instead of 1, ``age`` measured back from a
 reference time (the indexed head's commit time), so knowledge fades as the code is
 left alone or reworked by others.
+
+The same model answers for a file or a directory taken as one body of code
+(:func:`authorship_table` computes it for many at once), and the truck factor of a set
+of files follows Avelino et al. (:func:`greedy_truck_factor`).
 """
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
 
-if TYPE_CHECKING:
-    from collections.abc import Sequence
+from loopintel.model import Expert
 
-__all__ = ["DOA_INTERCEPT", "Authorship", "Touch", "degree_of_authorship"]
+if TYPE_CHECKING:
+    from collections.abc import Mapping, Sequence
+
+    from numpy.typing import NDArray
+
+__all__ = [
+    "AUTHOR_MIN_SHARE",
+    "DOA_INTERCEPT",
+    "Authorship",
+    "AuthorshipTable",
+    "Touch",
+    "TruckFactorResult",
+    "authorship_table",
+    "degree_of_authorship",
+    "experts_from",
+    "file_authors",
+    "greedy_truck_factor",
+]
 
 DOA_INTERCEPT = 3.293
+"""Also the least absolute DOA that makes someone an author of a file (Avelino et al.)."""
+AUTHOR_MIN_SHARE = 0.75
+"""An author of a file has more than this share of the file's top DOA (Avelino et al.)."""
 _FA = 1.098
 _DL = 0.164
 _AC = 0.321
@@ -59,13 +83,97 @@ class Authorship(NamedTuple):
     """Timestamp of the author's latest change."""
 
 
+class AuthorshipTable(NamedTuple):
+    """Degree of authorship of many elements at once: one entry per (element, author).
+
+    Entries are sorted by element, then author index.
+    """
+
+    element: NDArray[np.int64]
+    """Index of the element (function, file...) in the caller's numbering."""
+    author: NDArray[np.int64]
+    """Index of the author in the caller's numbering."""
+    doa: NDArray[np.float64]
+    """Absolute degree of authorship."""
+    first_author: NDArray[np.bool_]
+    """Whether this author's change introduced the element."""
+    own_changes: NDArray[np.int64]
+    """Changes by this author (undecayed count)."""
+    others_changes: NDArray[np.int64]
+    """Changes of the element by everybody else (undecayed count)."""
+    last_touch: NDArray[np.int64]
+    """Timestamp of the author's latest change of the element."""
+
+
+def authorship_table(
+    element: NDArray[np.int64],
+    author: NDArray[np.int64],
+    timestamp: NDArray[np.int64],
+    introduced: NDArray[np.bool_],
+    *,
+    now: int,
+    half_life_days: float | None = None,
+) -> AuthorshipTable:
+    """Degree of authorship of every author of every element, from parallel arrays.
+
+    Each position of the arrays is one change (a :class:`Touch` of one element).
+
+    Args:
+        element: which element each change touched.
+        author: who made it.
+        timestamp: author time, seconds since the epoch.
+        introduced: whether it introduced the element.
+        now: reference timestamp for the decay (the indexed head's commit time).
+        half_life_days: age at which a change counts half; ``None``: no decay.
+
+    """
+    if len(element) == 0:
+        empty = np.zeros(0, dtype=np.int64)
+        return AuthorshipTable(
+            empty, empty, np.zeros(0), np.zeros(0, dtype=bool), empty, empty, empty
+        )
+    # A canonical order makes the floating-point sums, hence the result, independent
+    # of the order the changes come in.
+    order = np.lexsort((introduced, timestamp, author, element))
+    element, author = element[order].astype(np.int64), author[order].astype(np.int64)
+    timestamp, introduced = timestamp[order].astype(np.int64), introduced[order].astype(bool)
+    if half_life_days is None:
+        weight = np.ones(len(element))
+    else:
+        age_days = np.maximum(0.0, (now - timestamp.astype(np.float64)) / 86400.0)
+        weight = np.power(0.5, age_days / half_life_days)
+    width = int(author.max()) + 1
+    pairs, pair = np.unique(element * width + author, return_inverse=True)
+    pair_element, pair_author = pairs // width, pairs % width
+    own = np.bincount(pair, weights=weight, minlength=len(pairs))
+    others = np.bincount(element, weights=weight)[pair_element] - own
+    # Creating the element fades like any other change (FA becomes a weight).
+    created = np.zeros(len(pairs))
+    np.maximum.at(created, pair[introduced], weight[introduced])
+    first_author = np.zeros(len(pairs), dtype=bool)
+    first_author[pair[introduced]] = True
+    doa = DOA_INTERCEPT + _FA * created + _DL * own - _AC * np.log1p(np.maximum(others, 0.0))
+    counts = np.bincount(pair, minlength=len(pairs))
+    last = np.full(len(pairs), np.iinfo(np.int64).min, dtype=np.int64)
+    np.maximum.at(last, pair, timestamp)
+    return AuthorshipTable(
+        element=pair_element,
+        author=pair_author,
+        doa=doa,
+        first_author=first_author,
+        own_changes=counts,
+        others_changes=np.bincount(element)[pair_element] - counts,
+        last_touch=last,
+    )
+
+
 def degree_of_authorship(
     touches: Sequence[Touch], *, now: int, half_life_days: float | None = None
 ) -> list[Authorship]:
-    """Rank the authors of one function by degree of authorship.
+    """Rank the authors of one function (or file, or directory) by degree of authorship.
 
     Args:
-        touches: the function's non-cosmetic changes, in any order.
+        touches: the element's non-cosmetic changes, in any order.
         now: reference timestamp for the decay (the indexed head's commit time).
         half_life_days: age at which a change counts half; ``None``: no decay.
 
@@ -76,42 +184,142 @@ def degree_of_authorship(
     """
     if not touches:
         return []
-    # A canonical order makes the floating-point sums, hence the result, independent
-    # of the order the changes come in.
-    touches = sorted(touches)
     authors = sorted({t.author for t in touches})
     index = {a: i for i, a in enumerate(authors)}
-    who = np.fromiter((index[t.author] for t in touches), dtype=np.int64, count=len(touches))
-    when = np.fromiter((t.timestamp for t in touches), dtype=np.float64, count=len(touches))
-    first = np.fromiter((t.introduced for t in touches), dtype=bool, count=len(touches))
-    if half_life_days is None:
-        weight = np.ones(len(touches))
-    else:
-        age_days = np.maximum(0.0, (now - when) / 86400.0)
-        weight = np.power(0.5, age_days / half_life_days)
-    own = np.bincount(who, weights=weight, minlength=len(authors))
-    total = float(weight.sum())
-    others = total - own
-    first_author = np.zeros(len(authors), dtype=bool)
-    first_author[who[first]] = True
-    # Creating the function fades like any other change.
-    created = np.zeros(len(authors))
-    np.maximum.at(created, who[first], weight[first])
-    doa = DOA_INTERCEPT + _FA * created + _DL * own - _AC * np.log1p(others)
-    counts = np.bincount(who, minlength=len(authors))
-    last = np.full(len(authors), -(2**62), dtype=np.int64)
-    np.maximum.at(last, who, when.astype(np.int64))
-    top = float(doa.max())
-    ranked = sorted(range(len(authors)), key=lambda i: (-round(float(doa[i]), 12), authors[i]))
+    count = len(touches)
+    table = authorship_table(
+        np.zeros(count, dtype=np.int64),
+        np.fromiter((index[t.author] for t in touches), dtype=np.int64, count=count),
+        np.fromiter((t.timestamp for t in touches), dtype=np.int64, count=count),
+        np.fromiter((t.introduced for t in touches), dtype=bool, count=count),
+        now=now,
+        half_life_days=half_life_days,
+    )
+    top = float(table.doa.max())
+    ranked = sorted(
+        range(len(authors)), key=lambda i: (-round(float(table.doa[i]), 12), authors[i])
+    )
     return [
         Authorship(
-            author=authors[i],
-            doa=float(doa[i]),
-            share=float(doa[i]) / top if top > 0 else 0.0,
-            first_author=bool(first_author[i]),
-            own_changes=int(counts[i]),
-            others_changes=len(touches) - int(counts[i]),
-            last_touch=int(last[i]),
+            author=authors[table.author[i]],
+            doa=float(table.doa[i]),
+            share=float(table.doa[i]) / top if top > 0 else 0.0,
+            first_author=bool(table.first_author[i]),
+            own_changes=int(table.own_changes[i]),
+            others_changes=int(table.others_changes[i]),
+            last_touch=int(table.last_touch[i]),
         )
         for i in ranked
     ]
+
+
+def experts_from(
+    ranked: Sequence[Authorship],
+    *,
+    names: Mapping[str, str],
+    last_seen: Mapping[str, int],
+    active_since: float,
+) -> list[Expert]:
+    """The :class:`~loopintel.Expert` values of a ranking.
+
+    Args:
+        ranked: from :func:`degree_of_authorship`.
+        names: author key to the name to show.
+        last_seen: author key to the time of their latest commit in the repository.
+        active_since: authors seen at or after this timestamp are active.
+
+    """
+    return [
+        Expert(
+            name=names.get(a.author, a.author),
+            email=a.author,
+            doa=a.doa,
+            share=a.share,
+            first_author=a.first_author,
+            own_changes=a.own_changes,
+            others_changes=a.others_changes,
+            last_touch=datetime.fromtimestamp(a.last_touch, UTC),
+            active=last_seen.get(a.author, 0) >= active_since,
+        )
+        for a in ranked
+    ]
+
+
+def file_authors(table: AuthorshipTable, elements: int) -> NDArray[np.bool_]:
+    """Which entries of ``table`` make their author an author of the element.
+
+    Avelino et al.'s rule: an absolute DOA of at least :data:`DOA_INTERCEPT` and more
+    than :data:`AUTHOR_MIN_SHARE` of the element's highest DOA.
+
+    Args:
+        table: the authorship of the elements.
+        elements: how many elements there are (those without changes included).
+
+    """
+    top = np.full(elements, -np.inf)
+    np.maximum.at(top, table.element, table.doa)
+    # Compare DOA with share * top rather than DOA / top: no division, and a negative
+    # top (heavily reworked, all decayed) cannot flip the inequality.
+    return (table.doa >= DOA_INTERCEPT) & (table.doa > AUTHOR_MIN_SHARE * top[table.element])
+
+
+class TruckFactorResult(NamedTuple):
+    """The outcome of :func:`greedy_truck_factor`."""
+
+    factor: int
+    """How many authors were removed."""
+    removed: tuple[int, ...]
+    """Their indices, in removal order."""
+    authored: tuple[int, ...]
+    """How many elements each removed author authors."""
+    orphaned_by: tuple[int, ...]
+    """How many elements lost their last author with each removal."""
+    authored_before: int
+    """Elements that had at least one author before any removal."""
+    orphaned: NDArray[np.bool_]
+    """Per element: no author left once the removed authors are gone."""
+
+
+def greedy_truck_factor(table: AuthorshipTable, elements: int) -> TruckFactorResult:
+    """Avelino et al.'s truck factor of a set of elements (the files of a module).
+
+    Authors of each element come from :func:`file_authors`. The author who authors the
+    most elements is removed, then the next, until fewer than half of the elements
+    keep an author (more than half are orphaned); the truck factor is the number
+    removed. Ties go to the higher summed DOA over the authored elements, then to the
+    lower author index (number authors in key order for a deterministic answer).
+
+    Args:
+        table: the authorship of the elements.
+        elements: how many elements there are (those without an author count too).
+
+    """
+    authoring = file_authors(table, elements)
+    element, author = table.element[authoring], table.author[authoring]
+    width = int(table.author.max()) + 1 if len(table.author) else 0
+    files = np.bincount(author, minlength=width)
+    weight = np.bincount(author, weights=table.doa[authoring], minlength=width)
+    candidates = [int(a) for a in np.flatnonzero(files)]
+    candidates.sort(key=lambda a: (-int(files[a]), -round(float(weight[a]), 9), a))
+    left = np.bincount(element, minlength=elements)
+    before = int(np.count_nonzero(left))
+    covered = before
+    removed: list[int] = []
+    orphaned_by: list[int] = []
+    for candidate in candidates:
+        if elements == 0 or 2 * covered < elements:
+            break
+        mine = element[author == candidate]
+        left[mine] -= 1
+        lost = int(np.count_nonzero(left[mine] == 0))
+        covered -= lost
+        removed.append(candidate)
+        orphaned_by.append(lost)
+    return TruckFactorResult(
+        factor=len(removed),
+        removed=tuple(removed),
+        authored=tuple(int(files[a]) for a in removed),
+        orphaned_by=tuple(orphaned_by),
+        authored_before=before,
+        orphaned=left == 0,
+    )
