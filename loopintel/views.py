@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from loopintel.analysis.deprecation import deprecation
-from loopintel.analysis.knowledge import Touch, degree_of_authorship
+from loopintel.analysis.knowledge import Touch, degree_of_authorship, experts_from
 from loopintel.analysis.trend import complexity_trend
 from loopintel.model import (
     Change,
@@ -137,21 +136,14 @@ class FunctionView:
             Touch(c.author_email, int(c.authored_at.timestamp()), c is first) for c in history
         ]
         names = {c.author_email: c.author_name for c in history}
-        last_seen = self._store.last_commit_times()
-        threshold = head_time - inactive_after_days * 86400
+        ranked = degree_of_authorship(touches, now=head_time, half_life_days=half_life_days)
         return Records(
-            Expert(
-                name=names[a.author],
-                email=a.author,
-                doa=a.doa,
-                share=a.share,
-                first_author=a.first_author,
-                own_changes=a.own_changes,
-                others_changes=a.others_changes,
-                last_touch=datetime.fromtimestamp(a.last_touch, UTC),
-                active=last_seen.get(a.author, 0) >= threshold,
+            experts_from(
+                ranked,
+                names=names,
+                last_seen=self._store.last_commit_times(),
+                active_since=head_time - inactive_after_days * 86400,
             )
-            for a in degree_of_authorship(touches, now=head_time, half_life_days=half_life_days)
         )
 
     @property
