@@ -355,7 +355,7 @@ def history(
 
     FUNCTION is path::qualname, path:line, or a (dotted tail of a) qualified name.
     """
-    view = repo.function(function, at=at)
+    view = _find_function(repo, function, at)
     for change in view.history(cosmetic=not no_cosmetic):
         if as_json:
             click.echo(json.dumps(change.to_dict()))
@@ -373,12 +373,28 @@ WHO_LIMIT = 10
 """Experts listed by ``loopintel who`` for people unless ``--limit`` says otherwise."""
 
 
+def _find_function(
+    repo: loopintel.Repository, query: str, at: str | None = None
+) -> loopintel.FunctionView:
+    """``repo.function``, reading a file path the way ``--path`` is read.
+
+    The path of ``path::qualname`` or ``path:line`` is taken relative to the current
+    directory when it names a file there.
+    """
+    match = re.fullmatch(r"(.+?)(::.+|:\d+)", query)
+    if match is not None:
+        path, rest = match.groups()
+        if Path(path).is_file():
+            query = (_from_cwd(repo, path) or path) + rest
+    return repo.function(query, at=at)
+
+
 def _function_or_fail(
     repo: loopintel.Repository, target: str, not_a_path: loopintel.LoopintelError
 ) -> loopintel.FunctionView:
     """The function TARGET names, once it turned out not to be a path."""
     try:
-        return repo.function(target)
+        return _find_function(repo, target)
     except loopintel.FunctionNotFound as not_a_function:
         paths = not_a_path.suggestions if isinstance(not_a_path, loopintel.PathNotFound) else ()
         closest = (*not_a_function.suggestions, *paths)
@@ -394,9 +410,8 @@ def _function_or_fail(
 @click.option(
     "--half-life",
     type=click.FloatRange(min=0, min_open=True),
-    default=365.0,
-    show_default=True,
-    help="Days after which a change counts half.",
+    help="Days after which a change counts half (default: 365 for experts; the truck "
+    "factor counts every change fully).",
 )
 @click.option(
     "--inactive-after",
@@ -421,7 +436,7 @@ def who(
     repo: loopintel.Repository,
     target: str,
     at: str | None,
-    half_life: float,
+    half_life: float | None,
     inactive_after: float,
     limit: int | None,
     show_truck_factor: bool,
@@ -433,14 +448,17 @@ def who(
     name), or a file or directory (relative to the current directory inside the work
     tree, else to the repository root; "." is the whole repository).
     """
-    options = {"half_life_days": half_life, "inactive_after_days": inactive_after}
+    options = {
+        "half_life_days": 365.0 if half_life is None else half_life,
+        "inactive_after_days": inactive_after,
+    }
     if limit is None:
         limit = 0 if as_json else WHO_LIMIT
     path = _from_cwd(repo, target) or "."
     # A path at the indexed head wins over a function name; ``::``, ``path:line`` and
     # --at mean a function.
     if at is not None or "::" in target or re.fullmatch(r".+:\d+", target):
-        view = repo.function(target, at=at)
+        view = _find_function(repo, target, at)
     else:
         try:
             experts = repo.experts(path, **options)
@@ -453,7 +471,7 @@ def who(
             raise click.UsageError("--truck-factor needs a file or a directory, not a function")
         _print_experts(view.experts(**options), limit, as_json, str(view.ref), "introduced it")
         return
-    factor = repo.truck_factor(path, inactive_after_days=inactive_after)
+    factor = repo.truck_factor(path, half_life_days=half_life, inactive_after_days=inactive_after)
     if as_json and show_truck_factor:
         click.echo(json.dumps(factor.to_dict()))
         return
@@ -474,10 +492,13 @@ def who(
             f"  {factor.authored} of {factor.files} have an author; "
             f"without the above, {len(factor.orphaned)} have none"
         )
-    else:
+    elif factor.files:
         click.echo(f"  only {factor.authored} of {factor.files} have an author already")
-    for orphan in factor.orphaned[:limit] if limit else factor.orphaned:
+    shown = factor.orphaned[:limit] if limit else factor.orphaned
+    for orphan in shown:
         click.echo(f"  orphaned  {orphan}")
+    if len(shown) < len(factor.orphaned):
+        click.echo(f"  ... and {len(factor.orphaned) - len(shown)} more (--limit 0 shows all)")
 
 
 def _print_experts(
@@ -513,7 +534,7 @@ def show(
     as_json: bool,
 ) -> None:
     """Everything about FUNCTION on one screen: changes, experts, stability, coverage."""
-    view = repo.function(function, at=at)
+    view = _find_function(repo, function, at)
     history_ = view.history()
     last, introduced, experts = view.last_changed, view.introduced, view.experts()
     coverage = view.coverage
@@ -644,15 +665,17 @@ def coverage_import(
     of the commit the tests ran on.
     """
     with _open(path, ref, index_path, first_parent=first_parent) as repo:
+        known = {s.id for s in repo.coverage_snapshots()}
         snapshot = repo.import_coverage(file, commit=commit, format=format_)
     if as_json:
         click.echo(json.dumps(snapshot.to_dict()))
         return
-    click.echo("imported " + _snapshot_line(snapshot))
+    verb = "already imported as" if snapshot.id in known else "imported"
+    click.echo(f"{verb} {_snapshot_line(snapshot)}")
     if snapshot.unmatched:
         click.echo(
-            f"  {_count(len(snapshot.unmatched), 'measured file')} not in the commit's tree, "
-            f"e.g. {snapshot.unmatched[0]}"
+            f"  {_count(len(snapshot.unmatched), 'measured file')} not among the commit's "
+            f"Python files, e.g. {snapshot.unmatched[0]}"
         )
     if snapshot.stale:
         click.echo(
@@ -660,6 +683,19 @@ def coverage_import(
             f"the commit (lines past the end), e.g. {snapshot.stale[0]}",
             err=True,
         )
+
+
+@coverage.command("delete")
+@click.argument("snapshot", type=int)
+@_repo_options
+@_errors
+def coverage_delete(
+    snapshot: int, path: str, ref: str, index_path: str | None, first_parent: bool
+) -> None:
+    """Drop coverage SNAPSHOT (its id, from `loopintel coverage list`)."""
+    with _open(path, ref, index_path, first_parent=first_parent) as repo:
+        repo.delete_coverage(snapshot)
+    click.echo(f"deleted snapshot {snapshot}")
 
 
 @coverage.command("list")

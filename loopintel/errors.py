@@ -48,8 +48,10 @@ class RepositoryError(LoopintelError):
 class NotARepository(RepositoryError, FileNotFoundError):
     """The path is not a git repository (nor inside one)."""
 
-    def __init__(self, path: str) -> None:
-        super().__init__(f"not a git repository (or any parent up to /): {path}")
+    def __init__(
+        self, path: str, reason: str = "not a git repository (or any parent up to /)"
+    ) -> None:
+        super().__init__(f"{reason}: {path}")
         self.path = path
 
 

@@ -84,7 +84,10 @@ def _plain(qualname: str) -> str:
 def _matching(query: str, rows: list[tuple[str, str, str]]) -> list[tuple[str, str, str]]:
     """Rows ``(path, qualname, lineage)`` a lookup names (see ``Repository.function``)."""
     if "::" in query:
-        ref = FunctionRef.parse(query)
+        try:
+            ref = FunctionRef.parse(query)
+        except ValueError as exc:
+            raise InvalidQuery("function", query, "'path::qualname' with both parts") from exc
         return [r for r in rows if (r[0], r[1]) == (ref.path, ref.qualname)]
     plain = _plain(query)
     out = []
@@ -305,13 +308,12 @@ class Repository:
         return "" if text == "." else text.strip("/")
 
     def _closest(self, query: str) -> tuple[str, ...]:
-        names = [
-            f"{p}::{q}"
-            for p, q in self._store.db.execute(
-                "SELECT path, qualname FROM head_functions UNION SELECT path, qualname FROM changes"
-            )
+        # Old names first, so that a name at the head wins over the same name in the past.
+        rows = [
+            *self._store.db.execute("SELECT DISTINCT path, qualname FROM changes"),
+            *self._store.db.execute("SELECT path, qualname FROM head_functions"),
         ]
-        by_tail = {name.rsplit("::", 1)[-1]: name for name in names}
+        by_tail = {q: f"{p}::{q}" for p, q in rows}
         tail = query.rsplit("::", 1)[-1]
         close = difflib.get_close_matches(tail, list(by_tail), n=5, cutoff=0.6)
         return tuple(by_tail[c] for c in close)
@@ -459,6 +461,21 @@ class Repository:
             raise InvalidQuery("commit", commit, "a commit of the indexed history")
         snapshot = snapshots.import_coverage(self._git, self._store, file, sha, format=format)
         return next(s for s in self.coverage_snapshots() if s.id == snapshot)
+
+    def delete_coverage(self, snapshot: int) -> None:
+        """Drop an imported snapshot (a wrong file, the wrong commit).
+
+        Raises:
+            InvalidQuery: there is no snapshot with that id.
+            IndexLocationError: the index was opened read-only (``update=False``).
+
+        """
+        if self._store.readonly:
+            raise IndexLocationError(
+                str(self._store.path), "opened read-only (update=False); cannot delete"
+            )
+        if not self._store.delete_coverage(snapshot):
+            raise InvalidQuery("snapshot", snapshot, "the id of an imported coverage snapshot")
 
     def coverage_snapshots(self) -> Records[CoverageSnapshot]:
         """Every imported coverage snapshot, oldest import first."""
@@ -705,6 +722,8 @@ def open(  # noqa: A001 - loopintel.open mirrors the builtin's role for reposito
     """
     prefixes = None if deprecated is None else checked_prefixes(deprecated, "deprecated")
     git = GitRepository(path)
+    if update:
+        git.resolve(ref)  # an unknown ref fails before an index file is made for it
     location = Path(index_path) if index_path is not None else default_index_path(git.git_dir)
     store = Store(location, readonly=not update)
     options = IndexOptions(

@@ -14,6 +14,7 @@ from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING
 
 from loopintel.analysis.coverage import Body, per_function
+from loopintel.errors import CoverageDataError
 from loopintel.indexing import state_loader
 from loopintel.languages import python
 from loopintel.sources.coverage import measured_lines, read_coverage
@@ -90,11 +91,27 @@ def import_coverage(
 ) -> int:
     """Import one coverage file as measured at commit ``sha``; returns the snapshot id.
 
-    The whole snapshot is stored in one transaction, or nothing is.
+    The whole snapshot is stored in one transaction, or nothing is. The same file
+    imported again for the same commit gives back the snapshot it made the first time.
+
+    Raises:
+        CoverageDataError: the file cannot be read, or measured nothing of the commit.
+
     """
     data = read_coverage(file, format=format)
+    known = store.coverage_snapshot_with(sha, data.digest)
+    if known is not None:
+        return known
     tree = git.python_blobs(sha)
     matched = match_paths((f.path for f in data.files), tree, roots=data.roots, workdir=git.workdir)
+    if not data.files:
+        raise CoverageDataError(str(file), "it measured no files")
+    if not matched:
+        raise CoverageDataError(
+            str(file),
+            f"none of its {len(data.files)} measured files is a Python file of commit "
+            f"{sha[:12]} (first: {data.files[0].path}); data of another repository?",
+        )
     state = state_loader(store)(sha)
     files, functions, stale = _measure(git, data, matched, tree, state)
     unmatched = sorted(f.path for f in data.files if f.path not in matched)
@@ -107,6 +124,7 @@ def import_coverage(
         data.has_contexts,
         unmatched,
         stale,
+        data.digest,
     )
     with store.transaction():
         return store.add_coverage(snapshot, files, functions)

@@ -109,7 +109,8 @@ CREATE TABLE IF NOT EXISTS coverage_snapshots (
     measured_at INTEGER,
     has_contexts INTEGER NOT NULL,
     unmatched TEXT NOT NULL,
-    stale TEXT NOT NULL
+    stale TEXT NOT NULL,
+    digest TEXT NOT NULL
 );
 CREATE TABLE IF NOT EXISTS coverage_files (
     snapshot INTEGER NOT NULL REFERENCES coverage_snapshots(id) ON DELETE CASCADE,
@@ -215,11 +216,7 @@ class Store:
             raise IndexLocationError(str(path), "it is a directory")
         try:
             if readonly:
-                uri = path.resolve().as_uri() + "?mode=ro"
-                self.db = sqlite3.connect(
-                    uri, uri=True, isolation_level=None, check_same_thread=False, timeout=30
-                )
-                self.db.execute("PRAGMA foreign_keys=ON")
+                self.db = self._connect_readonly(path)
                 self._prepare()
             else:
                 path.parent.mkdir(parents=True, exist_ok=True)
@@ -236,6 +233,24 @@ class Store:
         except OSError as exc:
             raise IndexLocationError(str(path), exc.strerror or str(exc)) from exc
 
+    @staticmethod
+    def _connect_readonly(path: Path) -> sqlite3.Connection:
+        uri = path.resolve().as_uri()
+        db = sqlite3.connect(
+            uri + "?mode=ro", uri=True, isolation_level=None, check_same_thread=False, timeout=30
+        )
+        try:
+            db.execute("SELECT count(*) FROM sqlite_master").fetchone()
+        except sqlite3.OperationalError:
+            # A WAL index on a read-only file system: SQLite cannot make its shared-memory
+            # file there. Nothing can write it either, so read it as immutable.
+            db.close()
+            db = sqlite3.connect(
+                uri + "?immutable=1", uri=True, isolation_level=None, check_same_thread=False
+            )
+        db.execute("PRAGMA foreign_keys=ON")
+        return db
+
     def _prepare(self) -> None:
         version = self.db.execute("PRAGMA user_version").fetchone()[0]
         if version > SCHEMA_VERSION:
@@ -246,7 +261,7 @@ class Store:
                     str(self.path), "no index there yet; run `loopintel index` first"
                 )
             return
-        if version == SCHEMA_VERSION and self._has_coverage_tables():
+        if version == SCHEMA_VERSION and self._has_coverage_tables() and self._digests():
             return  # no write: opening never waits for a running indexer
         with self.transaction():
             if version != SCHEMA_VERSION:
@@ -262,6 +277,19 @@ class Store:
                 self._script(_SCHEMA)
                 self.db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
             self._script(_COVERAGE_SCHEMA)
+            if not self._digests():
+                # Snapshots imported before duplicates were recognised: add the column.
+                self.db.execute(
+                    "ALTER TABLE coverage_snapshots ADD COLUMN digest TEXT NOT NULL DEFAULT ''"
+                )
+            self.db.execute(
+                "CREATE INDEX IF NOT EXISTS coverage_snapshots_by_digest "
+                "ON coverage_snapshots(digest)"
+            )
+
+    def _digests(self) -> bool:
+        columns = self.db.execute("PRAGMA table_info(coverage_snapshots)").fetchall()
+        return any(column[1] == "digest" for column in columns)
 
     def _has_coverage_tables(self) -> bool:
         row = self.db.execute(
@@ -600,23 +628,24 @@ class Store:
 
     def add_coverage(
         self,
-        snapshot: tuple[str, str, str, int, int | None, bool, Sequence[str], Sequence[str]],
+        snapshot: tuple[str, str, str, int, int | None, bool, Sequence[str], Sequence[str], str],
         files: Iterable[CoverageFile],
         functions: Iterable[CoverageFunction],
     ) -> int:
         """Store one coverage snapshot (inside the caller's transaction); returns its id.
 
         ``snapshot`` is (commit, format, source, imported at, measured at, has
-        contexts, unmatched paths, stale paths); each file is (path, blob, executed
+        contexts, unmatched paths, stale paths, digest of the file); each file is (path,
+        blob, executed
         lines, coverable lines, lines per test or ``None``); each function is (path,
         qualname, lineage, start, end, covered, coverable, missing lines, tests or
         ``None``).
         """
-        sha, fmt, source, imported, measured, contexts, unmatched, stale = snapshot
+        sha, fmt, source, imported, measured, contexts, unmatched, stale, digest = snapshot
         cursor = self.db.execute(
-            "INSERT INTO coverage_snapshots "
-            "(commit_sha, format, source, imported_at, measured_at, has_contexts, unmatched, stale)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO coverage_snapshots (commit_sha, format, source, imported_at, "
+            "measured_at, has_contexts, unmatched, stale, digest) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 sha,
                 fmt,
@@ -626,6 +655,7 @@ class Store:
                 contexts,
                 json.dumps(unmatched),
                 json.dumps(stale),
+                digest,
             ),
         )
         snapshot_id = int(cursor.lastrowid or 0)
@@ -659,9 +689,28 @@ class Store:
         )
         return snapshot_id
 
+    def coverage_snapshot_with(self, sha: str, digest: str) -> int | None:
+        """The snapshot already imported from the same data for the same commit, if any."""
+        if not self._has_coverage_tables():
+            return None
+        row = self.db.execute(
+            "SELECT id FROM coverage_snapshots WHERE digest = ? AND commit_sha = ?", (digest, sha)
+        ).fetchone()
+        return None if row is None else int(row[0])
+
+    def delete_coverage(self, snapshot: int) -> bool:
+        """Drop one snapshot and what it measured; returns whether it existed."""
+        if not self._has_coverage_tables():
+            return False
+        with self.transaction():
+            cursor = self.db.execute("DELETE FROM coverage_snapshots WHERE id = ?", (snapshot,))
+        return cursor.rowcount > 0
+
     def coverage_of(self, lineage: str, *, latest: bool) -> list[tuple[Any, ...]]:
         """A lineage's coverage rows, newest measured commit first.
 
+        Snapshots of commits that are not in the index (after a history rewrite, or
+        with another ref indexed) are kept but left out until they are indexed again.
         Rows are :data:`COVERAGE_COLUMNS` with ``missing`` and ``tests`` decoded.
         """
         if not self._has_coverage_tables():
@@ -669,9 +718,8 @@ class Store:
         rows = self.db.execute(
             f"SELECT {COVERAGE_COLUMNS} FROM coverage_functions f "
             "JOIN coverage_snapshots s ON s.id = f.snapshot "
-            "LEFT JOIN commits c ON c.sha = s.commit_sha "
-            "WHERE f.lineage = ? ORDER BY coalesce(c.seq, -1) DESC, s.id DESC"
-            + (" LIMIT 1" if latest else ""),
+            "JOIN commits c ON c.sha = s.commit_sha "
+            "WHERE f.lineage = ? ORDER BY c.seq DESC, s.id DESC" + (" LIMIT 1" if latest else ""),
             (lineage,),
         ).fetchall()
         return [

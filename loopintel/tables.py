@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any, Protocol, TypeVar
 
-__all__ = ["Records"]
+import attrs
+
+__all__ = ["REPR_ITEMS", "Records"]
+
+REPR_ITEMS = 20
+"""Answers a :class:`Records` shows in its repr before it abbreviates."""
 
 
 class _Recordable(Protocol):
@@ -22,12 +28,21 @@ class Records(list[T]):
 
     """
 
+    def __repr__(self) -> str:
+        # Long tables print their head only: a notebook cell should not scroll for ever.
+        if len(self) <= REPR_ITEMS:
+            return super().__repr__()
+        head = ", ".join(repr(item) for item in self[: REPR_ITEMS // 2])
+        return f"[{head}, ... ({len(self) - REPR_ITEMS // 2:,} more; {len(self):,} in all)]"
+
     def to_records(self) -> list[dict[str, Any]]:
         """One JSON-ready dict per answer."""
         return [item.to_dict() for item in self]
 
     def to_frame(self) -> Any:
         """A pandas DataFrame, one row per answer (pandas must be installed).
+
+        Times (``authored_at``, ``last_touch``...) become datetime columns, in UTC.
 
         Raises:
             ImportError: pandas is not installed.
@@ -39,4 +54,10 @@ class Records(list[T]):
             raise ImportError(
                 "to_frame() needs pandas: pip install pandas (to_records() needs nothing)"
             ) from exc
-        return pd.DataFrame.from_records(self.to_records())
+        frame = pd.DataFrame.from_records(self.to_records())
+        first: Any = self[0] if self else None
+        if attrs.has(type(first)):
+            for name, value in attrs.asdict(first, recurse=False).items():
+                if isinstance(value, datetime) and name in frame:
+                    frame[name] = pd.to_datetime(frame[name], utc=True, format="ISO8601")
+        return frame

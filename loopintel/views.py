@@ -111,9 +111,14 @@ class FunctionView:
 
     @property
     def complexity(self) -> int | None:
-        """Cyclomatic complexity of its latest version."""
-        latest = self.latest_change()
-        return None if latest is None else latest.complexity
+        """Cyclomatic complexity of its latest version.
+
+        For a deleted function, the version before it was deleted.
+        """
+        for change in self.history():
+            if change.kind is not ChangeKind.DELETED:
+                return change.complexity
+        return None
 
     def experts(
         self, *, half_life_days: float | None = 365.0, inactive_after_days: float = 365.0

@@ -11,7 +11,11 @@ from pathlib import Path
 import pygit2
 import pytest
 
-CORPUS = Path(__file__).resolve().parent.parent.parent / "shared" / "corpus"
+CORPUS = Path(
+    os.environ.get("LOOPINTEL_CORPUS")
+    or Path(__file__).resolve().parent.parent.parent / "shared" / "corpus"
+)
+"""The corpus bundles: ``$LOOPINTEL_CORPUS``, else ``../shared/corpus`` beside the checkout."""
 
 EPOCH = 1_700_000_000
 

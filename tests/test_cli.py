@@ -110,8 +110,11 @@ def test_functions_and_skipped(repo_builder: RepoBuilder, tmp_path: Path) -> Non
 def test_errors_exit_1_with_a_message(tmp_path: Path) -> None:
     missing = run("index", str(tmp_path / "nowhere"), check=False)
     assert missing.returncode == 1
-    assert "not a git repository" in missing.stderr
+    assert "no such file or directory" in missing.stderr
     assert "Traceback" not in missing.stderr
+    plain = run("index", str(tmp_path), check=False)
+    assert plain.returncode == 1
+    assert "not a git repository" in plain.stderr
 
 
 def test_unknown_ref_and_bad_dates_exit_1(repo_builder: RepoBuilder, tmp_path: Path) -> None:
@@ -246,3 +249,39 @@ def test_show_a_function(repo_builder: RepoBuilder, tmp_path: Path) -> None:
     human = run("show", "serve", str(repo_builder.path), "--index-path", index).stdout
     assert human.startswith("pkg/app.py::serve")
     assert "last changed" in human and "Bob" in human
+
+
+def test_function_paths_are_read_from_the_current_directory(
+    repo_builder: RepoBuilder, tmp_path: Path
+) -> None:
+    build(repo_builder)
+    index = str(tmp_path / "index.sqlite3")
+    inside = repo_builder.path / "pkg"
+    inside.mkdir()
+    (inside / "app.py").write_text("")  # a checkout has the file where the user stands
+
+    def run_in(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "loopintel", *args, "--index-path", index],
+            cwd=inside,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+
+    for query in ("app.py::serve", "app.py:1", "pkg/app.py::serve"):
+        shown = run_in("show", query)
+        assert shown.returncode == 0, shown.stderr
+        assert shown.stdout.startswith("pkg/app.py::serve")
+
+
+def test_a_malformed_function_name_is_a_clean_error(
+    repo_builder: RepoBuilder, tmp_path: Path
+) -> None:
+    build(repo_builder)
+    index = str(tmp_path / "index.sqlite3")
+    for query in ("pkg/app.py::", "::serve"):
+        result = run("show", query, str(repo_builder.path), "--index-path", index, check=False)
+        assert result.returncode == 1
+        assert result.stderr.startswith("error: invalid function")
+        assert "Traceback" not in result.stderr

@@ -316,6 +316,9 @@ def test_data_from_other_source_is_flagged_stale(repo_builder: RepoBuilder, tmp_
         ("c.json", '{"meta": {}}', "no 'files' object"),
         ("c.lcov", "SF:a.py\nDA:1\nend_of_record\n", "line 2"),
         ("c.lcov", "DA:1,1\n", "outside a file record"),
+        ("c.lcov", "SF:a.py\nDA:1,1\nend_of_record\nSF:b.py\nDA:1,1\n", "truncated"),
+        ("c.lcov", "SF:a.py\nDA:1,1\nSF:b.py\nend_of_record\n", r"a\.py \(line 1\) has no end_of"),
+        ("c.lcov", "TN:\n", "no file records"),
         ("c.xml", "<coverage><packages>", "malformed XML"),
         ("c.xml", "<report/>", "not <coverage>"),
         ("c.txt", "hello\n", "not a coverage.py data file"),
@@ -457,3 +460,72 @@ def test_line_ranges_round_trip(lines: set[int]) -> None:
     text = encode_lines(lines)
     assert decode_lines(text) == tuple(sorted(lines))
     assert len(text) <= len(",".join(map(str, sorted(lines))))
+
+
+def test_data_of_another_repository_is_refused(
+    repo: loopintel.Repository, tmp_path: Path
+) -> None:
+    other = tmp_path / "other.lcov"
+    other.write_text(_lcov("/src/elsewhere/server.py", {1: 1}))
+    with pytest.raises(loopintel.CoverageDataError, match="none of its 1 measured files"):
+        repo.import_coverage(other)
+    report = tmp_path / "c.json"
+    report.write_text('{"files": {}}')
+    with pytest.raises(loopintel.CoverageDataError, match="no file records"):
+        repo.import_coverage(report, format="lcov")  # the wrong format
+    with pytest.raises(loopintel.CoverageDataError, match="measured no files"):
+        repo.import_coverage(report)
+    assert repo.coverage_snapshots() == []
+
+
+def test_importing_the_same_file_twice_keeps_one_snapshot(
+    repo: loopintel.Repository, project: RepoBuilder
+) -> None:
+    first = repo.import_coverage(project.path / "coverage.lcov")
+    again = repo.import_coverage(project.path / "coverage.lcov")
+    assert again == first
+    assert len(repo.coverage_snapshots()) == 1
+    repo.delete_coverage(first.id)
+    assert repo.coverage_snapshots() == []
+    assert repo.function("partial").coverage is None
+    with pytest.raises(loopintel.InvalidQuery, match="snapshot"):
+        repo.delete_coverage(first.id)
+
+
+def test_snapshots_of_commits_outside_the_index_are_kept_unused(
+    repo_builder: RepoBuilder, tmp_path: Path
+) -> None:
+    repo_builder.commit({"m.py": "def f():\n    return 1\n"})
+    second = repo_builder.commit({"m.py": "def f():\n    return 2\n"})
+    lcov = tmp_path / "c.lcov"
+    lcov.write_text(_lcov("m.py", {2: 1}))
+    index = tmp_path / "i.sqlite3"
+    with loopintel.open(repo_builder.path, index_path=index) as repo:
+        assert repo.import_coverage(lcov).commit == second
+    with loopintel.open(repo_builder.path, index_path=index, ref="HEAD~1") as repo:
+        assert repo.function("f").coverage is None  # measured at a commit not indexed now
+        assert [s.commit for s in repo.coverage_snapshots()] == [second]
+    with loopintel.open(repo_builder.path, index_path=index) as repo:
+        coverage = repo.function("f").coverage
+        assert coverage is not None
+        assert coverage.commit == second
+
+
+def test_snapshots_from_before_duplicate_detection_are_migrated(
+    project: RepoBuilder, tmp_path: Path
+) -> None:
+    index = tmp_path / "index.sqlite3"
+    with loopintel.open(project.path, index_path=index) as repo:
+        repo.import_coverage(project.path / "coverage.lcov")
+    db = sqlite3.connect(index)
+    db.execute("DROP INDEX coverage_snapshots_by_digest")
+    db.execute("ALTER TABLE coverage_snapshots DROP COLUMN digest")
+    db.commit()
+    db.close()
+    with loopintel.open(project.path, index_path=index, update=False) as repo:
+        assert len(repo.coverage_snapshots()) == 1  # readable as it is
+    with loopintel.open(project.path, index_path=index) as repo:
+        before = repo.function("partial").coverage
+        assert before is not None
+        repo.import_coverage(project.path / "coverage.xml")
+        assert [s.format for s in repo.coverage_snapshots()] == ["lcov", "cobertura"]

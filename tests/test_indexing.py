@@ -218,12 +218,15 @@ def test_unusable_index_location_is_a_clear_error(
 
 
 def test_bad_input_errors(repo_builder: RepoBuilder, tmp_path: Path) -> None:
-    with pytest.raises(loopintel.NotARepository, match="not a git repository"):
+    with pytest.raises(loopintel.NotARepository, match="no such file or directory"):
         loopintel.open(tmp_path / "missing", index_path=tmp_path / "x.sqlite3")
     plain = tmp_path / "plain"
     plain.mkdir()
-    with pytest.raises(loopintel.NotARepository):
+    with pytest.raises(loopintel.NotARepository, match="not a git repository"):
         loopintel.open(plain, index_path=tmp_path / "x.sqlite3")
+    with pytest.raises(loopintel.UnknownRef):
+        loopintel.open(repo_builder.path, ref="nosuchref", index_path=tmp_path / "r.sqlite3")
+    assert not (tmp_path / "r.sqlite3").exists()  # no empty index left for a bad ref
     grow(repo_builder, 1)
     with pytest.raises(loopintel.UnknownRef, match="no-such-branch"):
         loopintel.open(repo_builder.path, ref="no-such-branch", index_path=tmp_path / "x.sqlite3")

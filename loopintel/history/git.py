@@ -91,7 +91,7 @@ class GitRepository:
         """
         text = os.fspath(path)
         if not Path(text).exists():
-            raise NotARepository(text)
+            raise NotARepository(text, "no such file or directory")
         found = pygit2.discover_repository(text)
         if found is None:
             raise NotARepository(text)

@@ -12,6 +12,7 @@ The format is recognised from the content, not the file name.
 from __future__ import annotations
 
 import bisect
+import hashlib
 import json
 import re
 import xml.etree.ElementTree as ET
@@ -64,6 +65,8 @@ class CoverageData:
     """When the data was written, if the format records it (seconds since the epoch)."""
     exclude: str | None = None
     """For coverage.py data: the regex of lines left out of measurement."""
+    digest: str = ""
+    """SHA-256 of the file's bytes."""
 
     @property
     def has_contexts(self) -> bool:
@@ -92,17 +95,20 @@ def read_coverage(path: str | os.PathLike[str], *, format: str | None = None) ->
         format = _sniff(source, data)  # noqa: A001
     if format not in FORMATS:
         raise CoverageDataError(source, f"unknown format {format!r}; expected one of {FORMATS}")
+    digest = hashlib.sha256(data).hexdigest()
     if format == "coverage.py":
-        return _read_data_file(source)
+        return attrs.evolve(_read_data_file(source), digest=digest)
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise CoverageDataError(source, "not UTF-8 text", f"byte {exc.start}") from exc
     if format == "json":
-        return _read_json(source, text)
-    if format == "cobertura":
-        return _read_cobertura(source, text)
-    return _read_lcov(source, text)
+        read = _read_json(source, text)
+    elif format == "cobertura":
+        read = _read_cobertura(source, text)
+    else:
+        read = _read_lcov(source, text)
+    return attrs.evolve(read, digest=digest)
 
 
 def _sniff(source: str, data: bytes) -> str:
@@ -290,10 +296,17 @@ def _read_lcov(source: str, text: str) -> CoverageData:
     executed: dict[str, set[int]] = {}
     coverable: dict[str, set[int]] = {}
     current: str | None = None
+    opened = 0
     for number, raw in enumerate(text.splitlines(), 1):
         line = raw.strip()
         if line.startswith("SF:"):
-            current = line[3:]
+            if current is not None:
+                raise CoverageDataError(
+                    source,
+                    f"the record of {current} (line {opened}) has no end_of_record",
+                    f"line {number}",
+                )
+            current, opened = line[3:], number
             executed.setdefault(current, set())
             coverable.setdefault(current, set())
         elif line == "end_of_record":
@@ -311,10 +324,16 @@ def _read_lcov(source: str, text: str) -> CoverageData:
             coverable[current].add(lineno)
             if hits > 0:
                 executed[current].add(lineno)
+    if current is not None:
+        raise CoverageDataError(
+            source, f"the file ends inside the record of {current}: truncated?", f"line {opened}"
+        )
     files = tuple(
         FileLines(name, frozenset(executed[name]), frozenset(coverable[name]))
         for name in sorted(executed)
     )
+    if not files:
+        raise CoverageDataError(source, "no file records (SF: ... end_of_record): not LCOV?")
     return CoverageData("lcov", source, files)
 
 
