@@ -369,7 +369,7 @@ def test_warnings_and_docstrings_mark_a_function(repo_builder: RepoBuilder, tmp_
     assert marks("decorator_factory") == []
     assert marks("decorator_factory.wrapper")[0][:3] == ("warning", "DeprecationWarning", 54)
     assert marks("documented") == [
-        ("docstring", "deprecated", 63, "2.0 Use ``new_way`` instead.", False)
+        ("docstring", "deprecated", 63, "2.0: Use ``new_way`` instead.", False)
     ]
     conditional = repo.function("conditional").deprecation()
     assert not conditional.marked

@@ -410,7 +410,11 @@ def _marks(
     doc = ast.get_docstring(node, clean=False)
     found = _DIRECTIVE.search(doc) if doc is not None else None
     if doc is not None and found is not None:
-        text = " ".join(_PARAGRAPH_END.split(doc[found.start(1) :], 1)[0].split()) or None
+        # ``.. deprecated:: 2.2`` then the explanation: "2.2: Will be removed in 2.3."
+        version = found.group(1).strip()
+        paragraph = _PARAGRAPH_END.split(doc[found.end(1) :], 1)[0]
+        rest = " ".join(paragraph.split())
+        text = (f"{version}: {rest}" if version and rest else version or rest) or None
         line = node.body[0].lineno + doc[: found.start()].count("\n")
         out.append(DeprecationMark("docstring", "deprecated", line, text, False))
     _warnings(node.body, local, out, conditional=False)
