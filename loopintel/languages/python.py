@@ -8,10 +8,11 @@ The incremental re-parse (:func:`update_layout`) rebuilds the layout of a new fi
 version from the layout of its parent version and the diff hunks, re-parsing only the
 statements the hunks touch. It is exact by construction: a region is re-parsed
 alone only when it starts and ends at statement boundaries of the old version that
-the hunks did not touch, and when the region parses alone as a complete block at the
-right indentation; then the tokenizer state at both edges is the same as in the whole
-file, so the whole-file parse is the concatenation of the parts. Anything else falls
-back to a whole-file parse.
+no hunk crosses, and when the region parses alone as a complete block at the right
+indentation; then the tokenizer state at both edges is the same as in the whole
+file, so the whole-file parse is the concatenation of the parts. Two regions that
+meet at such a boundary are parsed apart, and together when one of them does not
+parse alone. Anything else falls back to a whole-file parse.
 """
 
 from __future__ import annotations
@@ -311,8 +312,15 @@ def _regions(
     spans: Sequence[tuple[int, int, int]],
     block_lo: int,
     limit: int,
+    edit: _Edit,
 ) -> list[tuple[int, int]] | None:
-    """Old-line regions ``[lo, hi)`` bounded by untouched statement starts, merged."""
+    """Old-line regions ``[lo, hi)`` bounded by statement starts, merged where they overlap.
+
+    Two regions that meet at a statement start stay apart (each is parsed alone, so a
+    class in one of them can still be updated statement by statement) unless a pure
+    insertion sits in the gap before that start: the inserted lines belong to both
+    sides, and the regions are merged.
+    """
     regions: list[tuple[int, int]] = []
     for first, last, _ in spans:
         i = bisect_right(starts, first) - 1
@@ -324,7 +332,13 @@ def _regions(
             lo = starts[i]
         j = bisect_right(starts, last)
         hi = starts[j] if j < len(starts) else limit
-        if regions and lo <= regions[-1][1]:
+        if regions and (
+            lo < regions[-1][1]
+            or (
+                lo == regions[-1][1]
+                and (lo == hi or edit.delta_first_before(lo) != edit.delta_last_before(lo))
+            )
+        ):
             regions[-1] = (regions[-1][0], max(hi, regions[-1][1]))
         else:
             regions.append((lo, hi))
@@ -375,43 +389,73 @@ def _update_block(
     keep: _Keep,
 ) -> tuple[Node, ...] | None:
     starts = [n.start for n in nodes]
-    regions = _regions(starts, spans, 1 if indent is None else -1, limit)
+    regions = _regions(starts, spans, 1 if indent is None else -1, limit, edit)
     if regions is None:
         return None
     out: list[Node] = []
     k = 0
-    for lo, hi in regions:
+    # Where the regions that meet the current one began: their first old line, their
+    # old nodes and how many nodes of ``out`` they gave.
+    run: list[tuple[int, list[Node], int]] = []
+    for region_lo, hi in regions:
+        lo = region_lo
         while k < len(nodes) and nodes[k].start < lo:
             out.append(_shift(nodes[k], edit.delta_last_before(nodes[k].start)))
             k += 1
+            run = []
         inside = []
         while k < len(nodes) and nodes[k].start < hi:
             inside.append(nodes[k])
             k += 1
-        b_lo = lo + edit.delta_first_before(lo)
-        b_hi = hi + edit.delta_last_before(hi)
-        region_spans = [s for s in spans if lo <= s[0] and s[1] < hi]
-        new = None
-        if len(inside) == 1 and inside[0].kind is NodeKind.CLASS and inside[0].children:
-            new = _update_class(inside[0], region_spans, edit, new_lines, hi, b_lo, lenient, keep)
-        if new is None:
-            text_lines = new_lines[b_lo - 1 : b_hi - 1]
-            if indent is not None and _blank(text_lines):
-                parsed: list[Node] | None = []
-            else:
-                offset = b_lo - 1 if indent is None else b_lo - 2
-                parsed = _parse_region(
-                    "\n".join(text_lines), offset, indent, new_lines, lenient=lenient, keep=keep
-                )
-            if parsed is None:
-                return None
-            out.extend(parsed)
-        else:
-            out.append(new)
+        found: _Keep = None if keep is None else {}
+        parsed = _update_region(inside, lo, hi, spans, edit, new_lines, indent, lenient, found)
+        if parsed is None and run:
+            # Regions that meet may only parse together (an ``else:`` added after a
+            # block): parse them as one.
+            lo = run[0][0]
+            inside = [n for _, old, _ in run for n in old] + inside
+            del out[len(out) - sum(count for _, _, count in run) :]
+            run = []
+            found = None if keep is None else {}
+            parsed = _update_region(inside, lo, hi, spans, edit, new_lines, indent, lenient, found)
+        if parsed is None:
+            return None
+        if keep is not None and found:
+            keep.update(found)
+        out.extend(parsed)
+        run.append((lo, inside, len(parsed)))
     out.extend(_shift(n, edit.delta_last_before(n.start)) for n in nodes[k:])
     if indent is not None and not out:
         return None
     return tuple(out)
+
+
+def _update_region(
+    inside: list[Node],
+    lo: int,
+    hi: int,
+    spans: Sequence[tuple[int, int, int]],
+    edit: _Edit,
+    new_lines: Sequence[str],
+    indent: str | None,
+    lenient: bool,
+    keep: _Keep,
+) -> list[Node] | None:
+    """The new nodes of the old-line region ``[lo, hi)`` holding the old nodes ``inside``."""
+    b_lo = lo + edit.delta_first_before(lo)
+    if len(inside) == 1 and inside[0].kind is NodeKind.CLASS and inside[0].children:
+        region_spans = [s for s in spans if lo <= s[0] and s[1] < hi]
+        new = _update_class(inside[0], region_spans, edit, new_lines, hi, b_lo, lenient, keep)
+        if new is not None:
+            return [new]
+    b_hi = hi + edit.delta_last_before(hi)
+    text_lines = new_lines[b_lo - 1 : b_hi - 1]
+    if indent is not None and _blank(text_lines):
+        return []
+    offset = b_lo - 1 if indent is None else b_lo - 2
+    return _parse_region(
+        "\n".join(text_lines), offset, indent, new_lines, lenient=lenient, keep=keep
+    )
 
 
 def _update_class(
