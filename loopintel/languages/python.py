@@ -354,16 +354,28 @@ def _parse_region(
     lenient: bool,
     keep: _Keep,
 ) -> list[Node] | None:
-    """Parse a region alone; ``indent`` is the class body's indentation, or None at top."""
+    """Parse a region alone; ``indent`` is the class body's indentation, or None at top.
+
+    A region of a file read tolerantly is still parsed exactly when it can be (both
+    readers give the same nodes for Python 3 code), so that its functions' syntax
+    trees are at hand for their facts; the tolerant reader takes the rest.
+    """
     if "\r" in text:
         text = _LONE_CR_TEXT.sub(" ", text)
-    if lenient:
-        nodes = tolerant.parse_region(text, wrapped=indent is not None)
-        if nodes is None:
-            return None
-        if indent is not None and nodes and _indent(lines[nodes[0].start + offset - 1]) != indent:
-            return None
-        return [_shift(n, offset) for n in nodes]
+    nodes = _parse_region_exactly(text, offset, indent, lines, keep)
+    if nodes is not None or not lenient:
+        return nodes
+    found = tolerant.parse_region(text, wrapped=indent is not None)
+    if found is None:
+        return None
+    if indent is not None and found and _indent(lines[found[0].start + offset - 1]) != indent:
+        return None
+    return [_shift(n, offset) for n in found]
+
+
+def _parse_region_exactly(
+    text: str, offset: int, indent: str | None, lines: Sequence[str], keep: _Keep
+) -> list[Node] | None:
     try:
         if indent is None:
             return _at_signs([_node(s, offset, keep) for s in _parse(text).body], lines)
@@ -491,7 +503,8 @@ def update_layout(
 ) -> Layout | None:
     """The layout of a new version from its parent's layout and the zero-context hunks.
 
-    A layout read by the tolerant parser is updated with the tolerant parser.
+    A layout read by the tolerant parser stays tolerant: its regions are parsed
+    exactly when they can be, by the tolerant parser otherwise.
 
     Args:
         old: layout of the parent version.
