@@ -12,6 +12,8 @@ merge is compared with its first parent like any other commit.
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import hashlib
 from typing import TYPE_CHECKING, Any, NamedTuple
 
@@ -27,7 +29,7 @@ from loopintel.languages import python
 from loopintel.languages.layout import Facts, Hunk, Layout
 
 if TYPE_CHECKING:
-    from collections.abc import Sequence
+    from collections.abc import Iterator, Sequence
 
     from loopintel.languages.layout import Span
 
@@ -38,6 +40,7 @@ __all__ = [
     "FileSource",
     "count_into",
     "extract_chunk",
+    "rare_full_collections",
 ]
 
 
@@ -352,6 +355,30 @@ def _key(change: RawChange) -> tuple[str, str]:
     return (change.path, change.qualname)
 
 
+# --- garbage collection --------------------------------------------------------------
+
+FULL_COLLECTION_THRESHOLD = 1000
+"""Young-generation collections between two full collections while indexing."""
+
+
+@contextlib.contextmanager
+def rare_full_collections() -> Iterator[None]:
+    """Keep CPython's full garbage collections rare while the block runs.
+
+    Indexing holds millions of small, long-lived objects that form no cycles (the
+    layouts, facts and lines in the bounded caches, the lineage states); each full
+    collection walks all of them, and with the default thresholds a history the size
+    of flask's triggers enough of them to cost a third of the CPU time. Young objects
+    are still collected as usual; the thresholds in force before are restored after.
+    """
+    thresholds = gc.get_threshold()
+    gc.set_threshold(*thresholds[:2], max(thresholds[2], FULL_COLLECTION_THRESHOLD))
+    try:
+        yield
+    finally:
+        gc.set_threshold(*thresholds)
+
+
 # --- worker processes ----------------------------------------------------------------
 
 _WORKER: Extractor | None = None
@@ -377,9 +404,10 @@ def extract_chunk(
     """Extract a chunk of commits in a worker process (the repository opened once)."""
     extractor = _worker(path, options)
     out = []
-    for sha, parents in commits:
-        out.append(extractor.commit(sha, parents))
-        if _COUNTER is not None:
-            with _COUNTER.get_lock():
-                _COUNTER.value += 1
+    with rare_full_collections():
+        for sha, parents in commits:
+            out.append(extractor.commit(sha, parents))
+            if _COUNTER is not None:
+                with _COUNTER.get_lock():
+                    _COUNTER.value += 1
     return out
