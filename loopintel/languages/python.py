@@ -226,21 +226,25 @@ def function_spans(layout: Layout) -> list[Span]:
     """
     out: list[Span] = []
     seen: dict[str, int] = {}
+    define, klass = NodeKind.DEF, NodeKind.CLASS
 
     def visit(nodes: tuple[Node, ...], prefix: str) -> None:
-        for node in nodes:
-            if node.kind is NodeKind.DEF:
-                qualname = prefix + node.name
-                count = seen.get(qualname, 0) + 1
-                seen[qualname] = count
-                if count > 1:
-                    qualname += str(count) if "#" in node.name else f"#{count}"
-                out.append(Span(qualname, node.start, node.end))
-                visit(node.children, qualname + ".<locals>.")
-            elif node.kind is NodeKind.CLASS:
-                visit(node.children, prefix + node.name + ".")
-            else:
-                visit(node.children, prefix)
+        for kind, name, start, end, children in nodes:
+            if kind is define:
+                qualname = prefix + name
+                if qualname in seen:
+                    count = seen[qualname] + 1
+                    seen[qualname] = count
+                    qualname += str(count) if "#" in name else f"#{count}"
+                else:
+                    seen[qualname] = 1
+                out.append(Span(qualname, start, end))
+                if children:
+                    visit(children, qualname + ".<locals>.")
+            elif kind is klass:
+                visit(children, prefix + name + ".")
+            elif children:
+                visit(children, prefix)
 
     visit(layout.nodes, "")
     return out
