@@ -22,7 +22,7 @@ from loopintel.history.extract import (
     Extractor,
     count_into,
     extract_chunk,
-    rare_full_collections,
+    rare_collections,
 )
 from loopintel.history.lineage import LineagePass, State, lineage_id, replay
 from loopintel.languages import python
@@ -172,7 +172,7 @@ def index_repository(
         UnknownRef: the ref names no commit.
 
     """
-    with rare_full_collections():
+    with rare_collections():
         return _index_repository(git, store, options, executor=executor, progress=progress)
 
 

@@ -40,7 +40,7 @@ __all__ = [
     "FileSource",
     "count_into",
     "extract_chunk",
-    "rare_full_collections",
+    "rare_collections",
 ]
 
 
@@ -357,22 +357,24 @@ def _key(change: RawChange) -> tuple[str, str]:
 
 # --- garbage collection --------------------------------------------------------------
 
-FULL_COLLECTION_THRESHOLD = 1000
-"""Young-generation collections between two full collections while indexing."""
+GC_THRESHOLDS = (100_000, 100, 1000)
+"""Least garbage-collection thresholds while indexing (see :func:`rare_collections`)."""
 
 
 @contextlib.contextmanager
-def rare_full_collections() -> Iterator[None]:
-    """Keep CPython's full garbage collections rare while the block runs.
+def rare_collections() -> Iterator[None]:
+    """Keep CPython's cyclic garbage collections rare while the block runs.
 
     Indexing holds millions of small, long-lived objects that form no cycles (the
-    layouts, facts and lines in the bounded caches, the lineage states); each full
-    collection walks all of them, and with the default thresholds a history the size
-    of flask's triggers enough of them to cost a third of the CPU time. Young objects
-    are still collected as usual; the thresholds in force before are restored after.
+    layouts, facts and lines in the bounded caches, the lineage states) and makes
+    many more short-lived ones (syntax trees) that reference counting frees. Each
+    collection of an older generation walks the long-lived ones again: with the
+    default thresholds that was about a quarter of flask's CPU time. Collections
+    still run, a hundred times less often; the thresholds in force before are
+    restored after.
     """
     thresholds = gc.get_threshold()
-    gc.set_threshold(*thresholds[:2], max(thresholds[2], FULL_COLLECTION_THRESHOLD))
+    gc.set_threshold(*(max(t, least) for t, least in zip(thresholds, GC_THRESHOLDS, strict=True)))
     try:
         yield
     finally:
@@ -404,7 +406,7 @@ def extract_chunk(
     """Extract a chunk of commits in a worker process (the repository opened once)."""
     extractor = _worker(path, options)
     out = []
-    with rare_full_collections():
+    with rare_collections():
         for sha, parents in commits:
             out.append(extractor.commit(sha, parents))
             if _COUNTER is not None:
