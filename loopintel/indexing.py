@@ -22,6 +22,7 @@ from loopintel.history.extract import (
     Extractor,
     count_into,
     extract_chunk,
+    rare_collections,
 )
 from loopintel.history.lineage import LineagePass, State, lineage_id, replay
 from loopintel.languages import python
@@ -171,6 +172,18 @@ def index_repository(
         UnknownRef: the ref names no commit.
 
     """
+    with rare_collections():
+        return _index_repository(git, store, options, executor=executor, progress=progress)
+
+
+def _index_repository(
+    git: GitRepository,
+    store: Store,
+    options: IndexOptions,
+    *,
+    executor: concurrent.futures.Executor | None,
+    progress: Callable[[IndexProgress], None] | None,
+) -> IndexSummary:
     started = time.perf_counter()
     head = git.resolve(options.ref)
     shallow = git.is_shallow
@@ -178,7 +191,7 @@ def index_repository(
         warnings.warn(
             f"{git.git_dir} is a shallow clone: history before its boundary is not indexed",
             ShallowCloneWarning,
-            stacklevel=3,
+            stacklevel=4,
         )
     fingerprint = options.fingerprint()
     removed = 0

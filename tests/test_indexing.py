@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import concurrent.futures
+import gc
 import os
 import signal
 import sqlite3
@@ -317,3 +318,23 @@ def test_concurrent_indexers_wait_for_each_other(repo_builder: RepoBuilder, tmp_
     assert outputs == [0, 600]
     with loopintel.open(repo_builder.path, index_path=index, update=False) as repo:
         assert repo.commit_count() == 600
+
+
+def test_indexing_keeps_garbage_collections_rare_and_restores_the_thresholds(
+    repo_builder: RepoBuilder, tmp_path: Path
+) -> None:
+    grow(repo_builder, 5)
+    seen: list[tuple[int, ...]] = []
+
+    def progress(_: loopintel.IndexProgress) -> None:
+        seen.append(gc.get_threshold())
+
+    before = gc.get_threshold()
+    with loopintel.open(repo_builder.path, index_path=tmp_path / "i.sqlite3", progress=progress):
+        pass
+    assert gc.get_threshold() == before
+    assert seen
+    assert all(
+        all(t >= max(b, 100) for t, b in zip(during, before, strict=True)) for during in seen
+    )
+    assert all(during[0] >= 100_000 for during in seen)

@@ -493,6 +493,39 @@ def test_fast_path_shifts_the_functions_after_the_edit() -> None:
     assert after["main"].end == before["main"].end + 3
 
 
+def reparsed(old_text: str, new_text: str) -> set[int]:
+    """First lines of the functions whose syntax trees a fast-path update re-parsed."""
+    keep: dict[int, python.FunctionTree] = {}
+    hunks = git_hunks(old_text.split("\n"), new_text.split("\n"))
+    updated = python.update_layout(parse(old_text), hunks, new_text.split("\n"), keep=keep)
+    assert updated is not None
+    assert updated == python.parse_layout(new_text.encode()).layout
+    return set(keep)
+
+
+def test_edits_of_a_method_and_the_next_function_reparse_only_those() -> None:
+    # The last method and the function after the class are one stretch of touched
+    # top-level statements; the class is still updated method by method.
+    new_text = edit(
+        edit(CLASS_MODULE, "return self.running\n", "return not self.running\n"),
+        "return x * 2",
+        "return x * 3",
+    )
+    lines = new_text.split("\n")
+    assert reparsed(CLASS_MODULE, new_text) == {
+        lines.index("    @property") + 1,
+        lines.index("def helper(x):") + 1,
+    }
+
+
+def test_regions_that_parse_only_together_are_parsed_together() -> None:
+    old_text = "if flag:\n    a = 1\nb = 2\n\n\ndef f():\n    return 1\n"
+    new_text = "if flag:\n    a = 3\nelse:\n    b = 2\n\n\ndef f():\n    return 1\n"
+    updated, whole = incremental(old_text, new_text)
+    assert updated is not None
+    assert updated == whole
+
+
 @pytest.mark.parametrize(
     ("name", "new_text"),
     [

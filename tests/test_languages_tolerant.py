@@ -285,6 +285,20 @@ def test_a_file_read_tolerantly_keeps_its_reader_after_a_port() -> None:
     assert updated.nodes == whole.nodes
 
 
+def test_python3_regions_of_a_tolerant_file_come_with_their_syntax_trees() -> None:
+    # The exact parser reads what it can of a tolerant file, so the facts of a
+    # function it read need no second parse; the tolerant reader takes the rest.
+    old_text = 'def f():\n    print "x"\n\ndef g():\n    return 1\n'
+    new_text = 'def f():\n    print "y"\n\ndef g():\n    return 2\n'
+    keep: dict[int, python.FunctionTree] = {}
+    hunks = git_hunks(old_text.split("\n"), new_text.split("\n"))
+    updated = python.update_layout(parse(old_text), hunks, new_text.split("\n"), keep=keep)
+    assert updated is not None
+    assert updated == parse(new_text)
+    assert set(keep) == {4}
+    assert python.facts_of_node(keep[4]) == python.facts("def g():\n    return 2")
+
+
 NAMES = st.sampled_from(["f", "g", "run"])
 PY3_SIMPLE = [
     "x = 1",

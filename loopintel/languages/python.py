@@ -8,10 +8,11 @@ The incremental re-parse (:func:`update_layout`) rebuilds the layout of a new fi
 version from the layout of its parent version and the diff hunks, re-parsing only the
 statements the hunks touch. It is exact by construction: a region is re-parsed
 alone only when it starts and ends at statement boundaries of the old version that
-the hunks did not touch, and when the region parses alone as a complete block at the
-right indentation; then the tokenizer state at both edges is the same as in the whole
-file, so the whole-file parse is the concatenation of the parts. Anything else falls
-back to a whole-file parse.
+no hunk crosses, and when the region parses alone as a complete block at the right
+indentation; then the tokenizer state at both edges is the same as in the whole
+file, so the whole-file parse is the concatenation of the parts. Two regions that
+meet at such a boundary are parsed apart, and together when one of them does not
+parse alone. Anything else falls back to a whole-file parse.
 """
 
 from __future__ import annotations
@@ -226,21 +227,25 @@ def function_spans(layout: Layout) -> list[Span]:
     """
     out: list[Span] = []
     seen: dict[str, int] = {}
+    define, klass = NodeKind.DEF, NodeKind.CLASS
 
     def visit(nodes: tuple[Node, ...], prefix: str) -> None:
-        for node in nodes:
-            if node.kind is NodeKind.DEF:
-                qualname = prefix + node.name
-                count = seen.get(qualname, 0) + 1
-                seen[qualname] = count
-                if count > 1:
-                    qualname += str(count) if "#" in node.name else f"#{count}"
-                out.append(Span(qualname, node.start, node.end))
-                visit(node.children, qualname + ".<locals>.")
-            elif node.kind is NodeKind.CLASS:
-                visit(node.children, prefix + node.name + ".")
-            else:
-                visit(node.children, prefix)
+        for kind, name, start, end, children in nodes:
+            if kind is define:
+                qualname = prefix + name
+                if qualname in seen:
+                    count = seen[qualname] + 1
+                    seen[qualname] = count
+                    qualname += str(count) if "#" in name else f"#{count}"
+                else:
+                    seen[qualname] = 1
+                out.append(Span(qualname, start, end))
+                if children:
+                    visit(children, qualname + ".<locals>.")
+            elif kind is klass:
+                visit(children, prefix + name + ".")
+            elif children:
+                visit(children, prefix)
 
     visit(layout.nodes, "")
     return out
@@ -312,8 +317,15 @@ def _regions(
     spans: Sequence[tuple[int, int, int]],
     block_lo: int,
     limit: int,
+    edit: _Edit,
 ) -> list[tuple[int, int]] | None:
-    """Old-line regions ``[lo, hi)`` bounded by untouched statement starts, merged."""
+    """Old-line regions ``[lo, hi)`` bounded by statement starts, merged where they overlap.
+
+    Two regions that meet at a statement start stay apart (each is parsed alone, so a
+    class in one of them can still be updated statement by statement) unless a pure
+    insertion sits in the gap before that start: the inserted lines belong to both
+    sides, and the regions are merged.
+    """
     regions: list[tuple[int, int]] = []
     for first, last, _ in spans:
         i = bisect_right(starts, first) - 1
@@ -325,7 +337,13 @@ def _regions(
             lo = starts[i]
         j = bisect_right(starts, last)
         hi = starts[j] if j < len(starts) else limit
-        if regions and lo <= regions[-1][1]:
+        if regions and (
+            lo < regions[-1][1]
+            or (
+                lo == regions[-1][1]
+                and (lo == hi or edit.delta_first_before(lo) != edit.delta_last_before(lo))
+            )
+        ):
             regions[-1] = (regions[-1][0], max(hi, regions[-1][1]))
         else:
             regions.append((lo, hi))
@@ -341,16 +359,28 @@ def _parse_region(
     lenient: bool,
     keep: _Keep,
 ) -> list[Node] | None:
-    """Parse a region alone; ``indent`` is the class body's indentation, or None at top."""
+    """Parse a region alone; ``indent`` is the class body's indentation, or None at top.
+
+    A region of a file read tolerantly is still parsed exactly when it can be (both
+    readers give the same nodes for Python 3 code), so that its functions' syntax
+    trees are at hand for their facts; the tolerant reader takes the rest.
+    """
     if "\r" in text:
         text = _LONE_CR_TEXT.sub(" ", text)
-    if lenient:
-        nodes = tolerant.parse_region(text, wrapped=indent is not None)
-        if nodes is None:
-            return None
-        if indent is not None and nodes and _indent(lines[nodes[0].start + offset - 1]) != indent:
-            return None
-        return [_shift(n, offset) for n in nodes]
+    nodes = _parse_region_exactly(text, offset, indent, lines, keep)
+    if nodes is not None or not lenient:
+        return nodes
+    found = tolerant.parse_region(text, wrapped=indent is not None)
+    if found is None:
+        return None
+    if indent is not None and found and _indent(lines[found[0].start + offset - 1]) != indent:
+        return None
+    return [_shift(n, offset) for n in found]
+
+
+def _parse_region_exactly(
+    text: str, offset: int, indent: str | None, lines: Sequence[str], keep: _Keep
+) -> list[Node] | None:
     try:
         if indent is None:
             return _at_signs([_node(s, offset, keep) for s in _parse(text).body], lines)
@@ -376,43 +406,73 @@ def _update_block(
     keep: _Keep,
 ) -> tuple[Node, ...] | None:
     starts = [n.start for n in nodes]
-    regions = _regions(starts, spans, 1 if indent is None else -1, limit)
+    regions = _regions(starts, spans, 1 if indent is None else -1, limit, edit)
     if regions is None:
         return None
     out: list[Node] = []
     k = 0
-    for lo, hi in regions:
+    # Where the regions that meet the current one began: their first old line, their
+    # old nodes and how many nodes of ``out`` they gave.
+    run: list[tuple[int, list[Node], int]] = []
+    for region_lo, hi in regions:
+        lo = region_lo
         while k < len(nodes) and nodes[k].start < lo:
             out.append(_shift(nodes[k], edit.delta_last_before(nodes[k].start)))
             k += 1
+            run = []
         inside = []
         while k < len(nodes) and nodes[k].start < hi:
             inside.append(nodes[k])
             k += 1
-        b_lo = lo + edit.delta_first_before(lo)
-        b_hi = hi + edit.delta_last_before(hi)
-        region_spans = [s for s in spans if lo <= s[0] and s[1] < hi]
-        new = None
-        if len(inside) == 1 and inside[0].kind is NodeKind.CLASS and inside[0].children:
-            new = _update_class(inside[0], region_spans, edit, new_lines, hi, b_lo, lenient, keep)
-        if new is None:
-            text_lines = new_lines[b_lo - 1 : b_hi - 1]
-            if indent is not None and _blank(text_lines):
-                parsed: list[Node] | None = []
-            else:
-                offset = b_lo - 1 if indent is None else b_lo - 2
-                parsed = _parse_region(
-                    "\n".join(text_lines), offset, indent, new_lines, lenient=lenient, keep=keep
-                )
-            if parsed is None:
-                return None
-            out.extend(parsed)
-        else:
-            out.append(new)
+        found: _Keep = None if keep is None else {}
+        parsed = _update_region(inside, lo, hi, spans, edit, new_lines, indent, lenient, found)
+        if parsed is None and run:
+            # Regions that meet may only parse together (an ``else:`` added after a
+            # block): parse them as one.
+            lo = run[0][0]
+            inside = [n for _, old, _ in run for n in old] + inside
+            del out[len(out) - sum(count for _, _, count in run) :]
+            run = []
+            found = None if keep is None else {}
+            parsed = _update_region(inside, lo, hi, spans, edit, new_lines, indent, lenient, found)
+        if parsed is None:
+            return None
+        if keep is not None and found:
+            keep.update(found)
+        out.extend(parsed)
+        run.append((lo, inside, len(parsed)))
     out.extend(_shift(n, edit.delta_last_before(n.start)) for n in nodes[k:])
     if indent is not None and not out:
         return None
     return tuple(out)
+
+
+def _update_region(
+    inside: list[Node],
+    lo: int,
+    hi: int,
+    spans: Sequence[tuple[int, int, int]],
+    edit: _Edit,
+    new_lines: Sequence[str],
+    indent: str | None,
+    lenient: bool,
+    keep: _Keep,
+) -> list[Node] | None:
+    """The new nodes of the old-line region ``[lo, hi)`` holding the old nodes ``inside``."""
+    b_lo = lo + edit.delta_first_before(lo)
+    if len(inside) == 1 and inside[0].kind is NodeKind.CLASS and inside[0].children:
+        region_spans = [s for s in spans if lo <= s[0] and s[1] < hi]
+        new = _update_class(inside[0], region_spans, edit, new_lines, hi, b_lo, lenient, keep)
+        if new is not None:
+            return [new]
+    b_hi = hi + edit.delta_last_before(hi)
+    text_lines = new_lines[b_lo - 1 : b_hi - 1]
+    if indent is not None and _blank(text_lines):
+        return []
+    offset = b_lo - 1 if indent is None else b_lo - 2
+    return _parse_region(
+        "\n".join(text_lines), offset, indent, new_lines, lenient=lenient, keep=keep
+    )
 
 
 def _update_class(
@@ -448,7 +508,8 @@ def update_layout(
 ) -> Layout | None:
     """The layout of a new version from its parent's layout and the zero-context hunks.
 
-    A layout read by the tolerant parser is updated with the tolerant parser.
+    A layout read by the tolerant parser stays tolerant: its regions are parsed
+    exactly when they can be, by the tolerant parser otherwise.
 
     Args:
         old: layout of the parent version.
