@@ -338,3 +338,20 @@ def test_indexing_keeps_garbage_collections_rare_and_restores_the_thresholds(
         all(t >= max(b, 100) for t, b in zip(during, before, strict=True)) for during in seen
     )
     assert all(during[0] >= 100_000 for during in seen)
+
+
+def test_workers_of_a_killed_indexer_exit(repo_builder: RepoBuilder, tmp_path: Path) -> None:
+    grow(repo_builder, 700)
+    script = CRASHING_CHILD.replace("workers=1", "workers=2")
+    child = subprocess.Popen(
+        [sys.executable, "-c", script, str(repo_builder.path), str(tmp_path / "k.sqlite3")],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert child.stdout is not None
+    assert child.stdout.readline().startswith("chunk")
+    child.send_signal(signal.SIGKILL)
+    # The workers inherited the output pipe: it ends only when they are gone too.
+    rest, _ = child.communicate(timeout=30)
+    assert child.returncode == -signal.SIGKILL
+    assert "Traceback" not in rest

@@ -15,6 +15,9 @@ from __future__ import annotations
 import contextlib
 import gc
 import hashlib
+import os
+import threading
+import time
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from loopintel.history.attribution import (
@@ -388,9 +391,25 @@ _COUNTER: Any = None  # a shared multiprocessing.Value: commits extracted by all
 
 
 def count_into(counter: Any) -> None:
-    """Worker initializer: count extracted commits into a shared value (for progress)."""
+    """Worker initializer: count extracted commits into a shared value (for progress).
+
+    Also watch the indexing process: a worker whose parent is gone (killed, so it
+    could not shut its pool down) exits instead of waiting for work for ever.
+    """
     global _COUNTER  # noqa: PLW0603 - set once per worker process
     _COUNTER = counter
+    parent = os.getppid()
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(PARENT_POLL_SECONDS)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="loopintel-parent-watch", daemon=True).start()
+
+
+PARENT_POLL_SECONDS = 0.5
+"""How often a worker checks that the process that started it is still there."""
 
 
 def _worker(path: str, options: ExtractOptions) -> Extractor:
