@@ -8,16 +8,6 @@ from datetime import UTC, date, datetime, time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Self
 
-import numpy as np
-
-from loopintel import snapshots
-from loopintel.analysis.knowledge import (
-    Touch,
-    authorship_table,
-    degree_of_authorship,
-    experts_from,
-    greedy_truck_factor,
-)
 from loopintel.errors import (
     AmbiguousFunction,
     FunctionNotFound,
@@ -459,6 +449,8 @@ class Repository:
         sha = self._git.resolve(target) if target is not None else None
         if sha is None or sha not in self._store.indexed():
             raise InvalidQuery("commit", commit, "a commit of the indexed history")
+        from loopintel import snapshots  # noqa: PLC0415 - loaded on use: opening stays quick
+
         snapshot = snapshots.import_coverage(self._git, self._store, file, sha, format=format)
         return next(s for s in self.coverage_snapshots() if s.id == snapshot)
 
@@ -532,6 +524,12 @@ class Repository:
             'davidism@gmail.com'
 
         """
+        from loopintel.analysis.knowledge import (  # noqa: PLC0415 - numpy loads on first use
+            Touch,
+            degree_of_authorship,
+            experts_from,
+        )
+
         _, _, rows = self._ownership_rows(path)
         touches: dict[int, Touch] = {}
         names: dict[str, str] = {}
@@ -588,6 +586,13 @@ class Repository:
             2
 
         """
+        import numpy as np  # noqa: PLC0415 - numpy loads on first use: opening stays quick
+
+        from loopintel.analysis.knowledge import (  # noqa: PLC0415
+            authorship_table,
+            greedy_truck_factor,
+        )
+
         clean, files, rows = self._ownership_rows(path)
         file_index = {f: i for i, f in enumerate(files)}
         emails = sorted({row[2] for row in rows})

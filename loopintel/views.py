@@ -5,8 +5,6 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from loopintel.analysis.deprecation import deprecation
-from loopintel.analysis.knowledge import Touch, degree_of_authorship, experts_from
-from loopintel.analysis.trend import complexity_trend
 from loopintel.model import (
     Change,
     ChangeKind,
@@ -132,6 +130,12 @@ class FunctionView:
                 this long before the indexed head is flagged ``active=False``.
 
         """
+        from loopintel.analysis.knowledge import (  # noqa: PLC0415 - numpy loads on first use
+            Touch,
+            degree_of_authorship,
+            experts_from,
+        )
+
         history = [c for c in reversed(self.history()) if not c.is_cosmetic]
         if not history:
             return Records()
@@ -259,6 +263,8 @@ class FunctionView:
         (``rising``/``falling``/``flat``).
         """
         points = self.complexity_history()
+        from loopintel.analysis.trend import complexity_trend  # noqa: PLC0415 - numpy on use
+
         return complexity_trend(
             [p.authored_at.timestamp() for p in points],
             [p.complexity for p in points],
