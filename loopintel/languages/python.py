@@ -598,9 +598,11 @@ def _render(node: ast.AST, out: list[str], count: bool) -> int:
             count = False
     for name in cls._fields:
         value = getattr(node, name, None)
-        if isinstance(value, ast.AST):
-            found += _render(value, out, count)
-        elif isinstance(value, list):
+        kind = type(value)
+        if kind in _LEAVES:
+            # Load/Store/Del contexts and operators: fields-less singletons.
+            out.append(_LEAVES[kind])
+        elif kind is list:
             out.append("[")
             for item in value:
                 if isinstance(item, ast.AST):
@@ -608,9 +610,21 @@ def _render(node: ast.AST, out: list[str], count: bool) -> int:
                 else:
                     out.append(repr(item))
             out.append("]")
+        elif isinstance(value, ast.AST):
+            found += _render(value, out, count)
+        elif value is None:
+            out.append("None")
         else:
             out.append(repr(value))
     return found
+
+
+_LEAVES: dict[type, str] = {
+    cls: cls.__name__
+    for base in (ast.expr_context, ast.operator, ast.unaryop, ast.cmpop, ast.boolop)
+    for cls in base.__subclasses__()
+}
+"""Node classes without fields: rendered by name alone, as the general case would."""
 
 
 def facts(text: str) -> Facts:
