@@ -574,6 +574,13 @@ def _render(node: ast.AST, out: list[str], count: bool) -> int:
     ``assert`` statements.
     """
     cls = type(node)
+    # The commonest nodes first, rendered as the general case below would.
+    if cls is ast.Name:
+        out.extend(("Name", repr(node.id), _LEAVES[type(node.ctx)]))  # type: ignore[attr-defined]
+        return 0
+    if cls is ast.Constant:
+        out.extend(("Constant", repr(node.value), repr(node.kind)))  # type: ignore[attr-defined]
+        return 0
     out.append(cls.__name__)
     found = 0
     if count:
