@@ -286,9 +286,14 @@ class Extractor:
         sources: list[FileSource] = []
         changes: list[RawChange] = []
         skips: list[tuple[str, str, str]] = []
-        first, *others = (self.git.changed_paths(p, meta.sha) for p in parents)
+        first = self.git.changed_paths(parents[0], meta.sha)
         for path, blob in sorted(first.items()):
-            origin = next((i for i, o in enumerate(others, 1) if path not in o), -1)
+            # Looked up path by path: a diff against a parent far from the first (a
+            # long-lived branch) would list everything that happened meanwhile.
+            origin = next(
+                (i for i, p in enumerate(parents[1:], 1) if self.git.same_entry(p, meta.sha, path)),
+                -1,
+            )
             if origin > 0:
                 # The merge took this file from another parent: nothing of its own.
                 sources.append(FileSource(path, origin, ()))
