@@ -32,6 +32,10 @@ _SUFFIXES = (".py", ".pyw")
 _EMAIL = re.compile(r"<[^<>]*>")
 
 
+TREES_KEPT = 16
+"""Commit trees a repository object keeps at hand (the walk asks for each a few times)."""
+
+
 def is_python_path(path: str) -> bool:
     """Whether a path names a Python source file (``.py``, ``.pyw``; stubs excluded)."""
     return path.endswith(_SUFFIXES)
@@ -101,6 +105,7 @@ class GitRepository:
             raise NotARepository(text) from exc
         self.git_dir = str(Path(self.repo.path).resolve())
         self.workdir = str(Path(self.repo.workdir).resolve()) if self.repo.workdir else None
+        self._trees: dict[str, pygit2.Tree] = {}
         self.mailmap: pygit2.Mailmap | None = None
         with contextlib.suppress(pygit2.GitError):
             self.mailmap = pygit2.Mailmap.from_repository(self.repo)
@@ -221,7 +226,15 @@ class GitRepository:
         return bytes(self._blob(blob_id).data)
 
     def _tree(self, sha: str) -> pygit2.Tree:
-        return self.commit(sha).tree
+        # A commit's tree is asked for as the new side, then as the next one's parent,
+        # then by merges path by path: keep the last few.
+        tree = self._trees.get(sha)
+        if tree is None:
+            tree = self.commit(sha).tree
+            if len(self._trees) >= TREES_KEPT:
+                del self._trees[next(iter(self._trees))]
+            self._trees[sha] = tree
+        return tree
 
     def file_deltas(self, old: str | None, new: str) -> list[FileDelta]:
         """The Python files that differ between commit ``old`` (or nothing) and ``new``."""
@@ -272,7 +285,7 @@ class GitRepository:
 
         For a few paths, cheaper than a diff of two far-apart trees.
         """
-        entries = []
+        entries: list[tuple[pygit2.Oid, int] | None] = []
         for sha in (old, new):
             try:
                 entry = self._tree(sha)[path]

@@ -581,6 +581,11 @@ def _render(node: ast.AST, out: list[str], count: bool) -> int:
     if cls is ast.Constant:
         out.extend(("Constant", repr(node.value), repr(node.kind)))  # type: ignore[attr-defined]
         return 0
+    if cls is ast.Attribute:
+        out.append("Attribute")
+        found = _render(node.value, out, count)  # type: ignore[attr-defined]
+        out.extend((repr(node.attr), _LEAVES[type(node.ctx)]))  # type: ignore[attr-defined]
+        return found
     out.append(cls.__name__)
     found = 0
     if count:
@@ -611,7 +616,7 @@ def _render(node: ast.AST, out: list[str], count: bool) -> int:
             out.append(_LEAVES[kind])
         elif kind is list:
             out.append("[")
-            for item in value:
+            for item in value:  # type: ignore[union-attr]  # a list, as just checked
                 if isinstance(item, ast.AST):
                     found += _render(item, out, count)
                 else:
