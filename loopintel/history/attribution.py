@@ -304,6 +304,7 @@ def match_moves(
         exact: dict[tuple[str, ...], list[int]] = {}
         for j, lines in enumerate(new_norm):
             exact.setdefault(tuple(lines), []).append(j)
+        matchers: dict[int, difflib.SequenceMatcher[str]] = {}
         origins: dict[tuple[str, ...], int] = {}
         for lines in old_norm:
             origins[tuple(lines)] = origins.get(tuple(lines), 0) + 1
@@ -321,11 +322,18 @@ def match_moves(
                 if j in same_body:
                     score = 1.0
                 elif fuzzy and not short:
-                    matcher = difflib.SequenceMatcher(
-                        None, old_norm[i], new_norm[j], autojunk=False
-                    )
                     threshold = RENAME_SIMILARITY if same_file else MOVE_SIMILARITY
-                    if matcher.real_quick_ratio() < threshold or matcher.quick_ratio() < threshold:
+                    # real_quick_ratio, before any matcher is built: lengths alone.
+                    la, lb = len(old_norm[i]), len(new_norm[j])
+                    if 2.0 * min(la, lb) / (la + lb) < threshold:
+                        continue
+                    matcher = matchers.get(j)
+                    if matcher is None:
+                        # Indexing the second sequence is the costly part: once per j.
+                        matcher = difflib.SequenceMatcher(None, (), new_norm[j], autojunk=False)
+                        matchers[j] = matcher
+                    matcher.set_seq1(old_norm[i])
+                    if matcher.quick_ratio() < threshold:
                         continue
                     score = matcher.ratio()
                     if score < threshold:
