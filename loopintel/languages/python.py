@@ -588,7 +588,7 @@ def _render(node: ast.AST, out: list[str], count: bool) -> int:
         return found
     out.append(cls.__name__)
     found = 0
-    if count:
+    if count and cls in _DECISIONS:
         if cls is ast.If or cls is ast.IfExp:
             found = 1
         elif cls is ast.BoolOp:
@@ -617,7 +617,9 @@ def _render(node: ast.AST, out: list[str], count: bool) -> int:
         elif kind is list:
             out.append("[")
             for item in value:  # type: ignore[union-attr]  # a list, as just checked
-                if isinstance(item, ast.AST):
+                if type(item) is ast.Name:
+                    out.extend(("Name", repr(item.id), _LEAVES[type(item.ctx)]))
+                elif isinstance(item, ast.AST):
                     found += _render(item, out, count)
                 else:
                     out.append(repr(item))
@@ -630,6 +632,25 @@ def _render(node: ast.AST, out: list[str], count: bool) -> int:
             out.append(repr(value))
     return found
 
+
+_DECISIONS = frozenset(
+    {
+        ast.If,
+        ast.IfExp,
+        ast.BoolOp,
+        ast.For,
+        ast.While,
+        ast.AsyncFor,
+        ast.Try,
+        ast.comprehension,
+        ast.Match,
+        ast.Assert,
+        ast.FunctionDef,
+        ast.AsyncFunctionDef,
+        ast.ClassDef,
+    }
+)
+"""Node classes that count for complexity, or stop the count (see :func:`_render`)."""
 
 _LEAVES: dict[type, str] = {
     cls: cls.__name__
