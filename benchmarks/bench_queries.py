@@ -10,7 +10,7 @@ bundle's head (for flask: its test suite run under coverage.py); without it, an 
 file is made up that marks two lines in three of every Python file as run, which
 exercises the same query.
 
-    python benchmarks/bench_queries.py [--repo flask] [--coverage FILE]
+    python benchmarks/bench_queries.py [--repo flask] [--coverage FILE [--coverage-note TEXT]]
         [--out docs/query-benchmarks.md]
 """
 
@@ -66,6 +66,7 @@ def main() -> int:
     parser.add_argument("--corpus", type=Path, default=CORPUS)
     parser.add_argument("--runs", type=int, default=5, help="runs of the open measure")
     parser.add_argument("--coverage", type=Path, help="coverage file measured at the head")
+    parser.add_argument("--coverage-note", help="how FILE was made, for the report")
     parser.add_argument("--out", type=Path, help="also write a Markdown report here")
     args = parser.parse_args()
     bundle = args.corpus / f"{args.repo}.bundle"
@@ -114,10 +115,12 @@ def main() -> int:
         "",
         "Written by `python benchmarks/bench_queries.py"
         + (f" --repo {args.repo}" if args.repo != "flask" else "")
+        + (" --coverage FILE" if args.coverage else "")
         + "`; re-run it rather than editing this page.",
         "",
-        f"Coverage: {'`' + str(args.coverage) + '`' if args.coverage else 'made-up LCOV'}, "
-        f"{snapshot.files} files, {snapshot.functions:,} functions, imported in "
+        f"Coverage: {args.coverage_note or ('made-up LCOV' if not args.coverage else 'FILE')}"
+        f" ({snapshot.format}): {snapshot.files} files, {snapshot.functions:,} functions, "
+        f"{snapshot.covered_lines:,} of {snapshot.coverable_lines:,} lines run, imported in "
         f"{imported:.2f} s.",
         "",
         "| measure | p50 | p99 | target |",
