@@ -570,7 +570,8 @@ def show(
         click.echo(
             f"  trend          {trend.direction}: {trend.first} -> {trend.latest} over "
             f"{trend.points} versions ({trend.min}-{trend.max}), "
-            f"{trend.slope_per_year or 0:+.1f}/year, {trend.change_365d:+d} in 365 days"
+            + ("" if trend.slope_per_year is None else f"{trend.slope_per_year:+.1f}/year, ")
+            + f"{trend.change_365d:+d} in 365 days"
         )
     click.echo(f"  changes        {len(history_)}")
     click.echo(

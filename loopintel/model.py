@@ -683,11 +683,12 @@ class ComplexityTrend:
     """``latest`` minus the complexity 365 days before the indexed head (its first
     version, if it is younger)."""
     slope_per_year: float | None
-    """Least-squares slope of complexity over author time, per year (``None`` with
-    fewer than two distinct times)."""
+    """Least-squares slope of complexity over author time, per year (``None`` when the
+    history spans less than ``MIN_TREND_DAYS``)."""
     direction: str
     """``rising`` or ``falling`` when ``slope_per_year`` is at least
-    ``TREND_SLOPE_PER_YEAR`` either way, else ``flat``."""
+    ``TREND_SLOPE_PER_YEAR`` either way, else ``flat``; ``young`` when the history is
+    shorter than ``MIN_TREND_DAYS`` (no slope)."""
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dict."""

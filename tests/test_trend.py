@@ -74,7 +74,13 @@ def test_trend_of_a_deleted_and_of_a_new_function(
     assert math.isclose(gone.slope_per_year or 0, 1 / 365 * 365.25)
     assert gone.direction == "rising"
     new = repo.function("h").complexity_trend
-    assert (new.points, new.change_365d, new.slope_per_year, new.direction) == (1, 0, None, "flat")
+    # introduced days before the head: too young for a rate per year
+    assert (new.points, new.change_365d, new.slope_per_year, new.direction) == (
+        1,
+        0,
+        None,
+        "young",
+    )
 
 
 def test_summary_rules() -> None:
@@ -96,8 +102,17 @@ def test_summary_rules() -> None:
     falling = complexity_trend([0.0, year], [6, 4], head_time=year, exists=False)
     assert falling.slope_per_year == -2.0
     assert falling.direction == "falling"
-    # same time twice: no slope
+    # same time twice, or an afternoon's refactoring: no slope
     assert complexity_trend([5.0, 5.0], [1, 3], head_time=5.0, exists=True).slope_per_year is None
+    quick = complexity_trend([0.0, 2 * DAY], [22, 1], head_time=3 * DAY, exists=True)
+    assert (quick.slope_per_year, quick.direction, quick.first, quick.latest) == (
+        None,
+        "young",
+        22,
+        1,
+    )
+    settled = complexity_trend([0.0, 2 * DAY], [22, 1], head_time=200 * DAY, exists=True)
+    assert settled.direction == "falling"
 
 
 def test_show_prints_the_trend(repo_builder: RepoBuilder, tmp_path: Path) -> None:

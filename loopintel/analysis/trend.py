@@ -11,10 +11,13 @@ from loopintel.model import ComplexityTrend
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
-__all__ = ["TREND_SLOPE_PER_YEAR", "YEAR", "complexity_trend"]
+__all__ = ["MIN_TREND_DAYS", "TREND_SLOPE_PER_YEAR", "YEAR", "complexity_trend"]
 
 YEAR = 365.25 * 86400
 """Seconds in a year, for slopes per year."""
+MIN_TREND_DAYS = 90
+"""A slope per year needs this much history: over a few days it would extrapolate one
+afternoon's refactoring into a yearly rate. Shorter histories are ``young``."""
 TREND_SLOPE_PER_YEAR = 0.5
 """A slope of at least this many decisions per year, either way, is a trend (see
 ``docs/functions.md`` for the data behind it); anything gentler is ``flat``."""
@@ -46,13 +49,14 @@ def complexity_trend(
         t = np.append(t, head_time)
         y = np.append(y, y[-1])
     slope: float | None = None
-    dx = (t - t.mean()) / YEAR
-    spread = float(dx @ dx)
-    if spread > 0:
-        slope = float(dx @ (y - y.mean()) / spread)
     direction = "flat"
-    if slope is not None and abs(slope) >= TREND_SLOPE_PER_YEAR:
-        direction = "rising" if slope > 0 else "falling"
+    if t[-1] - t[0] < MIN_TREND_DAYS * 86400:
+        direction = "young"
+    else:
+        dx = (t - t.mean()) / YEAR
+        slope = float(dx @ (y - y.mean()) / float(dx @ dx))
+        if abs(slope) >= TREND_SLOPE_PER_YEAR:
+            direction = "rising" if slope > 0 else "falling"
     return ComplexityTrend(
         points=len(values),
         first=int(y[0]),
