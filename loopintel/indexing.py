@@ -94,11 +94,13 @@ def _extract(
     executor: concurrent.futures.Executor | None,
     head: str | None,
     tick: Callable[[int], None] | None = None,
+    idle: Callable[[], None] | None = None,
 ) -> Iterator[list[CommitResult]]:
     """Chunks of extracted commits, in topological order.
 
     ``tick`` hears how many commits the workers of an owned pool have extracted, while
-    the next chunk is awaited.
+    the next chunk is awaited; ``idle`` is run once while workers extract the first
+    chunks (work of the caller's that would otherwise wait for the end).
     """
     extract_options = ExtractOptions(options.first_parent, options.max_file_bytes, head)
     workers = options.workers or os.cpu_count() or 1
@@ -119,6 +121,8 @@ def _extract(
     try:
         chunks = _guided_chunks(todo, workers)
         futures = [executor.submit(extract_chunk, git.git_dir, extract_options, c) for c in chunks]
+        if idle is not None:
+            idle()
         for future in futures:
             while counter is not None and tick is not None:
                 finished, _ = concurrent.futures.wait([future], timeout=0.25)
@@ -232,7 +236,14 @@ def _index_repository(
             extracted = count
             progress(IndexProgress(count, len(todo), "extract"))
 
-    for results in _extract(git, todo, options, executor, head, tick):
+    prepared: _HeadSpans | None = None
+
+    def prepare() -> None:
+        nonlocal prepared
+        if head is not None:
+            prepared = _head_spans(git, store, head, options)
+
+    for results in _extract(git, todo, options, executor, head, tick, prepare):
         batch = []
         for result in results:
             with_lineage, sources = lineage.commit(
@@ -258,7 +269,7 @@ def _index_repository(
             state = lineage.release(head) if todo else None
             if state is None:
                 state = state_loader(store)(head)
-            _save_head(git, store, head, state, options)
+            _save_head(git, store, head, state, options, prepared)
     return IndexSummary(
         head=head,
         commits_indexed=len(todo),
@@ -271,21 +282,43 @@ def _index_repository(
     )
 
 
-def _save_head(
-    git: GitRepository, store: Store, head: str, state: State, options: IndexOptions
-) -> None:
-    """Record the functions of the head tree (re-reading only files that changed)."""
+_HeadSpans = tuple[dict[str, str], dict[str, list[tuple[str, int, int]]]]
+"""The head's Python files (path to blob) and each file's function spans."""
+
+
+def _head_spans(git: GitRepository, store: Store, head: str, options: IndexOptions) -> _HeadSpans:
+    """The functions of the head tree (re-reading only files that changed since stored)."""
     files = git.python_blobs(head)
     previous_files = store.head_files()
     previous = store.head_functions_by_path()
     extractor = Extractor(git, ExtractOptions(options.first_parent, options.max_file_bytes))
-    rows: list[tuple[str, str, int, int, str]] = []
+    spans: dict[str, list[tuple[str, int, int]]] = {}
     for path, blob in sorted(files.items()):
-        inner = state.get(path, {})
         if previous_files.get(path) == blob and path in previous:
-            spans = [(q, s, e) for q, s, e, _ in previous[path]]
+            spans[path] = [(q, s, e) for q, s, e, _ in previous[path]]
         else:
             parsed = extractor.parsed(blob)
-            spans = [(s.qualname, s.start, s.end) for s in (parsed.spans or {}).values()]
-        rows.extend((path, q, s, e, inner.get(q) or lineage_id("", path, q)) for q, s, e in spans)
+            spans[path] = [(s.qualname, s.start, s.end) for s in (parsed.spans or {}).values()]
+    return files, spans
+
+
+def _save_head(
+    git: GitRepository,
+    store: Store,
+    head: str,
+    state: State,
+    options: IndexOptions,
+    prepared: _HeadSpans | None = None,
+) -> None:
+    """Record the head's lineage state, files and functions.
+
+    ``prepared``: the head's spans, when computed already (while workers ran).
+    """
+    files, spans = prepared if prepared is not None else _head_spans(git, store, head, options)
+    rows: list[tuple[str, str, int, int, str]] = []
+    for path in sorted(files):
+        inner = state.get(path, {})
+        rows.extend(
+            (path, q, s, e, inner.get(q) or lineage_id("", path, q)) for q, s, e in spans[path]
+        )
     store.save_head(head, state, files, rows)
