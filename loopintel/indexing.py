@@ -22,6 +22,7 @@ from loopintel.history.extract import (
     Extractor,
     count_into,
     extract_chunk,
+    extract_range,
     rare_collections,
 )
 from loopintel.history.lineage import LineagePass, State, lineage_id, replay
@@ -40,6 +41,9 @@ PARALLEL_THRESHOLD = 400
 """Fewer new commits than this are extracted in-process (workers cost a start-up)."""
 CHUNK_COMMITS = 250
 """Commits per transaction (and per progress step) when extracting in-process."""
+MIN_STEAL = 120
+"""A range with fewer commits left than this is not split for an idle worker (a chunk
+that starts cold costs about as much as fifty commits)."""
 
 
 class ShallowCloneWarning(UserWarning):
@@ -109,30 +113,107 @@ def _extract(
         for chunk in _chunks(todo, -(-len(todo) // CHUNK_COMMITS)):
             yield [extractor.commit(sha, parents) for sha, parents in chunk]
         return
-    owned = counter = None
     if executor is None:
-        method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
-        context = multiprocessing.get_context(method)
-        counter = context.Value("q", 0)
-        owned = concurrent.futures.ProcessPoolExecutor(
-            max_workers=workers, mp_context=context, initializer=count_into, initargs=(counter,)
-        )
-        executor = owned
+        yield from _extract_shared(git, todo, extract_options, workers, tick, idle)
+        return
+    futures: list[concurrent.futures.Future[list[CommitResult]]] = []
     try:
         chunks = _guided_chunks(todo, workers)
         futures = [executor.submit(extract_chunk, git.git_dir, extract_options, c) for c in chunks]
         if idle is not None:
             idle()
         for future in futures:
-            while counter is not None and tick is not None:
-                finished, _ = concurrent.futures.wait([future], timeout=0.25)
-                if finished:
-                    break
-                tick(counter.value)
             yield future.result()
     finally:
-        if owned is not None:
-            owned.shutdown(cancel_futures=True)
+        for future in futures:
+            future.cancel()
+
+
+def _extract_shared(
+    git: GitRepository,
+    todo: Sequence[tuple[str, tuple[str, ...]]],
+    extract_options: ExtractOptions,
+    workers: int,
+    tick: Callable[[int], None] | None,
+    idle: Callable[[], None] | None,
+) -> Iterator[list[CommitResult]]:
+    """Extract on a local process pool, each worker on a long contiguous range.
+
+    Each worker starts on an equal share of the history, in order, with its caches
+    warm from one commit to the next. When one runs dry, the second half of what is
+    left of the largest range still running is handed to it: no worker idles while
+    much is left, and a chunk starts cold only that often. Results come back in
+    topological order, each range as soon as every earlier one is in.
+    """
+    method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
+    context = multiprocessing.get_context(method)
+    counter = context.Value("q", 0)
+    # (next commit, end) of each range task, shared with the workers.
+    ranges = context.Array("q", 4 * workers)
+    pool = concurrent.futures.ProcessPoolExecutor(
+        max_workers=workers,
+        mp_context=context,
+        initializer=count_into,
+        initargs=(counter, ranges),
+    )
+    running: dict[concurrent.futures.Future[list[CommitResult]], tuple[int, int]] = {}
+    done: dict[int, list[CommitResult]] = {}
+    free = list(range(2 * workers))  # a slot is reused once its task is done
+
+    def start(begin: int, end: int) -> None:
+        slot = free.pop()
+        with ranges.get_lock():
+            ranges[2 * slot], ranges[2 * slot + 1] = begin, end
+        future = pool.submit(
+            extract_range, git.git_dir, extract_options, slot, begin, todo[begin:end]
+        )
+        running[future] = (slot, begin)
+
+    def steal() -> bool:
+        """Give an idle worker the back half of the largest range still running."""
+        best = None
+        with ranges.get_lock():
+            for slot, _ in running.values():
+                left = ranges[2 * slot + 1] - ranges[2 * slot]
+                if left >= MIN_STEAL and (best is None or left > best[1]):
+                    best = (slot, left)
+            if best is None:
+                return False
+            slot = best[0]
+            end = ranges[2 * slot + 1]
+            middle = ranges[2 * slot] + best[1] // 2
+            ranges[2 * slot + 1] = middle
+        start(middle, end)
+        return True
+
+    try:
+        share = -(-len(todo) // workers)
+        for begin in range(0, len(todo), share):
+            start(begin, min(len(todo), begin + share))
+        if idle is not None:
+            idle()
+        cursor = 0
+        while running:
+            finished, _ = concurrent.futures.wait(
+                running,
+                timeout=0.25 if tick is not None else None,
+                return_when=concurrent.futures.FIRST_COMPLETED,
+            )
+            if tick is not None:
+                tick(counter.value)
+            for future in finished:
+                slot, begin = running.pop(future)
+                done[begin] = future.result()
+                free.append(slot)
+            while len(running) < workers and steal():
+                pass
+            while cursor in done:
+                results = done.pop(cursor)
+                cursor += len(results)
+                yield results
+        assert cursor == len(todo), "every commit is extracted once"
+    finally:
+        pool.shutdown(cancel_futures=True)
 
 
 def state_loader(store: Store) -> Callable[[str], State]:

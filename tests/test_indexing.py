@@ -11,11 +11,12 @@ import subprocess
 import sys
 import textwrap
 import warnings
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
 import loopintel
+from loopintel import indexing
 from loopintel.store import SCHEMA_VERSION, Store
 
 if TYPE_CHECKING:
@@ -83,6 +84,36 @@ def test_history_rewrite_is_reconciled(repo_builder: RepoBuilder, tmp_path: Path
         rewritten = snapshot(repo)
     with loopintel.open(repo_builder.path, index_path=tmp_path / "fresh.sqlite3") as fresh:
         assert snapshot(fresh) == rewritten
+
+
+def test_ranges_split_for_idle_workers_give_the_in_process_result(
+    repo_builder: RepoBuilder, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    grow(repo_builder, 450)
+    with loopintel.open(repo_builder.path, index_path=tmp_path / "a.sqlite3", workers=1) as serial:
+        expected = snapshot(serial)
+    # Split ranges as long as a few commits are left: many hand-overs, all in order.
+    monkeypatch.setattr(indexing, "MIN_STEAL", 4)
+    submitted: list[int] = []
+    submit = concurrent.futures.ProcessPoolExecutor.submit
+
+    def counting(pool: concurrent.futures.ProcessPoolExecutor, *args: Any) -> Any:
+        submitted.append(args[4])  # the range's first commit
+        return submit(pool, *args)
+
+    monkeypatch.setattr(concurrent.futures.ProcessPoolExecutor, "submit", counting)
+    steps: list[int] = []
+    with loopintel.open(
+        repo_builder.path,
+        index_path=tmp_path / "b.sqlite3",
+        workers=3,
+        progress=lambda step: steps.append(step.done),
+    ) as parallel:
+        assert snapshot(parallel) == expected
+    assert steps == sorted(steps)
+    assert steps[-1] == 450
+    assert submitted[:3] == [0, 150, 300]  # an equal share each to start with
+    assert len(submitted) > 3  # then the rest of long ranges, to whoever ran dry
 
 
 def test_parallel_extraction_matches_in_process(repo_builder: RepoBuilder, tmp_path: Path) -> None:

@@ -43,6 +43,7 @@ __all__ = [
     "FileSource",
     "count_into",
     "extract_chunk",
+    "extract_range",
     "rare_collections",
 ]
 
@@ -393,16 +394,19 @@ def rare_collections() -> Iterator[None]:
 
 _WORKER: Extractor | None = None
 _COUNTER: Any = None  # a shared multiprocessing.Value: commits extracted by all workers
+_RANGES: Any = None  # a shared multiprocessing.Array: next and end of each range task
 
 
-def count_into(counter: Any) -> None:
+def count_into(counter: Any, ranges: Any = None) -> None:
     """Worker initializer: count extracted commits into a shared value (for progress).
 
-    Also watch the indexing process: a worker whose parent is gone (killed, so it
-    could not shut its pool down) exits instead of waiting for work for ever.
+    ``ranges`` is the shared table of range tasks (see :func:`extract_range`). Also
+    watch the indexing process: a worker whose parent is gone (killed, so it could not
+    shut its pool down) exits instead of waiting for work for ever.
     """
-    global _COUNTER  # noqa: PLW0603 - set once per worker process
+    global _COUNTER, _RANGES  # noqa: PLW0603 - set once per worker process
     _COUNTER = counter
+    _RANGES = ranges
     parent = os.getppid()
 
     def watch() -> None:
@@ -432,6 +436,37 @@ def extract_chunk(
     out = []
     with rare_collections():
         for sha, parents in commits:
+            out.append(extractor.commit(sha, parents))
+            if _COUNTER is not None:
+                with _COUNTER.get_lock():
+                    _COUNTER.value += 1
+    return out
+
+
+def extract_range(
+    path: str,
+    options: ExtractOptions,
+    slot: int,
+    start: int,
+    commits: Sequence[tuple[str, tuple[str, ...]]],
+) -> list[CommitResult]:
+    """Extract commits ``start``, ``start + 1``... of the history, in a worker process.
+
+    The range's bounds live in the shared table at ``slot`` (next commit, end): each
+    commit is claimed there before it is extracted, so the indexing process can move
+    the end down at any moment (to hand the rest to an idle worker) and the two never
+    do the same commit. ``commits`` holds the range as first given; the worker stops
+    at the end as it then stands.
+    """
+    extractor = _worker(path, options)
+    out = []
+    with rare_collections():
+        for offset, (sha, parents) in enumerate(commits):
+            with _RANGES.get_lock():
+                if _RANGES[2 * slot] >= _RANGES[2 * slot + 1]:
+                    break
+                assert _RANGES[2 * slot] == start + offset
+                _RANGES[2 * slot] = start + offset + 1
             out.append(extractor.commit(sha, parents))
             if _COUNTER is not None:
                 with _COUNTER.get_lock():
