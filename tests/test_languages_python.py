@@ -518,6 +518,38 @@ def test_edits_of_a_method_and_the_next_function_reparse_only_those() -> None:
     }
 
 
+def test_lines_appended_to_a_block_are_parsed_with_it() -> None:
+    # A method added at the end of a class, before the next top-level statement: the
+    # inserted lines only parse as part of the class.
+    old_text = (
+        "class Suite:\n    def test_a(self):\n        pass\n\n"
+        "if __name__ == '__main__':\n    main()\n"
+    )
+    new_text = old_text.replace(
+        "        pass\n\n", "        pass\n\n    def test_b(self):\n        return 2\n\n"
+    )
+    updated, whole = incremental(old_text, new_text)
+    assert updated is not None
+    assert updated == whole
+    assert [s.qualname for s in python.function_spans(updated)] == [
+        "Suite.test_a",
+        "Suite.test_b",
+    ]
+    # Lines inserted before that block as well were parsed already: not twice.
+    old_text = (
+        "class C:\n    def a(self):\n        x = 1\n\n    def b(self):\n        y = 2\n"
+        "    def c(self):\n        pass\n"
+    )
+    new_text = (
+        "class C:\n    def a(self):\n        x = 1\n\n    def new(self):\n        pass\n\n"
+        "    def b(self):\n        y = 2\n        z = 3\n"
+        "    def c(self):\n        pass\n"
+    )
+    updated, whole = incremental(old_text, new_text)
+    assert updated is None or updated == whole
+    assert [s.qualname for s in python.function_spans(whole)] == ["C.a", "C.new", "C.b", "C.c"]
+
+
 def test_regions_that_parse_only_together_are_parsed_together() -> None:
     old_text = "if flag:\n    a = 1\nb = 2\n\n\ndef f():\n    return 1\n"
     new_text = "if flag:\n    a = 3\nelse:\n    b = 2\n\n\ndef f():\n    return 1\n"

@@ -435,6 +435,21 @@ def _update_block(
             run = []
             found = None if keep is None else {}
             parsed = _update_region(inside, lo, hi, spans, edit, new_lines, indent, lenient, found)
+        elif (
+            parsed is None
+            and out
+            and edit.delta_first_before(nodes[k - len(inside) - 1].start)
+            == edit.delta_last_before(nodes[k - len(inside) - 1].start)
+        ):
+            # Lines inserted after a block may continue it (a method appended at the end
+            # of a class): parse them with the untouched statement before them, unless
+            # lines were inserted before that one too (they were parsed already).
+            before = nodes[k - len(inside) - 1]
+            out.pop()
+            lo = before.start
+            inside = [before, *inside]
+            found = None if keep is None else {}
+            parsed = _update_region(inside, lo, hi, spans, edit, new_lines, indent, lenient, found)
         if parsed is None:
             return None
         if keep is not None and found:
