@@ -431,16 +431,13 @@ def _worker(path: str, options: ExtractOptions) -> Extractor:
 def extract_chunk(
     path: str, options: ExtractOptions, commits: Sequence[tuple[str, tuple[str, ...]]]
 ) -> list[CommitResult]:
-    """Extract a chunk of commits in a worker process (the repository opened once)."""
+    """Extract a chunk of commits on a caller's executor (the repository opened once).
+
+    Such executors do not run :func:`count_into`: progress is counted by chunk.
+    """
     extractor = _worker(path, options)
-    out = []
     with rare_collections():
-        for sha, parents in commits:
-            out.append(extractor.commit(sha, parents))
-            if _COUNTER is not None:
-                with _COUNTER.get_lock():
-                    _COUNTER.value += 1
-    return out
+        return [extractor.commit(sha, parents) for sha, parents in commits]
 
 
 def extract_range(
@@ -468,7 +465,6 @@ def extract_range(
                 assert _RANGES[2 * slot] == start + offset
                 _RANGES[2 * slot] = start + offset + 1
             out.append(extractor.commit(sha, parents))
-            if _COUNTER is not None:
-                with _COUNTER.get_lock():
-                    _COUNTER.value += 1
+            with _COUNTER.get_lock():
+                _COUNTER.value += 1
     return out
