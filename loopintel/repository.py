@@ -34,7 +34,7 @@ from loopintel.model import (
 from loopintel.source import SourceReader, checked_prefixes
 from loopintel.store import Store, default_index_path
 from loopintel.tables import Records
-from loopintel.views import FunctionView
+from loopintel.views import FunctionView, ranked_experts
 
 if TYPE_CHECKING:
     import concurrent.futures
@@ -524,11 +524,7 @@ class Repository:
             'davidism@gmail.com'
 
         """
-        from loopintel.analysis.knowledge import (  # noqa: PLC0415 - numpy loads on first use
-            Touch,
-            degree_of_authorship,
-            experts_from,
-        )
+        from loopintel.analysis.knowledge import Touch  # noqa: PLC0415 - numpy on first use
 
         _, _, rows = self._ownership_rows(path)
         touches: dict[int, Touch] = {}
@@ -540,17 +536,8 @@ class Repository:
                 first = seq
             if seq not in touches:
                 touches[seq] = Touch(email, when, seq == first)
-        head_time = self._store.head_time()
-        ranked = degree_of_authorship(
-            list(touches.values()), now=head_time, half_life_days=half_life_days
-        )
-        return Records(
-            experts_from(
-                ranked,
-                names=names,
-                last_seen=self._store.last_commit_times(),
-                active_since=head_time - inactive_after_days * 86400,
-            )
+        return ranked_experts(
+            self._store, list(touches.values()), names, half_life_days, inactive_after_days
         )
 
     def truck_factor(

@@ -20,12 +20,13 @@ from loopintel.source import checked_prefixes
 from loopintel.tables import Records
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable
+    from collections.abc import Iterable, Mapping, Sequence
 
+    from loopintel.analysis.knowledge import Touch
     from loopintel.source import SourceReader
     from loopintel.store import Store
 
-__all__ = ["VOLATILE_CHANGES_90D", "VOLATILE_CHANGES_365D", "FunctionView"]
+__all__ = ["VOLATILE_CHANGES_90D", "VOLATILE_CHANGES_365D", "FunctionView", "ranked_experts"]
 
 DAY = 86400
 VOLATILE_CHANGES_365D = 3
@@ -33,6 +34,35 @@ VOLATILE_CHANGES_365D = 3
 functions that changed at all, in flask, requests, click and packaging)."""
 VOLATILE_CHANGES_90D = 2
 """Changes in 90 days that make a function volatile."""
+
+
+def ranked_experts(
+    store: Store,
+    touches: Sequence[Touch],
+    names: Mapping[str, str],
+    half_life_days: float | None,
+    inactive_after_days: float,
+) -> Records[Expert]:
+    """Experts of a body of code from its changes (a function, a file, a directory).
+
+    Degree of authorship decayed back from the indexed head's commit time, authors
+    without a commit for ``inactive_after_days`` before it flagged inactive.
+    """
+    from loopintel.analysis.knowledge import (  # noqa: PLC0415 - numpy loads on first use
+        degree_of_authorship,
+        experts_from,
+    )
+
+    head_time = store.head_time()
+    ranked = degree_of_authorship(touches, now=head_time, half_life_days=half_life_days)
+    return Records(
+        experts_from(
+            ranked,
+            names=names,
+            last_seen=store.last_commit_times(),
+            active_since=head_time - inactive_after_days * 86400,
+        )
+    )
 
 
 class FunctionView:
@@ -130,30 +160,17 @@ class FunctionView:
                 this long before the indexed head is flagged ``active=False``.
 
         """
-        from loopintel.analysis.knowledge import (  # noqa: PLC0415 - numpy loads on first use
-            Touch,
-            degree_of_authorship,
-            experts_from,
-        )
+        from loopintel.analysis.knowledge import Touch  # noqa: PLC0415 - numpy on first use
 
         history = [c for c in reversed(self.history()) if not c.is_cosmetic]
         if not history:
             return Records()
-        head_time = self._store.head_time()
         first = history[0] if history[0].kind is ChangeKind.ADDED else None
         touches = [
             Touch(c.author_email, int(c.authored_at.timestamp()), c is first) for c in history
         ]
         names = {c.author_email: c.author_name for c in history}
-        ranked = degree_of_authorship(touches, now=head_time, half_life_days=half_life_days)
-        return Records(
-            experts_from(
-                ranked,
-                names=names,
-                last_seen=self._store.last_commit_times(),
-                active_since=head_time - inactive_after_days * 86400,
-            )
-        )
+        return ranked_experts(self._store, touches, names, half_life_days, inactive_after_days)
 
     @property
     def coverage(self) -> FunctionCoverage | None:
