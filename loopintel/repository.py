@@ -452,7 +452,7 @@ class Repository:
         from loopintel import snapshots  # noqa: PLC0415 - loaded on use: opening stays quick
 
         snapshot = snapshots.import_coverage(self._git, self._store, file, sha, format=format)
-        return next(s for s in self.coverage_snapshots() if s.id == snapshot)
+        return CoverageSnapshot.from_row(self._store.coverage_snapshots(only=snapshot)[0])
 
     def delete_coverage(self, snapshot: int) -> None:
         """Drop an imported snapshot (a wrong file, the wrong commit).

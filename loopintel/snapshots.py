@@ -102,10 +102,10 @@ def import_coverage(
     known = store.coverage_snapshot_with(sha, data.digest)
     if known is not None:
         return known
-    tree = git.python_blobs(sha)
-    matched = match_paths((f.path for f in data.files), tree, roots=data.roots, workdir=git.workdir)
     if not data.files:
         raise CoverageDataError(str(file), "it measured no files")
+    tree = git.python_blobs(sha)
+    matched = match_paths((f.path for f in data.files), tree, roots=data.roots, workdir=git.workdir)
     if not matched:
         raise CoverageDataError(
             str(file),

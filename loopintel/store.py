@@ -205,6 +205,7 @@ class Store:
         self.path = path
         self.readonly = readonly
         self._cache: dict[str, tuple[str | None, Any]] = {}
+        self._coverage_tables = False
         if readonly and not path.exists():
             raise IndexLocationError(str(path), "no index there yet; run `loopintel index` first")
         for parent in path.parents:
@@ -292,11 +293,15 @@ class Store:
         return any(column[1] == "digest" for column in columns)
 
     def _has_coverage_tables(self) -> bool:
-        row = self.db.execute(
-            "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name IN "
-            "('coverage_snapshots', 'coverage_files', 'coverage_functions')"
-        ).fetchone()
-        return int(row[0]) == 3
+        # Looked up until found: only an index from before coverage, opened read-only,
+        # lacks them, and tables once made are never dropped.
+        if not self._coverage_tables:
+            row = self.db.execute(
+                "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name IN "
+                "('coverage_snapshots', 'coverage_files', 'coverage_functions')"
+            ).fetchone()
+            self._coverage_tables = int(row[0]) == 3
+        return self._coverage_tables
 
     def _script(self, script: str) -> None:
         # executescript would commit the open transaction; run statement by statement.
@@ -731,24 +736,29 @@ class Store:
             for row in rows
         ]
 
-    def coverage_snapshots(self) -> list[tuple[Any, ...]]:
-        """Every stored coverage snapshot, oldest import first.
+    def coverage_snapshots(self, only: int | None = None) -> list[tuple[Any, ...]]:
+        """Every stored coverage snapshot (or the one with id ``only``), oldest first.
 
         Rows are id, commit, format, source, imported at, measured at, has contexts,
         unmatched paths, stale paths, files, functions, covered and coverable lines.
         """
         if not self._has_coverage_tables():
             return []
+        which = "" if only is None else " WHERE s.id = ?"
+        params = () if only is None else (only,)
         rows = self.db.execute(
             "SELECT s.id, s.commit_sha, s.format, s.source, s.imported_at, s.measured_at, "
             "s.has_contexts, s.unmatched, s.stale, "
             "(SELECT count(*) FROM coverage_files f WHERE f.snapshot = s.id), "
             "(SELECT count(*) FROM coverage_functions f WHERE f.snapshot = s.id) "
-            "FROM coverage_snapshots s ORDER BY s.id"
+            f"FROM coverage_snapshots s{which} ORDER BY s.id",
+            params,
         ).fetchall()
         totals: dict[int, tuple[int, int]] = {}
         for snapshot, executed, coverable in self.db.execute(
             "SELECT snapshot, executed, coverable FROM coverage_files"
+            + ("" if only is None else " WHERE snapshot = ?"),
+            params,
         ):
             ran, could = totals.get(snapshot, (0, 0))
             lines = set(decode_lines(coverable))
