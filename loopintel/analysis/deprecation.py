@@ -166,16 +166,8 @@ def parse_module(data: bytes, module: str, *, is_package: bool = False) -> Parse
         where = f" line {exc.lineno}" if isinstance(exc, SyntaxError) and exc.lineno else ""
         reason = f"the version does not parse exactly (syntax error{where})"
         return ParsedModule(module, package, {}, {}, reason)
-    keep: dict[int, python.FunctionTree] = {}
-    layout = python.parse_layout(data, max_bytes=len(data) + 1, keep=keep).layout
-    by_end = {(n.end_lineno, n.name): n for n in keep.values()}
-    functions: dict[str, python.FunctionTree] = {}
-    if layout is not None:
-        for span in python.function_spans(layout):
-            name = span.qualname.rsplit(".", 1)[-1].split("#", 1)[0]
-            node = keep.get(span.start) or by_end.get((span.end, name))
-            if node is not None:
-                functions[span.qualname] = node
+    trees = python.function_trees(data, max_bytes=len(data) + 1)
+    functions = {span.qualname: tree for span, tree in trees or ()}
     bindings: dict[str, str] = {}
     _bind(_module_imports(tree.body), package, bindings)
     return ParsedModule(module, package, bindings, functions, None)

@@ -40,6 +40,7 @@ __all__ = [
     "facts_of_node",
     "function_bodies",
     "function_spans",
+    "function_trees",
     "parse_layout",
     "segment",
     "update_layout",
@@ -727,6 +728,31 @@ def facts_of_node(node: FunctionTree) -> Facts:
     )
 
 
+def function_trees(
+    data: bytes, *, max_bytes: int = MAX_FILE_BYTES
+) -> list[tuple[Span, FunctionTree]] | None:
+    """Every function of a file version with its syntax tree, in source order.
+
+    Returns ``None`` when the version cannot be parsed exactly (or is larger than
+    ``max_bytes``).
+    """
+    keep: dict[int, FunctionTree] = {}
+    outcome = parse_layout(data, max_bytes=max_bytes, keep=keep)
+    if outcome.layout is None or outcome.layout.tolerant:
+        return None
+    # Decorators may move a span's start above the tree's; the last line does not move.
+    by_end: dict[int, list[FunctionTree]] = {}
+    for tree in keep.values():
+        by_end.setdefault(tree.end_lineno or tree.lineno, []).append(tree)
+    out: list[tuple[Span, FunctionTree]] = []
+    for span in function_spans(outcome.layout):
+        candidates = [t for t in by_end.get(span.end, ()) if t.lineno >= span.start]
+        if not candidates:  # pragma: no cover - every span comes from a tree
+            return None
+        out.append((span, min(candidates, key=lambda t: t.lineno)))
+    return out
+
+
 def function_bodies(data: bytes) -> list[tuple[Span, int]] | None:
     """Every function of a file version with the first line of its body.
 
@@ -740,19 +766,7 @@ def function_bodies(data: bytes) -> list[tuple[Span, int]] | None:
         cannot be parsed exactly.
 
     """
-    keep: dict[int, FunctionTree] = {}
-    outcome = parse_layout(data, keep=keep)
-    if outcome.layout is None or outcome.layout.tolerant:
+    trees = function_trees(data)
+    if trees is None:
         return None
-    # Decorators may move a span's start above the tree's; the last line does not move.
-    by_end: dict[int, list[FunctionTree]] = {}
-    for tree in keep.values():
-        by_end.setdefault(tree.end_lineno or tree.lineno, []).append(tree)
-    out: list[tuple[Span, int]] = []
-    for span in function_spans(outcome.layout):
-        candidates = [t for t in by_end.get(span.end, ()) if t.lineno >= span.start]
-        if not candidates:  # pragma: no cover - every span comes from a tree
-            return None
-        tree = min(candidates, key=lambda t: t.lineno)
-        out.append((span, max(tree.body[0].lineno, tree.lineno + 1)))
-    return out
+    return [(span, max(tree.body[0].lineno, tree.lineno + 1)) for span, tree in trees]
