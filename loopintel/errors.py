@@ -7,7 +7,7 @@ would naturally catch, so ``except LookupError`` keeps working::
     ├── RepositoryError
     │   ├── NotARepository            (+ FileNotFoundError)
     │   └── UnknownRef                (+ LookupError)
-    ├── IndexError_ ("index" as in the SQLite store)
+    ├── IndexFileError
     │   ├── IndexVersionError         (+ RuntimeError)
     │   └── IndexLocationError        (+ OSError)
     ├── FunctionNotFound              (+ LookupError)
@@ -24,7 +24,7 @@ __all__ = [
     "AmbiguousFunction",
     "CoverageDataError",
     "FunctionNotFound",
-    "IndexError_",
+    "IndexFileError",
     "IndexLocationError",
     "IndexVersionError",
     "InvalidConfiguration",
@@ -64,11 +64,11 @@ class UnknownRef(RepositoryError, LookupError):
         self.path = path
 
 
-class IndexError_(LoopintelError):  # noqa: N801 - the builtin IndexError means something else
+class IndexFileError(LoopintelError):
     """The SQLite index cannot be used."""
 
 
-class IndexVersionError(IndexError_, RuntimeError):
+class IndexVersionError(IndexFileError, RuntimeError):
     """The index was written by a newer loopintel and cannot be read safely."""
 
     def __init__(self, path: str, found: int, supported: int) -> None:
@@ -81,7 +81,7 @@ class IndexVersionError(IndexError_, RuntimeError):
         self.supported = supported
 
 
-class IndexLocationError(IndexError_, OSError):
+class IndexLocationError(IndexFileError, OSError):
     """The index file cannot be created or opened where asked."""
 
     def __init__(self, path: str, reason: str) -> None:

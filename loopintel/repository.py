@@ -31,7 +31,7 @@ from loopintel.model import (
     Skip,
     TruckFactor,
 )
-from loopintel.source import SourceReader, checked_prefixes
+from loopintel.code import SourceReader, checked_prefixes
 from loopintel.store import Store, default_index_path
 from loopintel.tables import Records
 from loopintel.views import FunctionView, ranked_experts

@@ -16,14 +16,14 @@ from loopintel.model import (
     FunctionRef,
     Stability,
 )
-from loopintel.source import checked_prefixes
+from loopintel.code import checked_prefixes
 from loopintel.tables import Records
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Mapping, Sequence
 
     from loopintel.analysis.knowledge import Touch
-    from loopintel.source import SourceReader
+    from loopintel.code import SourceReader
     from loopintel.store import Store
 
 __all__ = ["VOLATILE_CHANGES_90D", "VOLATILE_CHANGES_365D", "FunctionView", "ranked_experts"]

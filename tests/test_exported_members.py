@@ -25,7 +25,7 @@ EXPECTED = {
     "FunctionNotFound",
     "FunctionRef",
     "FunctionView",
-    "IndexError_",
+    "IndexFileError",
     "IndexLocationError",
     "IndexProgress",
     "IndexSummary",

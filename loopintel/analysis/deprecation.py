@@ -2,7 +2,7 @@
 
 Pure: a file version's bytes and the function's qualified name in, a
 :class:`~loopintel.model.Deprecation` out. Reading the bytes from git is the caller's
-business (:mod:`loopintel.source`).
+business (:mod:`loopintel.code`).
 
 Names are resolved the way Python binds them: a function sees the imports of its own
 body, of the functions enclosing it, and of its module (anywhere outside functions and

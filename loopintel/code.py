@@ -1,4 +1,4 @@
-"""Function source read from git, for answers that need the code itself (deprecation).
+"""Function source read back from git, for answers that need the code itself (deprecation).
 
 The index holds history, not code; this reads file versions back from git on demand and
 keeps what it parsed per blob, so asking about every function of a file parses it once.
