@@ -21,6 +21,7 @@ from loopintel.errors import (
     NotARepository,
     PathNotFound,
     RepositoryError,
+    TargetNotFound,
     UnknownRef,
 )
 from loopintel.indexing import ShallowCloneWarning
@@ -46,6 +47,7 @@ from loopintel.model import (
     TruckFactor,
 )
 from loopintel.repository import Repository, open  # noqa: A004 - the library's entry point
+from loopintel.resolver import PathScope
 from loopintel.tables import Records
 from loopintel.views import FunctionView
 
@@ -80,12 +82,14 @@ __all__ = [
     "LoopintelError",
     "NotARepository",
     "PathNotFound",
+    "PathScope",
     "Records",
     "Repository",
     "RepositoryError",
     "ShallowCloneWarning",
     "Skip",
     "Stability",
+    "TargetNotFound",
     "TruckFactor",
     "UnknownRef",
     "__version__",

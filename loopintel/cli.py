@@ -8,7 +8,7 @@ from __future__ import annotations
 import csv
 import functools
 import json
-import re
+import os
 import sys
 import warnings
 from pathlib import Path
@@ -76,8 +76,11 @@ def _errors(func: F) -> F:
         except loopintel.LoopintelError as exc:
             _fail(str(exc))
         except BrokenPipeError:
-            sys.stderr.close()
-            sys.exit(1)
+            # The reader went away (``| head``): not an error. Later writes, and the
+            # flush at exit, go nowhere instead of failing again.
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+            sys.exit(0)
         return None
 
     return wrapper  # type: ignore[return-value]
@@ -219,18 +222,13 @@ def index(
         click.echo(f"head {summary.head or '(empty repository)'}; index {repo.index_path}")
 
 
-def _from_cwd(repo: loopintel.Repository, path: str | None) -> str | None:
-    """A ``--path`` as git reads it: relative to the current directory in the work tree.
+def _path_option(repo: loopintel.Repository, path: str | None) -> str | None:
+    """A ``--path`` as git reads it: from the current directory inside the work tree.
 
-    So ``cd src && loopintel changes --path core.py`` works.
+    So ``cd src && loopintel changes --path core.py`` works, and so does a path from
+    the repository root typed in a subdirectory.
     """
-    if path is None or Path(path).is_absolute():
-        return path
-    cwd = Path.cwd().resolve()
-    root = Path(repo.path).resolve()
-    if cwd == root or root not in cwd.parents:
-        return path
-    return (cwd / path).resolve().relative_to(root).as_posix()
+    return None if path is None else repo.resolve_path(path, cwd=Path.cwd())
 
 
 def _rows(changes: Iterator[loopintel.Change]) -> Iterator[dict[str, Any]]:
@@ -275,7 +273,7 @@ def changes(
     """Stream the function changes of the repository at PATH, oldest first."""
     rows = _rows(
         repo.changes(
-            path=_from_cwd(repo, path_filter),
+            path=_path_option(repo, path_filter),
             function=function,
             author=author,
             since=since,
@@ -311,7 +309,7 @@ def functions(
     as_json: bool,
 ) -> None:
     """List the functions at the indexed head."""
-    for function in repo.functions(path=_from_cwd(repo, path_filter)):
+    for function in repo.functions(path=_path_option(repo, path_filter)):
         if as_json:
             click.echo(json.dumps(function.to_dict()))
         else:
@@ -376,31 +374,8 @@ WHO_LIMIT = 10
 def _find_function(
     repo: loopintel.Repository, query: str, at: str | None = None
 ) -> loopintel.FunctionView:
-    """``repo.function``, reading a file path the way ``--path`` is read.
-
-    The path of ``path::qualname`` or ``path:line`` is taken relative to the current
-    directory when it names a file there.
-    """
-    match = re.fullmatch(r"(.+?)(::.+|:\d+)", query)
-    if match is not None:
-        path, rest = match.groups()
-        if Path(path).is_file():
-            query = (_from_cwd(repo, path) or path) + rest
-    return repo.function(query, at=at)
-
-
-def _function_or_fail(
-    repo: loopintel.Repository, target: str, not_a_path: loopintel.LoopintelError
-) -> loopintel.FunctionView:
-    """The function TARGET names, once it turned out not to be a path."""
-    try:
-        return _find_function(repo, target)
-    except loopintel.FunctionNotFound as not_a_function:
-        paths = not_a_path.suggestions if isinstance(not_a_path, loopintel.PathNotFound) else ()
-        closest = (*not_a_function.suggestions, *paths)
-        message = f"no function matches {target!r}, nor does any indexed file or directory"
-        _fail(message + ("; closest: " + ", ".join(closest) if closest else ""))
-        raise  # pragma: no cover - _fail exits
+    """``repo.function``, reading a file path from the current directory as git does."""
+    return repo.function(query, at=at, cwd=Path.cwd())
 
 
 @main.command()
@@ -454,23 +429,14 @@ def who(
     }
     if limit is None:
         limit = 0 if as_json else WHO_LIMIT
-    path = _from_cwd(repo, target) or "."
-    # A path at the indexed head wins over a function name; ``::``, ``path:line`` and
-    # --at mean a function.
-    if at is not None or "::" in target or re.fullmatch(r".+:\d+", target):
-        view = _find_function(repo, target, at)
-    else:
-        try:
-            experts = repo.experts(path, **options)
-        except (loopintel.PathNotFound, loopintel.InvalidQuery) as not_a_path:
-            view = _function_or_fail(repo, target, not_a_path)
-        else:
-            view = None
-    if view is not None:
+    found = repo.locate(target, at=at, cwd=Path.cwd())
+    if isinstance(found, loopintel.FunctionView):
         if show_truck_factor:
             raise click.UsageError("--truck-factor needs a file or a directory, not a function")
-        _print_experts(view.experts(**options), limit, as_json, str(view.ref), "introduced it")
+        _print_experts(found.experts(**options), limit, as_json, str(found.ref), "introduced it")
         return
+    path = found.path
+    experts = repo.experts(path, **options)
     factor = repo.truck_factor(path, half_life_days=half_life, inactive_after_days=inactive_after)
     if as_json and show_truck_factor:
         click.echo(json.dumps(factor.to_dict()))

@@ -13,6 +13,7 @@ would naturally catch, so ``except LookupError`` keeps working::
     ├── FunctionNotFound              (+ LookupError)
     ├── AmbiguousFunction             (+ LookupError)
     ├── PathNotFound                  (+ LookupError)
+    │   └── TargetNotFound            (also a FunctionNotFound)
     ├── InvalidQuery                  (+ ValueError)
     ├── CoverageDataError             (+ ValueError)
     └── InvalidConfiguration          (+ ValueError)
@@ -33,6 +34,7 @@ __all__ = [
     "NotARepository",
     "PathNotFound",
     "RepositoryError",
+    "TargetNotFound",
     "UnknownRef",
 ]
 
@@ -150,4 +152,16 @@ class PathNotFound(LoopintelError, LookupError):
             message += "; closest: " + ", ".join(suggestions)
         super().__init__(message)
         self.path = path
+        self.suggestions = suggestions
+
+
+class TargetNotFound(PathNotFound, FunctionNotFound):
+    """Neither a function nor a file or directory matches what was asked about."""
+
+    def __init__(self, query: str, suggestions: tuple[str, ...] = ()) -> None:
+        message = f"no function matches {query!r}, nor does any indexed file or directory"
+        if suggestions:
+            message += "; closest: " + ", ".join(suggestions)
+        LoopintelError.__init__(self, message)
+        self.query = self.path = query
         self.suggestions = suggestions

@@ -298,7 +298,6 @@ def _index_repository(
     if gone:
         with store.transaction():
             removed += store.remove(gone)
-            store.db.execute("DELETE FROM tip_state")
     todo = [(sha, parents) for sha, parents in walk if sha not in indexed]
     if progress is not None:
         progress(IndexProgress(0, len(todo), "extract"))
@@ -371,7 +370,7 @@ def _head_spans(git: GitRepository, store: Store, head: str, options: IndexOptio
     """The functions of the head tree (re-reading only files that changed since stored)."""
     files = git.python_blobs(head)
     previous_files = store.head_files()
-    previous = store.head_functions_by_path()
+    previous = store.head_spans_by_path()
     extractor = Extractor(git, ExtractOptions(options.first_parent, options.max_file_bytes))
     spans: dict[str, list[tuple[str, int, int]]] = {}
     for path, blob in sorted(files.items()):

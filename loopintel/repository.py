@@ -1,103 +1,44 @@
-"""The facade: ``loopintel.open(path)`` indexes a repository and answers questions."""
+"""The facade: ``loopintel.open(path)`` indexes a repository and answers questions.
+
+Each method hands its question to the module that owns it: the resolver (functions and
+paths), the store (changes, functions), ownership (experts, truck factors), snapshots
+(coverage).
+"""
 
 from __future__ import annotations
 
-import difflib
-import re
-from datetime import UTC, date, datetime, time
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Self
+from typing import TYPE_CHECKING, Self
 
-from loopintel.errors import (
-    AmbiguousFunction,
-    FunctionNotFound,
-    IndexLocationError,
-    InvalidQuery,
-    PathNotFound,
-)
-from loopintel.history.git import GitRepository
-from loopintel.indexing import IndexOptions, index_repository, state_loader
-from loopintel.languages import python
-from loopintel.model import (
-    Change,
-    ChangeKind,
-    ChangeType,
-    CoverageSnapshot,
-    Expert,
-    Function,
-    FunctionRef,
-    IndexSummary,
-    KeyAuthor,
-    Skip,
-    TruckFactor,
-)
 from loopintel.code import SourceReader, checked_prefixes
+from loopintel.errors import IndexLocationError, InvalidQuery
+from loopintel.history.git import GitRepository
+from loopintel.indexing import IndexOptions, index_repository
+from loopintel.languages import python
+from loopintel.ownership import path_experts, path_truck_factor
+from loopintel.resolver import Moment, PathScope, Resolver
 from loopintel.store import Store, default_index_path
 from loopintel.tables import Records
-from loopintel.views import FunctionView, ranked_experts
 
 if TYPE_CHECKING:
     import concurrent.futures
     import os
     from collections.abc import Callable, Iterable, Iterator
 
-    from loopintel.model import IndexProgress
+    from loopintel.model import (
+        Change,
+        ChangeKind,
+        CoverageSnapshot,
+        Expert,
+        Function,
+        IndexProgress,
+        IndexSummary,
+        Skip,
+        TruckFactor,
+    )
+    from loopintel.views import FunctionView
 
-__all__ = ["Repository", "open"]
-
-Moment = datetime | date | str
-"""A point in time: an aware or naive (UTC) datetime, a date, or an ISO 8601 string."""
-
-
-def _timestamp(value: Moment, argument: str) -> int:
-    if isinstance(value, str):
-        try:
-            value = datetime.fromisoformat(value)
-        except ValueError as exc:
-            raise InvalidQuery(argument, value, "an ISO 8601 date or datetime") from exc
-    if isinstance(value, datetime):
-        moment = value if value.tzinfo else value.replace(tzinfo=UTC)
-    elif isinstance(value, date):
-        moment = datetime.combine(value, time(), tzinfo=UTC)
-    else:
-        raise InvalidQuery(argument, value, "a datetime, a date or an ISO 8601 string")
-    return int(moment.timestamp())
-
-
-_POSITION = re.compile(r"^(.+):(\d+)$")
-
-
-def _plain(qualname: str) -> str:
-    return qualname.replace(".<locals>.", ".")
-
-
-def _matching(query: str, rows: list[tuple[str, str, str]]) -> list[tuple[str, str, str]]:
-    """Rows ``(path, qualname, lineage)`` a lookup names (see ``Repository.function``)."""
-    if "::" in query:
-        try:
-            ref = FunctionRef.parse(query)
-        except ValueError as exc:
-            raise InvalidQuery("function", query, "'path::qualname' with both parts") from exc
-        return [r for r in rows if (r[0], r[1]) == (ref.path, ref.qualname)]
-    plain = _plain(query)
-    out = []
-    for row in rows:
-        candidate = _plain(row[1])
-        if candidate == plain or candidate.endswith("." + plain):
-            out.append(row)
-    return out
-
-
-def _like_prefix(path: str) -> str:
-    escaped = path.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return escaped.rstrip("/") + "/%"
-
-
-def _under(column: str, path: str) -> tuple[str, list[str]]:
-    """SQL condition (and parameters): ``column`` is ``path`` or under it; ``""``: any."""
-    if not path:
-        return "1", []
-    return f"({column} = ? OR {column} LIKE ? ESCAPE '\\')", [path, _like_prefix(path)]
+__all__ = ["Moment", "Repository", "open"]
 
 
 class Repository:
@@ -118,6 +59,7 @@ class Repository:
         self._store = store
         self._options = options
         self._source = SourceReader(git, store, deprecated=deprecated)
+        self._resolver = Resolver(git, store, self._source)
         self.last_index: IndexSummary | None = None
         """What the latest indexing run of this object did."""
 
@@ -176,137 +118,66 @@ class Repository:
         self.last_index = summary
         return summary
 
-    # -- queries -------------------------------------------------------------------------
+    # -- finding things ------------------------------------------------------------------
 
-    def _lineages(self, function: str) -> list[str]:
-        """Every lineage that has, or ever had, a name ``function`` matches."""
-        names, _ = self._past_names()
-        rows = [*self._store.head_function_rows(), *names]
-        return sorted({lineage for _, _, lineage in _matching(function.strip(), rows)})
-
-    def _past_names(self) -> tuple[list[tuple[str, str, str]], dict[str, tuple[str, str, str]]]:
-        """Every (path, qualname, lineage) a function had, and each lineage's latest."""
-        latest: dict[str, tuple[str, str, str]] = {}
-        names: list[tuple[str, str, str]] = []
-        for path, qualname, old_path, old_qualname, lineage in self._store.db.execute(
-            "SELECT ch.path, ch.qualname, ch.old_path, ch.old_qualname, ch.lineage "
-            "FROM changes ch JOIN commits c ON c.id = ch.commit_id ORDER BY c.seq"
-        ):
-            latest[lineage] = (path, qualname, lineage)
-            names.append((path, qualname, lineage))
-            if old_path is not None and old_qualname is not None:
-                names.append((old_path, old_qualname, lineage))
-        return names, latest
-
-    def function(self, query: str, *, at: str | None = None) -> FunctionView:
+    def function(
+        self, query: str, *, at: str | None = None, cwd: str | os.PathLike[str] | None = None
+    ) -> FunctionView:
         """Find one function, at the indexed head or in the past.
 
         Args:
             query: ``path::qualname`` (canonical), ``path:line`` (the innermost
-                function containing that line at the head), or a qualified name or
-                its dotted tail (``wsgi_app``, ``Flask.wsgi_app``; ``<locals>`` may be
-                left out: ``outer.inner``). Functions at the head are preferred; a name
-                found only in the past (a deleted function) is looked up there.
+                function containing that line at the head), a qualified name or its
+                dotted tail (``wsgi_app``, ``Flask.wsgi_app``; ``<locals>`` may be left
+                out: ``outer.inner``), or a lineage id (as every output shows it).
+                Functions at the head are preferred; a name found only in the past (a
+                deleted or renamed function) is looked up there.
             at: look the function up as it was at this commit (any ref) instead:
                 names and lines are those of that commit's tree.
+            cwd: read a relative path in ``query`` from this directory when it lies
+                inside the work tree and the path names something there (as the CLI
+                does); by default paths are relative to the repository root.
 
         Raises:
             FunctionNotFound: nothing matches (the closest names are suggested).
-            AmbiguousFunction: several functions match (all are listed).
+            AmbiguousFunction: several functions match; each of its ``candidates``
+                selects one as it is written (a name, or a lineage id where two
+                functions had the same name).
             InvalidQuery: ``at`` is not a commit of the indexed history.
 
         Example:
             >>> repo.function("app.py::create_app").last_changed.commit  # doctest: +SKIP
 
         """
-        text = query.strip()
-        if at is not None:
-            return self._function_at(query, text, at)
-        position = _POSITION.match(text)
-        if position is not None and "::" not in text:
-            path, line = self._relative(position.group(1)), int(position.group(2))
-            row = self._store.db.execute(
-                "SELECT path, qualname, lineage FROM head_functions "
-                "WHERE path = ? AND start_line <= ? AND end_line >= ? "
-                "ORDER BY end_line - start_line LIMIT 1",
-                (path, line, line),
-            ).fetchone()
-            if row is None:
-                raise FunctionNotFound(query, self._closest(f"{path}::"))
-            return FunctionView(
-                self._store, FunctionRef(row[0], row[1]), row[2], at_head=True, source=self._source
-            )
-        head = self._store.head_function_rows()
-        found = _matching(text, head)
-        if not found:
-            # Not at the head: any name a function ever had, followed to its latest.
-            names, latest = self._past_names()
-            found = [latest[lineage] for lineage in {r[2] for r in _matching(text, names)}]
-        return self._one(query, text, found)
+        return self._resolver.function(query, at=at, cwd=cwd)
 
-    def _one(
-        self, query: str, text: str, found: list[tuple[str, str, str]], at: str | None = None
-    ) -> FunctionView:
-        """The view of the one function ``found`` names, or the error saying why not."""
-        lineages = {lineage for _, _, lineage in found}
-        if not lineages:
-            raise FunctionNotFound(query, self._closest(text))
-        if len(lineages) > 1:
-            raise AmbiguousFunction(query, tuple(sorted({f"{p}::{q}" for p, q, _ in found})))
-        path, qualname, lineage = found[0]
-        return self._view(FunctionRef(path, qualname), lineage, at)
+    def locate(
+        self, target: str, *, at: str | None = None, cwd: str | os.PathLike[str] | None = None
+    ) -> FunctionView | PathScope:
+        """What ``target`` names: a function, or a file or directory at the indexed head.
 
-    def _view(self, ref: FunctionRef, lineage: str, at: str | None = None) -> FunctionView:
-        head = self._store.head_function_rows()
-        at_head = any(row[2] == lineage for row in head)
-        return FunctionView(self._store, ref, lineage, at_head=at_head, source=self._source, at=at)
+        ``path::qualname``, ``path:line``, a lineage id or ``at`` mean a function; else
+        a path at the head wins over a function of the same name. Paths as for
+        :meth:`function`; ``.`` is the whole repository.
 
-    def _function_at(self, query: str, text: str, at: str) -> FunctionView:
-        sha = self._git.resolve(at)
-        if sha is None or sha not in self._store.indexed():
-            raise InvalidQuery("at", at, "a commit of the indexed history")
-        state = state_loader(self._store)(sha)
-        position = _POSITION.match(text)
-        if position is not None and "::" not in text:
-            path, line = self._relative(position.group(1)), int(position.group(2))
-            blob = self._git.blob_at(sha, path)
-            layout = python.parse_layout(self._git.blob(blob)).layout if blob else None
-            spans = python.function_spans(layout) if layout is not None else []
-            around = [s for s in spans if s.start <= line <= s.end]
-            inner = min(around, key=lambda s: s.end - s.start, default=None)
-            lineage = state.get(path, {}).get(inner.qualname) if inner is not None else None
-            if inner is None or lineage is None:
-                raise FunctionNotFound(query)
-            return self._view(FunctionRef(path, inner.qualname), lineage, sha)
-        rows = [(p, q, lin) for p, names in state.items() for q, lin in names.items()]
-        return self._one(query, text, _matching(text, rows), sha)
+        Raises:
+            TargetNotFound: neither matches (the closest functions and paths are named).
+            AmbiguousFunction: as for :meth:`function`.
 
-    def _relative(self, path: str) -> str:
-        """A path as the index spells it: relative to the repository root, ``/``-separated.
-
-        An absolute path inside the work tree is made relative; ``./`` is dropped.
         """
-        text = path.replace("\\", "/")
-        workdir = self._git.workdir
-        if workdir and Path(text).is_absolute():
-            try:
-                text = Path(text).resolve().relative_to(workdir).as_posix()
-            except ValueError as exc:
-                raise InvalidQuery("path", path, f"a path inside {workdir}") from exc
-        while text.startswith("./"):
-            text = text[2:]
-        return "" if text == "." else text.strip("/")
+        return self._resolver.locate(target, at=at, cwd=cwd)
 
-    def _closest(self, query: str) -> tuple[str, ...]:
-        # Old names first, so that a name at the head wins over the same name in the past.
-        rows = [
-            *self._store.db.execute("SELECT DISTINCT path, qualname FROM changes"),
-            *self._store.db.execute("SELECT path, qualname FROM head_functions"),
-        ]
-        by_tail = {q: f"{p}::{q}" for p, q in rows}
-        tail = query.rsplit("::", 1)[-1]
-        close = difflib.get_close_matches(tail, list(by_tail), n=5, cutoff=0.6)
-        return tuple(by_tail[c] for c in close)
+    def resolve_path(self, path: str, *, cwd: str | os.PathLike[str] | None = None) -> str:
+        """``path`` as the index spells it (``""`` for ``.``, the whole repository).
+
+        Raises:
+            PathNotFound: no indexed function ever lived there (closest paths named).
+            InvalidQuery: an absolute path outside the work tree.
+
+        """
+        return self._resolver.path(path, cwd=cwd)
+
+    # -- history -------------------------------------------------------------------------
 
     def changes(
         self,
@@ -319,12 +190,12 @@ class Repository:
         kinds: tuple[ChangeKind, ...] | None = None,
         cosmetic: bool = True,
     ) -> Iterator[Change]:
-        """Function changes, oldest first (topological order of commits).
+        """Function changes, oldest first (commit graph order: a commit after its parents).
 
         Args:
-            path: a file, or a directory (everything under it).
-            function: ``path::qualname`` or a (dotted suffix of a) qualified name;
-                follows the function's lineage through renames and moves.
+            path: a file, or a directory (everything under it); ``.`` for all.
+            function: a function as :meth:`function` finds it; follows its lineage
+                through renames and moves.
             author: author email or name after ``.mailmap`` (case-insensitive).
             since: only changes authored at or after this moment.
             until: only changes authored before this moment.
@@ -334,85 +205,48 @@ class Repository:
         Raises:
             FunctionNotFound: ``function`` matches no function (the closest names are
                 suggested).
-            InvalidQuery: a malformed date, kind or path.
+            AmbiguousFunction: ``function`` matches several (each candidate is listed).
+            PathNotFound: no indexed function ever lived at ``path``.
+            InvalidQuery: a malformed date or kind.
 
         Example:
             >>> for change in repo.changes(path="src/flask/app.py"):  # doctest: +SKIP
             ...     print(change.commit[:8], change.qualname, change.change_types)
 
         """
-        clauses: list[str] = []
-        params: list[Any] = []
-        if path is not None:
-            clean = self._relative(path)
-            clauses.append("(ch.path = ? OR ch.path LIKE ? ESCAPE '\\' OR ch.old_path = ?)")
-            params += [clean, _like_prefix(clean), clean]
-        if function is not None:
-            lineages = self._lineages(function)
-            if not lineages:
-                raise FunctionNotFound(function, self._closest(function))
-            clauses.append(f"ch.lineage IN ({','.join('?' * len(lineages))})")
-            params += lineages
-        if author is not None:
-            clauses.append("(lower(c.author_email) = lower(?) OR lower(c.author_name) = lower(?))")
-            params += [author, author]
-        if since is not None:
-            clauses.append("c.authored_at >= ?")
-            params.append(_timestamp(since, "since"))
-        if until is not None:
-            clauses.append("c.authored_at < ?")
-            params.append(_timestamp(until, "until"))
-        if kinds:
-            clauses.append(f"ch.kind IN ({','.join('?' * len(kinds))})")
-            try:
-                params += [ChangeKind(k).value for k in kinds]
-            except ValueError as exc:
-                expected = "kinds among " + ", ".join(k.value for k in ChangeKind)
-                raise InvalidQuery("kinds", kinds, expected) from exc
-        if not cosmetic:
-            clauses.append("ch.types != ?")
-            params.append(ChangeType.COSMETIC.bit)
-        for row in self._store.changes(" AND ".join(clauses), params):
-            yield Change.from_row(row)
+        query = self._resolver.change_query(
+            path=path,
+            function=function,
+            author=author,
+            since=since,
+            until=until,
+            kinds=kinds,
+            cosmetic=cosmetic,
+        )
+        return self._store.changes(query)
 
     def functions(self, *, path: str | None = None) -> Records[Function]:
         """The functions at the indexed head, by file and position.
 
         Args:
-            path: a file, or a directory (everything under it).
+            path: a file, or a directory (everything under it); ``.`` for all.
+
+        Raises:
+            PathNotFound: no indexed function ever lived at ``path``.
 
         """
-        sql = (
-            "SELECT h.path, h.qualname, h.start_line, h.end_line, h.lineage, "
-            "(SELECT ch.complexity FROM changes ch JOIN commits c ON c.id = ch.commit_id "
-            " WHERE ch.lineage = h.lineage ORDER BY c.seq DESC LIMIT 1), "
-            "(SELECT c.sha FROM changes ch JOIN commits c ON c.id = ch.commit_id "
-            " WHERE ch.lineage = h.lineage ORDER BY c.seq DESC LIMIT 1) "
-            "FROM head_functions h"
-        )
-        params: list[Any] = []
-        if path is not None:
-            clean = self._relative(path)
-            sql += " WHERE h.path = ? OR h.path LIKE ? ESCAPE '\\'"
-            params += [clean, _like_prefix(clean)]
-        sql += " ORDER BY h.path, h.start_line, h.qualname"
-        return Records(
-            Function(
-                ref=FunctionRef(p, q),
-                start_line=s,
-                end_line=e,
-                complexity=cx,
-                lineage=lin,
-                last_commit=last or "",
-            )
-            for p, q, s, e, lin, cx, last in self._store.db.execute(sql, params)
-        )
+        clean = "" if path is None else self._resolver.path(path)
+        return Records(self._store.functions(clean))
 
     def skipped(self) -> Records[Skip]:
         """File versions whose functions could not be read, with the reason."""
-        return Records(
-            Skip(commit=c, path=p, blob=b, reason=r) for c, p, b, r in self._store.skips()
-        )
+        return Records(self._store.skips())
+
+    def commit_count(self) -> int:
+        """Commits in the index."""
+        return self._store.count("commits")
+
+    # -- coverage ------------------------------------------------------------------------
 
     def import_coverage(
         self,
@@ -441,10 +275,7 @@ class Repository:
             IndexLocationError: the index was opened read-only (``update=False``).
 
         """
-        if self._store.readonly:
-            raise IndexLocationError(
-                str(self._store.path), "opened read-only (update=False); cannot import"
-            )
+        self._writable("import")
         target = commit if commit is not None else self.head
         sha = self._git.resolve(target) if target is not None else None
         if sha is None or sha not in self._store.indexed():
@@ -452,7 +283,7 @@ class Repository:
         from loopintel import snapshots  # noqa: PLC0415 - loaded on use: opening stays quick
 
         snapshot = snapshots.import_coverage(self._git, self._store, file, sha, format=format)
-        return CoverageSnapshot.from_row(self._store.coverage_snapshots(only=snapshot)[0])
+        return self._store.coverage_snapshots(only=snapshot)[0]
 
     def delete_coverage(self, snapshot: int) -> None:
         """Drop an imported snapshot (a wrong file, the wrong commit).
@@ -462,16 +293,19 @@ class Repository:
             IndexLocationError: the index was opened read-only (``update=False``).
 
         """
-        if self._store.readonly:
-            raise IndexLocationError(
-                str(self._store.path), "opened read-only (update=False); cannot delete"
-            )
+        self._writable("delete")
         if not self._store.delete_coverage(snapshot):
             raise InvalidQuery("snapshot", snapshot, "the id of an imported coverage snapshot")
 
     def coverage_snapshots(self) -> Records[CoverageSnapshot]:
         """Every imported coverage snapshot, oldest import first."""
-        return Records(CoverageSnapshot.from_row(row) for row in self._store.coverage_snapshots())
+        return Records(self._store.coverage_snapshots())
+
+    def _writable(self, action: str) -> None:
+        if self._store.readonly:
+            raise IndexLocationError(
+                str(self._store.path), f"opened read-only (update=False); cannot {action}"
+            )
 
     @property
     def deprecated_prefixes(self) -> tuple[str, ...]:
@@ -485,10 +319,6 @@ class Repository:
 
         """
         return self._source.prefixes()
-
-    def commit_count(self) -> int:
-        """Commits in the index."""
-        return self._store.count("commits")
 
     # -- ownership: files and directories ------------------------------------------------
 
@@ -524,20 +354,12 @@ class Repository:
             'davidism@gmail.com'
 
         """
-        from loopintel.analysis.knowledge import Touch  # noqa: PLC0415 - numpy on first use
-
-        _, _, rows = self._ownership_rows(path)
-        touches: dict[int, Touch] = {}
-        names: dict[str, str] = {}
-        first: int | None = None
-        for _, seq, email, name, when, added in rows:
-            names[email] = name  # rows come oldest first: the latest name wins
-            if first is None and added:
-                first = seq
-            if seq not in touches:
-                touches[seq] = Touch(email, when, seq == first)
-        return ranked_experts(
-            self._store, list(touches.values()), names, half_life_days, inactive_after_days
+        scope = self._resolver.scope(path)
+        return path_experts(
+            self._store,
+            _clean(scope),
+            half_life_days=half_life_days,
+            inactive_after_days=inactive_after_days,
         )
 
     def truck_factor(
@@ -573,100 +395,17 @@ class Repository:
             2
 
         """
-        import numpy as np  # noqa: PLC0415 - numpy loads on first use: opening stays quick
-
-        from loopintel.analysis.knowledge import (  # noqa: PLC0415
-            authorship_table,
-            greedy_truck_factor,
-        )
-
-        clean, files, rows = self._ownership_rows(path)
-        file_index = {f: i for i, f in enumerate(files)}
-        emails = sorted({row[2] for row in rows})
-        author_index = {e: i for i, e in enumerate(emails)}
-        names: dict[str, str] = {}
-        introduced: set[str] = set()
-        flags = []
-        for file, _, email, name, _, added in rows:
-            names[email] = name
-            flags.append(bool(added) and file not in introduced)
-            if added:
-                introduced.add(file)
-        count = len(rows)
-        head_time = self._store.head_time()
-        table = authorship_table(
-            np.fromiter((file_index[r[0]] for r in rows), dtype=np.int64, count=count),
-            np.fromiter((author_index[r[2]] for r in rows), dtype=np.int64, count=count),
-            np.fromiter((r[4] for r in rows), dtype=np.int64, count=count),
-            np.array(flags, dtype=bool),
-            now=head_time,
+        scope = self._resolver.scope(path)
+        return path_truck_factor(
+            self._store,
+            _clean(scope),
             half_life_days=half_life_days,
-        )
-        result = greedy_truck_factor(table, len(files))
-        last_seen = self._store.last_commit_times()
-        active_since = head_time - inactive_after_days * 86400
-        return TruckFactor(
-            path=clean or ".",
-            factor=result.factor,
-            files=len(files),
-            authored=result.authored_before,
-            authors=tuple(
-                KeyAuthor(
-                    name=names[emails[a]],
-                    email=emails[a],
-                    files=files_,
-                    orphaned=lost,
-                    active=last_seen.get(emails[a], 0) >= active_since,
-                )
-                for a, files_, lost in zip(
-                    result.removed, result.authored, result.orphaned_by, strict=True
-                )
-            ),
-            orphaned=tuple(f for f, gone in zip(files, result.orphaned, strict=True) if gone),
+            inactive_after_days=inactive_after_days,
         )
 
-    def _ownership_rows(
-        self, path: str
-    ) -> tuple[str, list[str], list[tuple[str, int, str, str, int, int]]]:
-        """The scope of :meth:`experts` and :meth:`truck_factor`.
 
-        Returns the clean path, the files with functions under it (sorted), and one row
-        per (file, commit) that made a non-cosmetic change to a lineage of a function
-        in the file at the head: ``(file, seq, email, name, authored_at, added)``,
-        oldest first, ``added`` telling whether the commit introduced one of them.
-        """
-        clean = self._relative(path)
-        in_files, params = _under("f.path", clean)
-        listed = self._store.db.execute(
-            "SELECT f.path, EXISTS(SELECT 1 FROM head_functions h WHERE h.path = f.path) "
-            f"FROM head_files f WHERE {in_files} ORDER BY f.path",
-            params,
-        ).fetchall()
-        if clean and not listed:
-            raise PathNotFound(path, self._closest_paths(clean))
-        files = [file for file, has_functions in listed if has_functions]
-        in_functions, _ = _under("h.path", clean)
-        rows = self._store.db.execute(
-            "SELECT h.path, c.seq, c.author_email, c.author_name, c.authored_at, "
-            "max(ch.kind = 'added') "
-            "FROM head_functions h JOIN changes ch ON ch.lineage = h.lineage "
-            "JOIN commits c ON c.id = ch.commit_id "
-            f"WHERE ch.types != ? AND {in_functions} "
-            "GROUP BY h.path, c.id ORDER BY c.seq, h.path",
-            [ChangeType.COSMETIC.bit, *params],
-        ).fetchall()
-        return clean, files, rows
-
-    def _closest_paths(self, path: str) -> tuple[str, ...]:
-        """Files and directories at the head that look like ``path``."""
-        files = list(self._store.head_files())
-        known = set(files)
-        for file in files:
-            parts = file.split("/")[:-1]
-            known.update("/".join(parts[: i + 1]) for i in range(len(parts)))
-        ending = sorted(k for k in known if k.endswith("/" + path))
-        close = difflib.get_close_matches(path, sorted(known), n=5, cutoff=0.6)
-        return tuple(dict.fromkeys([*ending, *close]))[:5]
+def _clean(scope: PathScope) -> str:
+    return "" if scope.path == "." else scope.path
 
 
 def open(  # noqa: A001 - loopintel.open mirrors the builtin's role for repositories

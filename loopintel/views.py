@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from loopintel.analysis.deprecation import deprecation
+from loopintel.code import checked_prefixes
 from loopintel.model import (
     Change,
     ChangeKind,
@@ -16,17 +17,17 @@ from loopintel.model import (
     FunctionRef,
     Stability,
 )
-from loopintel.code import checked_prefixes
+from loopintel.ownership import ranked_experts
+from loopintel.store import ChangeOrder, ChangeQuery
 from loopintel.tables import Records
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable, Mapping, Sequence
+    from collections.abc import Iterable, Iterator
 
-    from loopintel.analysis.knowledge import Touch
     from loopintel.code import SourceReader
     from loopintel.store import Store
 
-__all__ = ["VOLATILE_CHANGES_90D", "VOLATILE_CHANGES_365D", "FunctionView", "ranked_experts"]
+__all__ = ["VOLATILE_CHANGES_90D", "VOLATILE_CHANGES_365D", "FunctionView"]
 
 DAY = 86400
 VOLATILE_CHANGES_365D = 3
@@ -34,35 +35,6 @@ VOLATILE_CHANGES_365D = 3
 functions that changed at all, in flask, requests, click and packaging)."""
 VOLATILE_CHANGES_90D = 2
 """Changes in 90 days that make a function volatile."""
-
-
-def ranked_experts(
-    store: Store,
-    touches: Sequence[Touch],
-    names: Mapping[str, str],
-    half_life_days: float | None,
-    inactive_after_days: float,
-) -> Records[Expert]:
-    """Experts of a body of code from its changes (a function, a file, a directory).
-
-    Degree of authorship decayed back from the indexed head's commit time, authors
-    without a commit for ``inactive_after_days`` before it flagged inactive.
-    """
-    from loopintel.analysis.knowledge import (  # noqa: PLC0415 - numpy loads on first use
-        degree_of_authorship,
-        experts_from,
-    )
-
-    head_time = store.head_time()
-    ranked = degree_of_authorship(touches, now=head_time, half_life_days=half_life_days)
-    return Records(
-        experts_from(
-            ranked,
-            names=names,
-            last_seen=store.last_commit_times(),
-            active_since=head_time - inactive_after_days * 86400,
-        )
-    )
 
 
 class FunctionView:
@@ -99,15 +71,25 @@ class FunctionView:
     def history(self, *, cosmetic: bool = True) -> Records[Change]:
         """Every change of the function, newest first, through renames and moves.
 
+        Newest by author time; changes of the same second in commit graph order (a
+        commit after its parents), newest first.
+
         Args:
             cosmetic: include changes that touched only formatting or comments.
 
         """
-        rows = self._store.changes(
-            "ch.lineage = ?", [self.lineage], order="c.seq DESC, ch.rowid DESC"
+        query = ChangeQuery(
+            lineages=(self.lineage,),
+            cosmetic=cosmetic,
+            order=ChangeOrder.DATE,
+            newest_first=True,
         )
-        changes = (Change.from_row(row) for row in rows)
-        return Records(c for c in changes if cosmetic or not c.is_cosmetic)
+        return Records(self._store.changes(query))
+
+    def _in_graph_order(self, *, newest_first: bool) -> Iterator[Change]:
+        """Its changes in commit graph order: the last one made the version at the end."""
+        query = ChangeQuery(lineages=(self.lineage,), newest_first=newest_first)
+        return self._store.changes(query)
 
     @property
     def last_changed(self) -> Change | None:
@@ -124,17 +106,13 @@ class FunctionView:
 
         ``None`` if its history starts before the indexed history (a shallow clone).
         """
-        rows = self._store.changes("ch.lineage = ?", [self.lineage], order="c.seq, ch.rowid")
-        first = next(rows, None)
-        if first is None:
-            return None
-        change = Change.from_row(first)
-        return change if change.kind is ChangeKind.ADDED else None
+        change = next(self._in_graph_order(newest_first=False), None)
+        return change if change is not None and change.kind is ChangeKind.ADDED else None
 
     @property
     def deleted(self) -> Change | None:
         """The change that deleted the function, if it is gone."""
-        latest = self.latest_change()
+        latest = next(self._in_graph_order(newest_first=True), None)
         return latest if latest is not None and latest.kind is ChangeKind.DELETED else None
 
     @property
@@ -143,7 +121,7 @@ class FunctionView:
 
         For a deleted function, the version before it was deleted.
         """
-        for change in self.history():
+        for change in self._in_graph_order(newest_first=True):
             if change.kind is not ChangeKind.DELETED:
                 return change.complexity
         return None
@@ -176,21 +154,22 @@ class FunctionView:
     def coverage(self) -> FunctionCoverage | None:
         """Line coverage from the latest snapshot that measured this function.
 
-        "Latest" is by the commit measured (then by import order). ``None`` when no
-        imported coverage data covers it: unknown, which is not zero.
+        "Latest" is by the commit measured (then by import order), among the snapshots
+        whose data reached any line of its body; a partial import that measured other
+        code of the file does not hide an earlier complete one. Failing that (a one-line
+        function), the latest snapshot that has it. ``snapshot`` and ``commit`` of the
+        answer say which it is. ``None`` when no imported coverage data covers it:
+        unknown, which is not zero.
         """
-        rows = self._store.coverage_of(self.lineage, latest=True)
-        return FunctionCoverage.from_row(rows[0]) if rows else None
+        found = self._store.coverage_of(self.lineage, latest=True)
+        return found[0] if found else None
 
     def coverage_history(self) -> Records[FunctionCoverage]:
         """Its coverage in every snapshot that measured it, newest commit first.
 
         Follows the lineage, so a snapshot taken before a rename or move counts.
         """
-        return Records(
-            FunctionCoverage.from_row(row)
-            for row in self._store.coverage_of(self.lineage, latest=False)
-        )
+        return Records(self._store.coverage_of(self.lineage, latest=False))
 
     @property
     def stability(self) -> Stability:
@@ -226,7 +205,8 @@ class FunctionView:
         deleted = self.deleted
         if deleted is not None and deleted.parent is not None:
             return deleted.parent, deleted.ref
-        last = next((c for c in self.history() if c.kind is not ChangeKind.DELETED), None)
+        changes = self._in_graph_order(newest_first=True)
+        last = next((c for c in changes if c.kind is not ChangeKind.DELETED), None)
         return (last.commit, last.ref) if last is not None else (None, self.ref)
 
     def deprecation(self, *, prefixes: str | Iterable[str] | None = None) -> Deprecation:

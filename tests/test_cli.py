@@ -167,10 +167,20 @@ def test_paths_are_read_like_git_reads_them(repo_builder: RepoBuilder, tmp_path:
     assert from_sub.stdout == from_root.stdout
     assert absolute.stdout == from_root.stdout
     nothing = subprocess.run(
-        [*base, "--path", "nowhere"], cwd=work, capture_output=True, text=True, check=True
+        [*base, "--path", "nowhere"], cwd=work, capture_output=True, text=True, check=False
     )
+    assert nothing.returncode == 1
     assert nothing.stdout == ""
-    assert "no changes match" in nothing.stderr
+    assert "no indexed file or directory matches 'nowhere'" in nothing.stderr
+    from_root_in_sub = subprocess.run(
+        [*base, "--path", "pkg/app.py"], cwd=work / "pkg", capture_output=True, text=True
+    )
+    assert from_root_in_sub.stdout == from_root.stdout
+    gone = subprocess.run(
+        [*base, "--path", "pkg/ap.py"], cwd=work, capture_output=True, text=True, check=False
+    )
+    assert gone.returncode == 1
+    assert "closest: pkg/app.py" in gone.stderr
 
 
 def test_unknown_function_lists_the_closest(repo_builder: RepoBuilder, tmp_path: Path) -> None:

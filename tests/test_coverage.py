@@ -520,6 +520,7 @@ def test_snapshots_from_before_duplicate_detection_are_migrated(
     db = sqlite3.connect(index)
     db.execute("DROP INDEX coverage_snapshots_by_digest")
     db.execute("ALTER TABLE coverage_snapshots DROP COLUMN digest")
+    db.execute("DELETE FROM migrations WHERE name = '0002_coverage_digest'")  # made before it
     db.commit()
     db.close()
     with loopintel.open(project.path, index_path=index, update=False) as repo:

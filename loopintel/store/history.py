@@ -1,0 +1,290 @@
+"""The tables rebuilt from git, as indexing writes them: commits, changes, names, state.
+
+Every write runs inside the caller's transaction (:meth:`Tables.transaction`), so an
+indexing batch is stored whole or not at all.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from loopintel.store._tables import Tables
+from loopintel.store.schema import GIT_TABLES
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterable, Iterator, Sequence
+
+    from loopintel.history.attribution import RawChange
+    from loopintel.history.git import CommitMeta
+    from loopintel.history.lineage import State, StoredSource
+
+__all__ = ["CommitBatch", "HistoryTables", "ReplayRow", "tail"]
+
+CommitBatch = tuple[
+    int,
+    "CommitMeta",
+    "Sequence[tuple[RawChange, str]]",
+    "Sequence[tuple[str, str, str]]",
+    "Sequence[StoredSource] | None",
+]
+"""(sequence number, commit, changes with their lineages, skips, merge sources)."""
+
+ReplayRow = tuple[str, tuple[str, ...], list[tuple[Any, ...]], list[tuple[Any, ...]]]
+"""A commit's sha, parents, change rows ``(path, qualname, old_path, old_qualname, kind,
+lineage)`` and merge-source rows ``(path, parent, qualname, lineage)``, as
+:func:`loopintel.history.lineage.replay` reads them."""
+
+_NAME_UPSERT = (
+    "INSERT INTO names VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (lineage, path, qualname) "
+    "DO UPDATE SET first_seq = min(first_seq, excluded.first_seq), "
+    "last_seq = max(last_seq, excluded.last_seq)"
+)
+
+
+def tail(qualname: str) -> str:
+    """The last part of a qualified name, by which names are looked up (``wsgi_app``)."""
+    return qualname.rsplit(".", 1)[-1]
+
+
+class HistoryTables(Tables):
+    """Writes and bookkeeping of the indexed history."""
+
+    def indexed(self) -> dict[str, int]:
+        """Stored commits: sha to sequence number."""
+        return dict(self.db.execute("SELECT sha, seq FROM commits"))
+
+    def next_seq(self) -> int:
+        """The sequence number for the next commit stored."""
+        row = self.db.execute("SELECT max(seq) FROM commits").fetchone()
+        return 0 if row[0] is None else int(row[0]) + 1
+
+    def count(self, table: str) -> int:
+        """Rows in ``commits``, ``changes`` or ``skips``."""
+        assert table in ("commits", "changes", "skips")
+        return int(self.db.execute(f"SELECT count(*) FROM {table}").fetchone()[0])
+
+    def remap_people(self, resolve: Callable[[str, str], tuple[str, str]]) -> int:
+        """Apply a new mailmap to every stored commit (caller's transaction).
+
+        Returns how many distinct raw identities were looked up.
+        """
+        pairs: set[tuple[str, str]] = set()
+        for row in self.db.execute(
+            "SELECT DISTINCT raw_author_name, raw_author_email FROM commits "
+            "UNION SELECT DISTINCT raw_committer_name, raw_committer_email FROM commits"
+        ):
+            pairs.add((row[0], row[1]))
+        for name, email in pairs:
+            new_name, new_email = resolve(name, email)
+            self.db.execute(
+                "UPDATE commits SET author_name = ?, author_email = ? "
+                "WHERE raw_author_name = ? AND raw_author_email = ?",
+                (new_name, new_email, name, email),
+            )
+            self.db.execute(
+                "UPDATE commits SET committer_name = ?, committer_email = ? "
+                "WHERE raw_committer_name = ? AND raw_committer_email = ?",
+                (new_name, new_email, name, email),
+            )
+        return len(pairs)
+
+    def remove(self, shas: Iterable[str]) -> int:
+        """Drop commits and what they recorded, and forget the head's lineage state.
+
+        Returns how many commits were dropped. Names are rebuilt from the changes left.
+        """
+        count = 0
+        for sha in shas:
+            count += self.db.execute("DELETE FROM commits WHERE sha = ?", (sha,)).rowcount
+        self.db.execute("DELETE FROM tip_state")
+        self._rebuild_names()
+        return count
+
+    def _rebuild_names(self) -> None:
+        self.db.execute("DELETE FROM names")
+        rows: dict[tuple[str, str, str], list[int]] = {}
+        for lineage, path, qualname, old_path, old_qualname, seq in self.db.execute(
+            "SELECT ch.lineage, ch.path, ch.qualname, ch.old_path, ch.old_qualname, c.seq "
+            "FROM changes ch JOIN commits c ON c.id = ch.commit_id"
+        ):
+            _note_name(rows, lineage, path, qualname, seq)
+            if old_path is not None and old_qualname is not None:
+                _note_name(rows, lineage, old_path, old_qualname, seq)
+        self.db.executemany(_NAME_UPSERT, _name_rows(rows))
+
+    def clear(self) -> None:
+        """Drop everything rebuilt from git (inside the caller's transaction)."""
+        for table in reversed(GIT_TABLES):
+            self.db.execute(f"DELETE FROM {table}")
+
+    def add_commits(self, batch: Sequence[CommitBatch]) -> None:
+        """Store commits, their changes, skips, merge sources and names (caller's transaction).
+
+        The sequence number of each item is also the commit's row id.
+        """
+        commits: list[tuple[Any, ...]] = []
+        changes: list[tuple[Any, ...]] = []
+        skips: list[tuple[Any, ...]] = []
+        sources: list[tuple[Any, ...]] = []
+        names: dict[tuple[str, str, str], list[int]] = {}
+        for seq, meta, commit_changes, commit_skips, commit_sources in batch:
+            commits.append(
+                (
+                    seq,
+                    meta.sha,
+                    seq,
+                    " ".join(meta.parents),
+                    meta.author_name,
+                    meta.author_email,
+                    meta.authored_at,
+                    meta.author_offset,
+                    meta.committer_name,
+                    meta.committer_email,
+                    meta.committed_at,
+                    meta.committer_offset,
+                    meta.summary,
+                    *meta.raw_author,
+                    *meta.raw_committer,
+                )
+            )
+            for c, lineage in commit_changes:
+                changes.append(
+                    (
+                        seq,
+                        c.path,
+                        c.qualname,
+                        c.old_path,
+                        c.old_qualname,
+                        c.kind.value,
+                        c.types,
+                        c.lines_added,
+                        c.lines_removed,
+                        c.complexity,
+                        lineage,
+                        c.start,
+                        c.end,
+                    )
+                )
+                _note_name(names, lineage, c.path, c.qualname, seq)
+                if c.old_path is not None and c.old_qualname is not None:
+                    _note_name(names, lineage, c.old_path, c.old_qualname, seq)
+            skips.extend((seq, *skip) for skip in commit_skips)
+            for source in commit_sources or ():
+                if source.lineages:
+                    sources.extend(
+                        (seq, source.path, source.parent, q, lin) for q, lin in source.lineages
+                    )
+                else:
+                    sources.append((seq, source.path, source.parent, None, None))
+        self.db.executemany(
+            "INSERT INTO commits VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            commits,
+        )
+        self.db.executemany(
+            "INSERT INTO changes VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", changes
+        )
+        self.db.executemany(_NAME_UPSERT, _name_rows(names))
+        self.db.executemany("INSERT INTO skips VALUES (?, ?, ?, ?)", skips)
+        self.db.executemany("INSERT INTO merge_sources VALUES (?, ?, ?, ?, ?)", sources)
+
+    def tip_state(self) -> tuple[str | None, State]:
+        """The indexed head and the lineage state stored for it."""
+        state: State = {}
+        for path, qualname, lineage in self.db.execute(
+            "SELECT path, qualname, lineage FROM tip_state"
+        ):
+            state.setdefault(path, {})[qualname] = lineage
+        return self.meta("head"), state
+
+    def save_head(
+        self,
+        head: str,
+        state: State,
+        files: dict[str, str],
+        functions: Iterable[tuple[str, str, int, int, str]],
+    ) -> None:
+        """Store the head's lineage state, files and functions (caller's transaction).
+
+        Each function is ``(path, qualname, start line, end line, lineage)``.
+        """
+        self.db.execute("DELETE FROM tip_state")
+        self.db.executemany(
+            "INSERT INTO tip_state VALUES (?, ?, ?)",
+            [(p, q, lin) for p, inner in state.items() for q, lin in inner.items()],
+        )
+        self.db.execute("DELETE FROM head_files")
+        self.db.executemany("INSERT INTO head_files VALUES (?, ?)", files.items())
+        self.db.execute("DELETE FROM head_functions")
+        self.db.executemany(
+            "INSERT INTO head_functions VALUES (?, ?, ?, ?, ?, ?)",
+            ((p, q, s, e, lin, tail(q)) for p, q, s, e, lin in functions),
+        )
+        self.set_meta("head", head)
+
+    def head_spans_by_path(self) -> dict[str, list[tuple[str, int, int, str]]]:
+        """The stored head's functions ``(qualname, start, end, lineage)``, by file."""
+        out: dict[str, list[tuple[str, int, int, str]]] = {}
+        for path, qualname, start, end, lineage in self.db.execute(
+            "SELECT path, qualname, start_line, end_line, lineage FROM head_functions"
+        ):
+            out.setdefault(path, []).append((qualname, start, end, lineage))
+        return out
+
+    def parents(self) -> dict[str, tuple[str, ...]]:
+        """Every stored commit's parents."""
+        return {
+            sha: tuple(p.split()) for sha, p in self.db.execute("SELECT sha, parents FROM commits")
+        }
+
+    def replay_rows(self, shas: Iterable[str]) -> Iterator[ReplayRow]:
+        """Stored rows of the given commits, in sequence order (what a lineage replay needs)."""
+        wanted = list(shas)
+        ids: list[tuple[int, str, str]] = []
+        for chunk in range(0, len(wanted), 500):
+            part = wanted[chunk : chunk + 500]
+            marks = ",".join("?" * len(part))
+            ids.extend(
+                self.db.execute(
+                    f"SELECT id, sha, parents FROM commits WHERE sha IN ({marks})", part
+                )
+            )
+        by_id = {i: (sha, parents) for i, sha, parents in ids}
+        changes: dict[int, list[tuple[Any, ...]]] = {}
+        for row in self.db.execute(
+            "SELECT commit_id, path, qualname, old_path, old_qualname, kind, lineage FROM changes"
+        ):
+            if row[0] in by_id:
+                changes.setdefault(row[0], []).append(row[1:])
+        sources: dict[int, list[tuple[Any, ...]]] = {}
+        for row in self.db.execute(
+            "SELECT commit_id, path, parent, qualname, lineage FROM merge_sources"
+        ):
+            if row[0] in by_id:
+                sources.setdefault(row[0], []).append(row[1:])
+        for (commit_id,) in self.db.execute("SELECT id FROM commits ORDER BY seq").fetchall():
+            if commit_id in by_id:
+                sha, parents = by_id[commit_id]
+                yield (
+                    sha,
+                    tuple(parents.split()),
+                    changes.get(commit_id, []),
+                    sources.get(commit_id, []),
+                )
+
+
+def _note_name(
+    rows: dict[tuple[str, str, str], list[int]], lineage: str, path: str, qualname: str, seq: int
+) -> None:
+    span = rows.get((lineage, path, qualname))
+    if span is None:
+        rows[lineage, path, qualname] = [seq, seq]
+    else:
+        span[0] = min(span[0], seq)
+        span[1] = max(span[1], seq)
+
+
+def _name_rows(
+    rows: dict[tuple[str, str, str], list[int]],
+) -> Iterator[tuple[str, str, str, str, int, int]]:
+    for (lineage, path, qualname), (first, last) in rows.items():
+        yield lineage, path, qualname, tail(qualname), first, last
