@@ -46,7 +46,8 @@ from loopintel.model import (
     Stability,
     TruckFactor,
 )
-from loopintel.repository import Repository, open  # noqa: A004 - the library's entry point
+from loopintel.opening import open  # noqa: A004 - the library's entry point
+from loopintel.repository import Repository
 from loopintel.resolver import PathScope
 from loopintel.tables import Records
 from loopintel.views import FunctionView

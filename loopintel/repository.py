@@ -1,4 +1,4 @@
-"""The facade: ``loopintel.open(path)`` indexes a repository and answers questions.
+"""The facade: the :class:`Repository` that ``loopintel.open(path)`` returns.
 
 Each method hands its question to the module that owns it: the resolver (functions and
 paths), the store (changes, functions), ownership (experts, truck factors), snapshots
@@ -7,24 +7,22 @@ paths), the store (changes, functions), ownership (experts, truck factors), snap
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import TYPE_CHECKING, Self
 
-from loopintel.code import SourceReader, checked_prefixes
+from loopintel.code import SourceReader
 from loopintel.errors import IndexLocationError, InvalidQuery
-from loopintel.history.git import GitRepository
 from loopintel.indexing import IndexOptions, index_repository
-from loopintel.languages import python
 from loopintel.ownership import path_experts, path_truck_factor
 from loopintel.resolver import Moment, PathScope, Resolver
-from loopintel.store import Store, default_index_path
 from loopintel.tables import Records
 
 if TYPE_CHECKING:
     import concurrent.futures
     import os
-    from collections.abc import Callable, Iterable, Iterator
+    from collections.abc import Callable, Iterator
+    from pathlib import Path
 
+    from loopintel.history.git import GitRepository
     from loopintel.model import (
         Change,
         ChangeKind,
@@ -36,9 +34,10 @@ if TYPE_CHECKING:
         Skip,
         TruckFactor,
     )
+    from loopintel.store import Store
     from loopintel.views import FunctionView
 
-__all__ = ["Moment", "Repository", "open"]
+__all__ = ["Moment", "Repository"]
 
 
 class Repository:
@@ -257,10 +256,8 @@ class Repository:
     ) -> CoverageSnapshot:
         """Import a coverage file, measured at ``commit``, and keep it as a snapshot.
 
-        Every measured file found in the commit's tree is read as it was at that
-        commit and its functions are measured from their bodies (see
-        :class:`~loopintel.FunctionCoverage`). Earlier snapshots are kept, so
-        :meth:`FunctionView.coverage_history` follows a function over time.
+        Its lines are mapped onto the function bodies of that commit (see
+        :class:`~loopintel.FunctionCoverage`); earlier snapshots are kept.
 
         Args:
             file: coverage.py's data file (``.coverage``; needs coverage.py installed)
@@ -276,14 +273,9 @@ class Repository:
 
         """
         self._writable("import")
-        target = commit if commit is not None else self.head
-        sha = self._git.resolve(target) if target is not None else None
-        if sha is None or sha not in self._store.indexed():
-            raise InvalidQuery("commit", commit, "a commit of the indexed history")
         from loopintel import snapshots  # noqa: PLC0415 - loaded on use: opening stays quick
 
-        snapshot = snapshots.import_coverage(self._git, self._store, file, sha, format=format)
-        return self._store.coverage_snapshots(only=snapshot)[0]
+        return snapshots.import_coverage(self._git, self._store, file, commit=commit, format=format)
 
     def delete_coverage(self, snapshot: int) -> None:
         """Drop an imported snapshot (a wrong file, the wrong commit).
@@ -331,11 +323,8 @@ class Repository:
     ) -> Records[Expert]:
         """Who knows a file or a directory, best first: degree of authorship of its code.
 
-        The file or directory is taken as one body of code: the functions in it at the
-        indexed head, followed through their lineages (renames and moves), each commit
-        that changed any of them counted once. The first author is whoever introduced
-        the oldest of those functions. Code outside functions is not in the index and
-        not counted. See ``docs/ownership.md``.
+        Its functions at the indexed head are taken as one body of code, followed
+        through their lineages; see ``docs/ownership.md``.
 
         Args:
             path: a file or a directory, relative to the repository root (or absolute
@@ -371,12 +360,8 @@ class Repository:
     ) -> TruckFactor:
         """The truck factor of a directory (or file), after Avelino et al.
 
-        Each file's authors are those with an absolute degree of authorship of at least
-        3.293 and more than 0.75 of the file's highest (file knowledge as in
-        :meth:`experts`, one file at a time). The author of the most files is removed,
-        then the next, until more than half of the files are left without an author;
-        the truck factor is how many were removed. Files without functions at the
-        indexed head are not counted.
+        How many authors, removed greedily, leave most of its files without an author
+        (files with functions at the indexed head); see ``docs/ownership.md``.
 
         Args:
             path: a directory or a file, as for :meth:`experts`.
@@ -406,65 +391,3 @@ class Repository:
 
 def _clean(scope: PathScope) -> str:
     return "" if scope.path == "." else scope.path
-
-
-def open(  # noqa: A001 - loopintel.open mirrors the builtin's role for repositories
-    path: str | os.PathLike[str] = ".",
-    *,
-    ref: str = "HEAD",
-    index_path: str | os.PathLike[str] | None = None,
-    update: bool = True,
-    first_parent: bool = False,
-    workers: int | None = None,
-    executor: concurrent.futures.Executor | None = None,
-    progress: Callable[[IndexProgress], None] | None = None,
-    max_file_bytes: int = python.MAX_FILE_BYTES,
-    deprecated: str | Iterable[str] | None = None,
-) -> Repository:
-    """Open a git repository, index (or update) its history, and return it.
-
-    Args:
-        path: the repository (work tree, bare git dir, or any directory inside).
-        ref: the ref whose history is indexed.
-        index_path: the index file; default ``$LOOPINTEL_INDEX`` or
-            ``<git dir>/loopintel/index.sqlite3``. Give one for a read-only repository.
-        update: bring the index up to date first (``False``: read what is stored).
-        first_parent: walk only first parents (merges compared with their first parent).
-        workers: worker processes for large runs (default: one per core).
-        executor: where extraction chunks run (see :meth:`Repository.update`).
-        progress: called with an :class:`~loopintel.IndexProgress` as work advances.
-        max_file_bytes: larger file versions are recorded as skipped.
-        deprecated: module prefixes whose use marks code deprecated (``"myapp.legacy"``);
-            default: ``[tool.loopintel] deprecated`` of the repository's
-            ``pyproject.toml`` at the indexed head.
-
-    Raises:
-        NotARepository: ``path`` is no git repository.
-        UnknownRef: ``ref`` names no commit.
-        IndexLocationError: the index cannot be created or opened there.
-        InvalidQuery: ``deprecated`` holds something else than dotted module names.
-
-    Example:
-        >>> import loopintel
-        >>> repo = loopintel.open("path/to/repo")  # doctest: +SKIP
-        >>> repo.functions()[0].ref  # doctest: +SKIP
-        FunctionRef(path='src/app.py', qualname='create_app')
-
-    """
-    prefixes = None if deprecated is None else checked_prefixes(deprecated, "deprecated")
-    git = GitRepository(path)
-    if update:
-        git.resolve(ref)  # an unknown ref fails before an index file is made for it
-    location = Path(index_path) if index_path is not None else default_index_path(git.git_dir)
-    store = Store(location, readonly=not update)
-    options = IndexOptions(
-        ref=ref, first_parent=first_parent, max_file_bytes=max_file_bytes, workers=workers
-    )
-    repository = Repository(git, store, options, deprecated=prefixes)
-    if update:
-        try:
-            repository.update(progress=progress, executor=executor)
-        except BaseException:
-            store.close()
-            raise
-    return repository

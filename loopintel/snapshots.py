@@ -14,7 +14,7 @@ from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING
 
 from loopintel.analysis.coverage import Body, per_function
-from loopintel.errors import CoverageDataError
+from loopintel.errors import CoverageDataError, InvalidQuery
 from loopintel.indexing import state_loader
 from loopintel.languages import python
 from loopintel.sources.coverage import measured_lines, read_coverage
@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from collections.abc import Iterable, Mapping, Sequence
 
     from loopintel.history.git import GitRepository
+    from loopintel.model import CoverageSnapshot
     from loopintel.sources.coverage import CoverageData
     from loopintel.store import CoverageFile, CoverageFunction, Store
 
@@ -85,23 +86,34 @@ def import_coverage(
     git: GitRepository,
     store: Store,
     file: str | os.PathLike[str],
-    sha: str,
     *,
+    commit: str | None,
     format: str | None,  # noqa: A002
-) -> int:
-    """Import one coverage file as measured at commit ``sha``; returns the snapshot id.
+) -> CoverageSnapshot:
+    """Import one coverage file as measured at ``commit`` (default: the indexed head).
 
     The whole snapshot is stored in one transaction, or nothing is. The same file
     imported again for the same commit gives back the snapshot it made the first time.
 
     Raises:
         CoverageDataError: the file cannot be read, or measured nothing of the commit.
+        InvalidQuery: ``commit`` is not a commit of the indexed history.
 
     """
+    target = commit if commit is not None else store.meta("head")
+    sha = git.resolve(target) if target else None
+    if sha is None or sha not in store.indexed():
+        raise InvalidQuery("commit", commit, "a commit of the indexed history")
     data = read_coverage(file, format=format)
     known = store.coverage_snapshot_with(sha, data.digest)
-    if known is not None:
-        return known
+    if known is None:
+        known = _store_snapshot(git, store, file, sha, data)
+    return store.coverage_snapshots(only=known)[0]
+
+
+def _store_snapshot(
+    git: GitRepository, store: Store, file: str | os.PathLike[str], sha: str, data: CoverageData
+) -> int:
     if not data.files:
         raise CoverageDataError(str(file), "it measured no files")
     tree = git.python_blobs(sha)

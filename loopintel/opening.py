@@ -1,0 +1,84 @@
+"""``loopintel.open(path)``: index (or update) a repository and return its facade."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from loopintel.code import checked_prefixes
+from loopintel.history.git import GitRepository
+from loopintel.indexing import IndexOptions
+from loopintel.languages import python
+from loopintel.repository import Repository
+from loopintel.store import Store, default_index_path
+
+if TYPE_CHECKING:
+    import concurrent.futures
+    import os
+    from collections.abc import Callable, Iterable
+
+    from loopintel.model import IndexProgress
+
+__all__ = ["open"]
+
+
+def open(  # noqa: A001 - loopintel.open mirrors the builtin's role for repositories
+    path: str | os.PathLike[str] = ".",
+    *,
+    ref: str = "HEAD",
+    index_path: str | os.PathLike[str] | None = None,
+    update: bool = True,
+    first_parent: bool = False,
+    workers: int | None = None,
+    executor: concurrent.futures.Executor | None = None,
+    progress: Callable[[IndexProgress], None] | None = None,
+    max_file_bytes: int = python.MAX_FILE_BYTES,
+    deprecated: str | Iterable[str] | None = None,
+) -> Repository:
+    """Open a git repository, index (or update) its history, and return it.
+
+    Args:
+        path: the repository (work tree, bare git dir, or any directory inside).
+        ref: the ref whose history is indexed.
+        index_path: the index file; default ``$LOOPINTEL_INDEX`` or
+            ``<git dir>/loopintel/index.sqlite3``. Give one for a read-only repository.
+        update: bring the index up to date first (``False``: read what is stored).
+        first_parent: walk only first parents (merges compared with their first parent).
+        workers: worker processes for large runs (default: one per core).
+        executor: where extraction chunks run (see :meth:`Repository.update`).
+        progress: called with an :class:`~loopintel.IndexProgress` as work advances.
+        max_file_bytes: larger file versions are recorded as skipped.
+        deprecated: module prefixes whose use marks code deprecated (``"myapp.legacy"``);
+            default: ``[tool.loopintel] deprecated`` of the repository's
+            ``pyproject.toml`` at the indexed head.
+
+    Raises:
+        NotARepository: ``path`` is no git repository.
+        UnknownRef: ``ref`` names no commit.
+        IndexLocationError: the index cannot be created or opened there.
+        InvalidQuery: ``deprecated`` holds something else than dotted module names.
+
+    Example:
+        >>> import loopintel
+        >>> repo = loopintel.open("path/to/repo")  # doctest: +SKIP
+        >>> repo.functions()[0].ref  # doctest: +SKIP
+        FunctionRef(path='src/app.py', qualname='create_app')
+
+    """
+    prefixes = None if deprecated is None else checked_prefixes(deprecated, "deprecated")
+    git = GitRepository(path)
+    if update:
+        git.resolve(ref)  # an unknown ref fails before an index file is made for it
+    location = Path(index_path) if index_path is not None else default_index_path(git.git_dir)
+    store = Store(location, readonly=not update)
+    options = IndexOptions(
+        ref=ref, first_parent=first_parent, max_file_bytes=max_file_bytes, workers=workers
+    )
+    repository = Repository(git, store, options, deprecated=prefixes)
+    if update:
+        try:
+            repository.update(progress=progress, executor=executor)
+        except BaseException:
+            store.close()
+            raise
+    return repository
