@@ -62,9 +62,16 @@ def test_every_function_reads_back_its_history(
             assert view.ref == function.ref
             assert view.at_head
             history = view.history()
-            assert history == list(reversed(by_lineage[function.lineage]))
-            assert (history[0].path, history[0].qualname) == (function.path, function.qualname)
+            in_graph_order = by_lineage[function.lineage]
+            # Newest first by author time; the same second in reverse graph order.
+            position = {id(c): i for i, c in enumerate(in_graph_order)}
+            by_date = sorted(
+                in_graph_order, key=lambda c: (c.authored_at, position[id(c)]), reverse=True
+            )
+            assert history == by_date
+            last = in_graph_order[-1]
+            assert (last.path, last.qualname) == (function.path, function.qualname)
             real = [c for c in history if not c.is_cosmetic]
             assert view.last_changed == (real[0] if real else None)
-            assert view.introduced is None or view.introduced == history[-1]
+            assert view.introduced is None or view.introduced == in_graph_order[0]
             assert view.complexity == function.complexity
