@@ -24,7 +24,7 @@ from loopintel.errors import (
     TargetNotFound,
     UnknownRef,
 )
-from loopintel.indexing import ShallowCloneWarning
+from loopintel.indexing import IndexingInterrupted, ShallowCloneWarning
 from loopintel.model import (
     Change,
     ChangeKind,
@@ -77,6 +77,7 @@ __all__ = [
     "IndexProgress",
     "IndexSummary",
     "IndexVersionError",
+    "IndexingInterrupted",
     "InvalidConfiguration",
     "InvalidQuery",
     "KeyAuthor",

@@ -75,6 +75,11 @@ def _errors(func: F) -> F:
             return func(*args, **kwargs)
         except loopintel.LoopintelError as exc:
             _fail(str(exc))
+        except KeyboardInterrupt as exc:
+            # One line on how far it got (an interrupted indexing run says what it kept).
+            message = str(exc) if isinstance(exc, loopintel.IndexingInterrupted) else ""
+            click.echo(message or "interrupted", err=True)
+            sys.exit(130)
         except BrokenPipeError:
             # The reader went away (``| head``): not an error. Later writes, and the
             # flush at exit, go nowhere instead of failing again.

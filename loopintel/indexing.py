@@ -8,11 +8,16 @@ sequential pass, and write each chunk in one transaction.
 from __future__ import annotations
 
 import concurrent.futures
+import contextlib
+import hashlib
 import multiprocessing
+import multiprocessing.queues
 import os
+import pickle
+import queue
 import time
 import warnings
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import attrs
 
@@ -30,12 +35,18 @@ from loopintel.languages import python
 from loopintel.model import IndexProgress, IndexSummary
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterator, Sequence
+    from collections.abc import Callable, Generator, Iterator, Sequence
 
     from loopintel.history.git import GitRepository
     from loopintel.store import Store
 
-__all__ = ["IndexOptions", "ShallowCloneWarning", "index_repository", "state_loader"]
+__all__ = [
+    "IndexOptions",
+    "IndexingInterrupted",
+    "ShallowCloneWarning",
+    "index_repository",
+    "state_loader",
+]
 
 PARALLEL_THRESHOLD = 400
 """Fewer new commits than this are extracted in-process (workers cost a start-up)."""
@@ -48,6 +59,31 @@ that starts cold costs about as much as fifty commits)."""
 
 class ShallowCloneWarning(UserWarning):
     """The repository is a shallow clone: history before its boundary is absent."""
+
+
+class IndexingInterrupted(KeyboardInterrupt):
+    """Indexing was interrupted (Ctrl-C); what it had done is in the index.
+
+    Commits are stored as they are extracted, in history order; what workers had
+    extracted ahead of that order is kept aside in the index too. The next run carries
+    on from there.
+    """
+
+    def __init__(self, stored: int, kept: int, total: int) -> None:
+        super().__init__(stored, kept, total)
+        self.stored = stored
+        """New commits stored by the interrupted run."""
+        self.kept = kept
+        """Further commits extracted and kept for the next run."""
+        self.total = total
+        """New commits the run had to index."""
+
+    def __str__(self) -> str:
+        return (
+            f"interrupted: {self.stored:,} of {self.total:,} new commits stored"
+            + (f", {self.kept:,} more extracted and kept" if self.kept else "")
+            + "; the next run carries on from there"
+        )
 
 
 @attrs.frozen(kw_only=True)
@@ -99,12 +135,16 @@ def _extract(
     head: str | None,
     tick: Callable[[int], None] | None = None,
     idle: Callable[[], None] | None = None,
-) -> Iterator[list[CommitResult]]:
+    keep: Callable[[list[CommitResult]], None] | None = None,
+    kept: Callable[[list[str]], list[CommitResult]] | None = None,
+) -> Generator[list[CommitResult]]:
     """Chunks of extracted commits, in topological order.
 
     ``tick`` hears how many commits the workers of an owned pool have extracted, while
     the next chunk is awaited; ``idle`` is run once while workers extract the first
-    chunks (work of the caller's that would otherwise wait for the end).
+    chunks (work of the caller's that would otherwise wait for the end). ``keep`` and
+    ``kept`` store aside and read back what an owned pool extracts ahead of its turn
+    (see :func:`_extract_shared`).
     """
     extract_options = ExtractOptions(options.first_parent, options.max_file_bytes, head)
     workers = options.workers or os.cpu_count() or 1
@@ -114,7 +154,9 @@ def _extract(
             yield [extractor.commit(sha, parents) for sha, parents in chunk]
         return
     if executor is None:
-        yield from _extract_shared(git, todo, extract_options, workers, tick, idle)
+        assert keep is not None
+        assert kept is not None
+        yield from _extract_shared(git, todo, extract_options, workers, tick, idle, keep, kept)
         return
     futures: list[concurrent.futures.Future[list[CommitResult]]] = []
     try:
@@ -136,28 +178,35 @@ def _extract_shared(
     workers: int,
     tick: Callable[[int], None] | None,
     idle: Callable[[], None] | None,
+    keep: Callable[[list[CommitResult]], None],
+    kept: Callable[[list[str]], list[CommitResult]],
 ) -> Iterator[list[CommitResult]]:
     """Extract on a local process pool, each worker on a long contiguous range.
 
     Each worker starts on an equal share of the history, in order, with its caches
     warm from one commit to the next. When one runs dry, the second half of what is
     left of the largest range still running is handed to it: no worker idles while
-    much is left, and a chunk starts cold only that often. Results come back in
-    topological order, each range as soon as every earlier one is in.
+    much is left, and a chunk starts cold only that often. Workers hand their results
+    over in batches as they go; batches come out in topological order, and a batch
+    that arrives before the ones before it is handed to ``keep`` (which stores it
+    aside, so that an interruption loses nothing extracted) and read back with ``kept``
+    when its turn comes. Interrupted, the workers stop after the commit at hand and
+    what they hand over in the next moments is kept too.
     """
     method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
     context = multiprocessing.get_context(method)
     counter = context.Value("q", 0)
     # (next commit, end) of each range task, shared with the workers.
     ranges = context.Array("q", 4 * workers)
+    results: multiprocessing.queues.Queue[tuple[int, list[CommitResult]]] = context.Queue()
     pool = concurrent.futures.ProcessPoolExecutor(
         max_workers=workers,
         mp_context=context,
         initializer=count_into,
-        initargs=(counter, ranges),
+        initargs=(counter, ranges, results),
     )
-    running: dict[concurrent.futures.Future[list[CommitResult]], tuple[int, int]] = {}
-    done: dict[int, list[CommitResult]] = {}
+    running: dict[concurrent.futures.Future[int], int] = {}
+    early: dict[int, list[str]] = {}  # batches kept aside: first position -> shas
     free = list(range(2 * workers))  # a slot is reused once its task is done
 
     def start(begin: int, end: int) -> None:
@@ -167,13 +216,13 @@ def _extract_shared(
         future = pool.submit(
             extract_range, git.git_dir, extract_options, slot, begin, todo[begin:end]
         )
-        running[future] = (slot, begin)
+        running[future] = slot
 
     def steal() -> bool:
         """Give an idle worker the back half of the largest range still running."""
         best = None
         with ranges.get_lock():
-            for slot, _ in running.values():
+            for slot in running.values():
                 left = ranges[2 * slot + 1] - ranges[2 * slot]
                 if left >= MIN_STEAL and (best is None or left > best[1]):
                     best = (slot, left)
@@ -186,34 +235,73 @@ def _extract_shared(
         start(middle, end)
         return True
 
+    def receive(timeout: float) -> tuple[int, list[CommitResult]] | None:
+        try:
+            return results.get(timeout=timeout)
+        except queue.Empty:
+            return None
+
+    cursor = 0
     try:
         share = -(-len(todo) // workers)
         for begin in range(0, len(todo), share):
             start(begin, min(len(todo), begin + share))
         if idle is not None:
             idle()
-        cursor = 0
-        while running:
-            finished, _ = concurrent.futures.wait(
-                running,
-                timeout=0.25 if tick is not None else None,
-                return_when=concurrent.futures.FIRST_COMPLETED,
-            )
+        while cursor < len(todo):
+            got = receive(0.25)
+            if got is not None:
+                first, batch = got
+                if first == cursor:
+                    cursor += len(batch)
+                    yield batch
+                else:
+                    keep(batch)
+                    early[first] = [r.meta.sha for r in batch]
+            while cursor in early:
+                shas = early.pop(cursor)
+                cursor += len(shas)
+                yield kept(shas)
             if tick is not None:
                 tick(counter.value)
-            for future in finished:
-                slot, begin = running.pop(future)
-                done[begin] = future.result()
-                free.append(slot)
+            for future in [f for f in running if f.done()]:
+                future.result()  # a worker's error stops the run here
+                free.append(running.pop(future))
             while len(running) < workers and steal():
                 pass
-            while cursor in done:
-                results = done.pop(cursor)
-                cursor += len(results)
-                yield results
-        assert cursor == len(todo), "every commit is extracted once"
+            if not running and got is None and cursor < len(todo) and results.empty():
+                # Every task is done and everything handed over has been read.
+                got = receive(1.0)
+                if got is None:
+                    raise RuntimeError("a worker's results were lost")
+                results.put(got)
     finally:
+        if cursor < len(todo):
+            _stop_and_keep(ranges, running, receive, keep)
         pool.shutdown(cancel_futures=True)
+
+
+def _stop_and_keep(
+    ranges: Any,
+    running: dict[concurrent.futures.Future[int], int],
+    receive: Callable[[float], tuple[int, list[CommitResult]] | None],
+    keep: Callable[[list[CommitResult]], None],
+) -> None:
+    """Stop every range after the commit at hand, and keep what the workers hand over."""
+    with ranges.get_lock():
+        for slot in running.values():
+            ranges[2 * slot + 1] = ranges[2 * slot]
+    deadline = time.monotonic() + STOP_SECONDS
+    while time.monotonic() < deadline:
+        got = receive(0.1)
+        if got is not None:
+            keep(got[1])
+        elif all(future.done() for future in running):
+            break
+
+
+STOP_SECONDS = 3.0
+"""How long an interrupted run waits for the workers' last results before it exits."""
 
 
 def state_loader(store: Store) -> Callable[[str], State]:
@@ -323,22 +411,47 @@ def _index_repository(
         if head is not None:
             prepared = _head_spans(git, store, head, options)
 
-    for results in _extract(git, todo, options, executor, head, tick, prepare):
-        batch = []
-        for result in results:
-            with_lineage, sources = lineage.commit(
-                result.meta.sha, result.meta.parents, result.changes, result.sources
-            )
-            batch.append((seq, result.meta, with_lineage, result.skips, sources))
-            seq += 1
-            changes += len(with_lineage)
-            skipped += len(result.skips)
+    key = f"{fingerprint};mailmap={hashlib.sha1(mailmap.encode()).hexdigest()}"  # noqa: S324
+    wanted = {sha for sha, _ in todo}
+    before = store.staged(key) & wanted
+    with store.transaction():
+        store.unstage(sorted(before), keep=key)  # another history's, or other options'
+    staging = bool(before)
+
+    def keep(results: list[CommitResult]) -> None:
+        nonlocal staging
         with store.transaction():
-            store.add_commits(batch)
-        done += len(results)
-        if progress is not None and done > extracted:
-            extracted = done
-            progress(IndexProgress(done, len(todo), "extract"))
+            store.stage(key, [(r.meta.sha, pickle.dumps(r, protocol=5)) for r in results])
+        staging = True
+
+    def kept(shas: list[str]) -> list[CommitResult]:
+        data = store.staged_results(shas)
+        return [pickle.loads(data[sha]) for sha in shas]  # noqa: S301 - written by this run or the last
+
+    fresh = [item for item in todo if item[0] not in before]
+    stream = _extract(git, fresh, options, executor, head, tick, prepare, keep, kept)
+    try:
+        with contextlib.closing(stream):
+            for results in _in_history_order(todo, before, stream, kept):
+                batch = []
+                for result in results:
+                    with_lineage, sources = lineage.commit(
+                        result.meta.sha, result.meta.parents, result.changes, result.sources
+                    )
+                    batch.append((seq, result.meta, with_lineage, result.skips, sources))
+                    seq += 1
+                    changes += len(with_lineage)
+                    skipped += len(result.skips)
+                with store.transaction():
+                    store.add_commits(batch)
+                    if staging:
+                        store.unstage([r.meta.sha for r in results])
+                done += len(results)
+                if progress is not None and done > extracted:
+                    extracted = done
+                    progress(IndexProgress(done, len(todo), "extract"))
+    except KeyboardInterrupt as exc:
+        raise IndexingInterrupted(done, len(store.staged(key) & wanted), len(todo)) from exc
     with store.transaction():
         store.set_meta("options", fingerprint)
         store.set_meta("ref", options.ref)
@@ -360,6 +473,41 @@ def _index_repository(
         seconds=time.perf_counter() - started,
         shallow=shallow,
     )
+
+
+def _in_history_order(
+    todo: Sequence[tuple[str, tuple[str, ...]]],
+    before: set[str],
+    stream: Iterator[list[CommitResult]],
+    kept: Callable[[list[str]], list[CommitResult]],
+) -> Iterator[list[CommitResult]]:
+    """Every commit of ``todo`` in order.
+
+    Those an earlier run kept (``before``) are read back, the others come from
+    ``stream``, which extracts just those.
+    """
+    if not before:
+        yield from stream
+        return
+    buffer: list[CommitResult] = []
+    i = 0
+    while i < len(todo):
+        is_kept = todo[i][0] in before
+        j = i
+        while j < len(todo) and (todo[j][0] in before) == is_kept:
+            j += 1
+        if is_kept:
+            for k in range(i, j, CHUNK_COMMITS):
+                yield kept([sha for sha, _ in todo[k : min(j, k + CHUNK_COMMITS)]])
+        else:
+            need = j - i
+            while need:
+                if not buffer:
+                    buffer = next(stream)
+                take, buffer = buffer[:need], buffer[need:]
+                need -= len(take)
+                yield take
+        i = j
 
 
 _HeadSpans = tuple[dict[str, str], dict[str, list[tuple[str, int, int]]]]

@@ -29,6 +29,7 @@ EXPECTED = {
     "IndexLocationError",
     "IndexProgress",
     "IndexSummary",
+    "IndexingInterrupted",
     "IndexVersionError",
     "InvalidConfiguration",
     "InvalidQuery",

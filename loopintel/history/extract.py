@@ -16,6 +16,7 @@ import contextlib
 import gc
 import hashlib
 import os
+import signal
 import threading
 import time
 from typing import TYPE_CHECKING, Any, NamedTuple
@@ -395,18 +396,29 @@ def rare_collections() -> Iterator[None]:
 _WORKER: Extractor | None = None
 _COUNTER: Any = None  # a shared multiprocessing.Value: commits extracted by all workers
 _RANGES: Any = None  # a shared multiprocessing.Array: next and end of each range task
+_RESULTS: Any = None  # a multiprocessing.Queue: batches of results, as they are made
+
+STREAM_COMMITS = 200
+"""A range task hands its results over at least every this many commits..."""
+STREAM_SECONDS = 1.0
+"""...and at least this often, so that an interrupted run loses only the last moments."""
 
 
-def count_into(counter: Any, ranges: Any = None) -> None:
+def count_into(counter: Any, ranges: Any = None, results: Any = None) -> None:
     """Worker initializer: count extracted commits into a shared value (for progress).
 
-    ``ranges`` is the shared table of range tasks (see :func:`extract_range`). Also
-    watch the indexing process: a worker whose parent is gone (killed, so it could not
-    shut its pool down) exits instead of waiting for work for ever.
+    ``ranges`` is the shared table of range tasks and ``results`` the queue they hand
+    their results to (see :func:`extract_range`); such a worker leaves SIGINT to the
+    indexing process, which stops the ranges itself. Also watch the indexing process:
+    a worker whose parent is gone (killed, so it could not shut its pool down) exits
+    instead of waiting for work for ever.
     """
-    global _COUNTER, _RANGES  # noqa: PLW0603 - set once per worker process
+    global _COUNTER, _RANGES, _RESULTS  # noqa: PLW0603 - set once per worker process
     _COUNTER = counter
     _RANGES = ranges
+    _RESULTS = results
+    if results is not None:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
     parent = os.getppid()
 
     def watch() -> None:
@@ -446,17 +458,22 @@ def extract_range(
     slot: int,
     start: int,
     commits: Sequence[tuple[str, tuple[str, ...]]],
-) -> list[CommitResult]:
+) -> int:
     """Extract commits ``start``, ``start + 1``... of the history, in a worker process.
 
     The range's bounds live in the shared table at ``slot`` (next commit, end): each
     commit is claimed there before it is extracted, so the indexing process can move
-    the end down at any moment (to hand the rest to an idle worker) and the two never
-    do the same commit. ``commits`` holds the range as first given; the worker stops
-    at the end as it then stands.
+    the end down at any moment (to hand the rest to an idle worker, or to stop) and the
+    two never do the same commit. ``commits`` holds the range as first given; the
+    worker stops at the end as it then stands. Results go to the shared queue in
+    batches of consecutive commits, ``(position of the first, results)``, as they are
+    made; the task returns how many commits it extracted.
     """
     extractor = _worker(path, options)
-    out = []
+    batch: list[CommitResult] = []
+    first = start
+    handed = time.monotonic()
+    done = 0
     with rare_collections():
         for offset, (sha, parents) in enumerate(commits):
             with _RANGES.get_lock():
@@ -464,7 +481,13 @@ def extract_range(
                     break
                 assert _RANGES[2 * slot] == start + offset
                 _RANGES[2 * slot] = start + offset + 1
-            out.append(extractor.commit(sha, parents))
+            batch.append(extractor.commit(sha, parents))
+            done += 1
             with _COUNTER.get_lock():
                 _COUNTER.value += 1
-    return out
+            if len(batch) >= STREAM_COMMITS or time.monotonic() - handed >= STREAM_SECONDS:
+                _RESULTS.put((first, batch))
+                first, batch, handed = start + offset + 1, [], time.monotonic()
+    if batch:
+        _RESULTS.put((first, batch))
+    return done

@@ -187,6 +187,57 @@ class HistoryTables(Tables):
         self.db.executemany("INSERT INTO skips VALUES (?, ?, ?, ?)", skips)
         self.db.executemany("INSERT INTO merge_sources VALUES (?, ?, ?, ?, ?)", sources)
 
+    # -- commits extracted, not yet stored -----------------------------------------------
+
+    def stage(self, options: str, results: Iterable[tuple[str, bytes]]) -> None:
+        """Keep extracted commits that cannot be stored yet (caller's transaction).
+
+        Commits are stored in history order; a worker's results for later commits
+        wait here, so that an interrupted run does not lose them. ``results`` are
+        (sha, serialized result) of an indexing run with the ``options`` fingerprint.
+        """
+        self.db.executemany(
+            "INSERT OR REPLACE INTO staged VALUES (?, ?, ?)",
+            ((sha, options, data) for sha, data in results),
+        )
+
+    def staged(self, options: str) -> set[str]:
+        """Commits kept by :meth:`stage` for runs with these options."""
+        return {
+            row[0]
+            for row in self.db.execute("SELECT sha FROM staged WHERE options = ?", (options,))
+        }
+
+    def staged_results(self, shas: Sequence[str]) -> dict[str, bytes]:
+        """The kept results of these commits."""
+        out: dict[str, bytes] = {}
+        for chunk in range(0, len(shas), 500):
+            part = list(shas[chunk : chunk + 500])
+            marks = ",".join("?" * len(part))
+            out.update(
+                self.db.execute(f"SELECT sha, result FROM staged WHERE sha IN ({marks})", part)
+            )
+        return out
+
+    def unstage(self, shas: Sequence[str], *, keep: str | None = None) -> None:
+        """Forget kept results (caller's transaction).
+
+        Those of ``shas`` (once stored); or, with ``keep``, every one that is not of a
+        run with those options or not among ``shas``.
+        """
+        if keep is not None:
+            wanted = set(shas)
+            gone = [
+                sha
+                for sha, options in self.db.execute("SELECT sha, options FROM staged")
+                if options != keep or sha not in wanted
+            ]
+        else:
+            gone = list(shas)
+        for chunk in range(0, len(gone), 500):
+            part = gone[chunk : chunk + 500]
+            self.db.execute(f"DELETE FROM staged WHERE sha IN ({','.join('?' * len(part))})", part)
+
     def tip_state(self) -> tuple[str | None, State]:
         """The indexed head and the lineage state stored for it."""
         state: State = {}

@@ -116,6 +116,7 @@ CREATE TABLE head_functions (
 CREATE INDEX head_functions_by_tail ON head_functions(tail);
 CREATE INDEX head_functions_by_lineage ON head_functions(lineage);
 CREATE TABLE tip_state (path TEXT NOT NULL, qualname TEXT NOT NULL, lineage TEXT NOT NULL);
+CREATE TABLE staged (sha TEXT PRIMARY KEY, options TEXT NOT NULL, result BLOB NOT NULL);
 """
 
 GIT_TABLES = (
@@ -128,6 +129,7 @@ GIT_TABLES = (
     "head_files",
     "head_functions",
     "tip_state",
+    "staged",
 )
 """The tables rebuilt from git, in the order :data:`_GIT_SCHEMA` creates them."""
 

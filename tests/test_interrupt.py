@@ -1,0 +1,89 @@
+"""Ctrl-C during a parallel index keeps what was done; the next run carries on."""
+
+from __future__ import annotations
+
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from typing import TYPE_CHECKING
+
+import loopintel
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    from tests.conftest import RepoBuilder
+
+COMMITS = 1600
+FILES = 16
+
+
+def _module(version: int) -> str:
+    body = "".join(
+        f"def handler_{i}(request, retries={version % 7}):\n"
+        f"    if request.method == 'GET' and retries > {i}:\n"
+        f"        return request.args.get('q{i}', {version})\n"
+        f"    for item in request.items:\n"
+        f"        retries -= item.weight\n"
+        f"    return retries\n\n\n"
+        for i in range(12)
+    )
+    return body
+
+
+def _export(index: Path, path: Path) -> list[str]:
+    with loopintel.open(path, index_path=index, update=False) as repo:
+        return [str(change.to_dict()) for change in repo.changes()]
+
+
+def _progress(index: Path) -> int:
+    try:
+        db = sqlite3.connect(f"file:{index}?mode=ro", uri=True, timeout=0.1)
+        try:
+            stored = db.execute("SELECT count(*) FROM commits").fetchone()[0]
+            kept = db.execute("SELECT count(*) FROM staged").fetchone()[0]
+        finally:
+            db.close()
+    except sqlite3.Error:
+        return 0
+    return int(stored) + int(kept)
+
+
+def test_an_interrupted_parallel_index_keeps_its_work(
+    repo_builder: RepoBuilder, tmp_path: Path
+) -> None:
+    for n in range(COMMITS):
+        repo_builder.commit({f"svc/m{n % FILES}.py": _module(n)})
+    index = tmp_path / "index.sqlite3"
+    child = subprocess.Popen(
+        [sys.executable, "-m", "loopintel", "index", str(repo_builder.path)]
+        + ["--index-path", str(index), "--workers", "2", "-q"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    seen = 0
+    deadline = time.monotonic() + 120
+    while child.poll() is None and time.monotonic() < deadline:
+        seen = _progress(index)
+        if seen >= COMMITS // 8:
+            break
+        time.sleep(0.02)
+    assert child.poll() is None, "indexing ended before it could be interrupted"
+    child.send_signal(signal.SIGINT)
+    _, err = child.communicate(timeout=60)
+    assert child.returncode == 130, err
+    lines = err.strip().splitlines()
+    assert len(lines) == 1, err
+    assert lines[0].startswith("interrupted: ")
+    assert f"of {COMMITS:,} new commits stored" in lines[0]
+    assert _progress(index) >= seen  # nothing stored or kept was lost
+    # The next run carries on and ends where an uninterrupted one does.
+    with loopintel.open(repo_builder.path, index_path=index) as repo:
+        assert repo.commit_count() == COMMITS
+    assert sqlite3.connect(index).execute("SELECT count(*) FROM staged").fetchone()[0] == 0
+    whole = tmp_path / "whole.sqlite3"
+    loopintel.open(repo_builder.path, index_path=whole, workers=1).close()
+    assert _export(index, repo_builder.path) == _export(whole, repo_builder.path)
