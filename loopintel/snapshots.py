@@ -103,11 +103,11 @@ def import_coverage(
     if known is not None:
         return known
     if not data.files:
-        raise CoverageDataError(str(file), "it measured no files")
+        raise CoverageDataError.single(str(file), "it measured no files")
     tree = git.python_blobs(sha)
     matched = match_paths((f.path for f in data.files), tree, roots=data.roots, workdir=git.workdir)
     if not matched:
-        raise CoverageDataError(
+        raise CoverageDataError.single(
             str(file),
             f"none of its {len(data.files)} measured files is a Python file of commit "
             f"{sha[:12]} (first: {data.files[0].path}); data of another repository?",

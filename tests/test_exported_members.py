@@ -31,12 +31,14 @@ EXPECTED = {
     "IndexSummary",
     "IndexVersionError",
     "InvalidConfiguration",
+    "InvalidData",
     "InvalidQuery",
     "KeyAuthor",
     "LoopintelError",
     "NotARepository",
     "open",
     "PathNotFound",
+    "Problem",
     "Records",
     "Repository",
     "RepositoryError",
@@ -69,6 +71,8 @@ def test_every_error_is_a_loopintel_error_and_a_builtin() -> None:
     assert issubclass(loopintel.PathNotFound, LookupError)
     assert issubclass(loopintel.InvalidQuery, ValueError)
     assert issubclass(loopintel.CoverageDataError, ValueError)
+    assert issubclass(loopintel.CoverageDataError, loopintel.InvalidData)
+    assert issubclass(loopintel.InvalidData, ValueError)
     for name in loopintel.__all__:
         value = getattr(loopintel, name)
         if (
