@@ -3,14 +3,23 @@
 from __future__ import annotations
 
 import pickle
+import re
+import subprocess
+import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
+import click
 import pytest
 
 import loopintel
+from loopintel.cli import main
 from loopintel.sources.coverage import COVERAGE, read_coverage
 from loopintel.sources.formats import REGISTRY, Format, Kind, Registry
 from loopintel.sources.problems import MAX_PROBLEMS, Problems
+
+if TYPE_CHECKING:
+    from tests.conftest import RepoBuilder
 
 DOCS = Path(__file__).resolve().parent.parent / "docs"
 
@@ -329,3 +338,55 @@ def test_the_docs_name_every_coverage_format() -> None:
     text = (DOCS / "coverage.md").read_text()
     for name in REGISTRY.names(COVERAGE):
         assert f"| `{name}` |" in text, f"docs/coverage.md does not describe format {name}"
+
+
+def test_the_cli_offers_the_registered_formats() -> None:
+    group = main.commands["coverage"]
+    assert isinstance(group, click.Group)
+    command = group.commands["import"]
+    (option,) = [p for p in command.params if p.name == "format_"]
+    assert isinstance(option.type, click.Choice)
+    assert tuple(option.type.choices) == REGISTRY.names(COVERAGE)
+
+
+# -- the CLI ------------------------------------------------------------------------------------
+
+
+def _cli(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "loopintel", *args], capture_output=True, text=True, check=False
+    )
+
+
+@pytest.fixture
+def small_repo(repo_builder: RepoBuilder) -> RepoBuilder:
+    repo_builder.commit({"a.py": "def f():\n    return 1\n"})
+    return repo_builder
+
+
+def test_the_cli_prints_every_problem_of_a_bad_file(
+    small_repo: RepoBuilder, tmp_path: Path
+) -> None:
+    bad_lines = list(range(3, 10))  # more than the message alone shows
+    path = tmp_path / "bad.lcov"
+    rows = ["SF:a.py", "DA:1,1", *(f"DA:{n},x" for n in bad_lines), "end_of_record"]
+    path.write_text("\n".join(rows) + "\n")
+    where = [str(small_repo.path), "--index-path", str(tmp_path / "i.sqlite3")]
+    done = _cli("coverage", "import", str(path), *where)
+    assert done.returncode == 1
+    assert done.stdout == ""
+    assert done.stderr.splitlines()[0] == f"error: cannot read coverage data {path}: 7 problems"
+    assert re.findall(r"line (\d+), DA hits", done.stderr) == [str(n) for n in bad_lines]
+    listed = _cli("coverage", "list", *where, "--json")
+    assert listed.stdout == ""  # nothing stored
+
+
+def test_the_cli_refuses_an_unknown_format_with_the_choices(
+    small_repo: RepoBuilder, tmp_path: Path
+) -> None:
+    path = tmp_path / "c.lcov"
+    path.write_bytes(SAMPLES["lcov"])
+    done = _cli("coverage", "import", str(path), str(small_repo.path), "--format", "gcov")
+    assert done.returncode == 2
+    for name in REGISTRY.names(COVERAGE):
+        assert f"'{name}'" in done.stderr
