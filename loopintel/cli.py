@@ -28,6 +28,8 @@ from rich.progress import (
 
 import loopintel
 from loopintel.model import ChangeKind
+from loopintel.sources.coverage import COVERAGE
+from loopintel.sources.formats import REGISTRY
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
@@ -73,6 +75,10 @@ def _errors(func: F) -> F:
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
             return func(*args, **kwargs)
+        except loopintel.InvalidData as exc:
+            # Every problem kept, not the first few the message shows: the user fixes
+            # the file in one pass.
+            _fail(exc.report())
         except loopintel.LoopintelError as exc:
             _fail(str(exc))
         except KeyboardInterrupt as exc:
@@ -616,7 +622,7 @@ def _snapshot_line(snapshot: loopintel.CoverageSnapshot) -> str:
 @click.option(
     "--format",
     "format_",
-    type=click.Choice(["coverage.py", "json", "cobertura", "lcov"]),
+    type=click.Choice(REGISTRY.names(COVERAGE)),
     help="The file's format (default: recognised from its content).",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print the snapshot as JSON.")

@@ -15,11 +15,21 @@ would naturally catch, so ``except LookupError`` keeps working::
     ├── PathNotFound                  (+ LookupError)
     │   └── TargetNotFound            (also a FunctionNotFound)
     ├── InvalidQuery                  (+ ValueError)
-    ├── CoverageDataError             (+ ValueError)
-    └── InvalidConfiguration          (+ ValueError)
+    ├── InvalidConfiguration          (+ ValueError)
+    └── InvalidData                   (+ ValueError)
+        └── CoverageDataError
+
+:class:`InvalidData` (a file from outside git: coverage, incident exports) carries every
+:class:`Problem` found in the file, each with its place, not only the first.
 """
 
 from __future__ import annotations
+
+import dataclasses
+from typing import TYPE_CHECKING, ClassVar, Self
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
 
 __all__ = [
     "AmbiguousFunction",
@@ -29,10 +39,12 @@ __all__ = [
     "IndexLocationError",
     "IndexVersionError",
     "InvalidConfiguration",
+    "InvalidData",
     "InvalidQuery",
     "LoopintelError",
     "NotARepository",
     "PathNotFound",
+    "Problem",
     "RepositoryError",
     "TargetNotFound",
     "UnknownRef",
@@ -123,17 +135,6 @@ class InvalidQuery(LoopintelError, ValueError):
         self.expected = expected
 
 
-class CoverageDataError(LoopintelError, ValueError):
-    """A coverage file cannot be read: unknown format, or malformed where it says."""
-
-    def __init__(self, source: str, problem: str, where: str | None = None) -> None:
-        place = f"{source}, {where}" if where else source
-        super().__init__(f"cannot read coverage data {place}: {problem}")
-        self.source = source
-        self.problem = problem
-        self.where = where
-
-
 class InvalidConfiguration(LoopintelError, ValueError):
     """The repository's loopintel settings (``[tool.loopintel]``) cannot be used."""
 
@@ -165,3 +166,129 @@ class TargetNotFound(PathNotFound, FunctionNotFound):
         LoopintelError.__init__(self, message)
         self.query = self.path = query
         self.suggestions = suggestions
+
+
+# Problem is a standard-library dataclass rather than an attrs value: this module imports
+# nothing of loopintel or its dependencies, so every layer can raise these errors.
+@dataclasses.dataclass(frozen=True, slots=True, kw_only=True)
+class Problem:
+    """One thing wrong in a file from outside git, and where it is.
+
+    ``str(problem)`` reads ``cov.xml, line 12, <line hits>: expected an integer, got 'x'``.
+    """
+
+    file: str
+    """The file read."""
+    line: int | None = None
+    """The line of the file (from 1); ``None`` when the format has no lines to point at."""
+    field: str | None = None
+    """What was wrong there, in the format's terms (``<line hits>``, ``DA hits``,
+    ``files['a.py'].executed_lines``); ``None`` when the whole line or file is."""
+    message: str
+    """What is wrong, and what was expected."""
+    column: int | None = None
+    """The column (from 1), when the parser that found the problem says."""
+
+    @property
+    def where(self) -> str | None:
+        """The place in the file, without the file: ``line 12, <line hits>``."""
+        parts = []
+        if self.line is not None:
+            parts.append(
+                f"line {self.line}" + (f" column {self.column}" if self.column is not None else "")
+            )
+        if self.field is not None:
+            parts.append(self.field)
+        return ", ".join(parts) or None
+
+    def __str__(self) -> str:
+        where = self.where
+        return f"{self.file}, {where}: {self.message}" if where else f"{self.file}: {self.message}"
+
+
+class InvalidData(LoopintelError, ValueError):
+    """A file from outside git cannot be read; :attr:`problems` says everything wrong in it.
+
+    The message shows the first few problems and how many there are in all; a program
+    reads :attr:`problems`. Readers keep at most a fixed number of problems (a huge bad
+    file does not make a huge error); :attr:`total` still counts them all.
+    """
+
+    shown: ClassVar[int] = 5
+    """How many problems the message shows."""
+    what: ClassVar[str] = "data"
+    """What the file was to be read as, for the message."""
+
+    def __init__(self, source: str, problems: Sequence[Problem], total: int | None = None) -> None:
+        super().__init__(source, problems, total)
+        self.source = source
+        """The file read."""
+        self.problems = tuple(problems)
+        """Every problem kept, in the order of the file."""
+        self.total = len(self.problems) if total is None else max(total, len(self.problems))
+        """How many problems were found, kept or not."""
+
+    @classmethod
+    def single(
+        cls,
+        source: str,
+        message: str,
+        *,
+        line: int | None = None,
+        field: str | None = None,
+        column: int | None = None,
+    ) -> Self:
+        """The error of a file with one problem (unreadable, not the format at all).
+
+        Returns:
+            An error of this class (``CoverageDataError.single`` makes a
+            :class:`CoverageDataError`).
+
+        """
+        problem = Problem(file=source, line=line, field=field, message=message, column=column)
+        return cls(source, (problem,))
+
+    def report(self, *, limit: int | None = None) -> str:
+        """The message, with at most ``limit`` problems (all kept ones when ``None``).
+
+        Returns:
+            ``cannot read <what> <file>: <n> problems`` followed by one problem a line,
+            or, for a single problem, one line with its place.
+
+        """
+        head = f"cannot read {self.what} {self.source}"
+        if self.total == 1 and self.problems[0].file == self.source:
+            return f"cannot read {self.what} {self.problems[0]}"
+        if not self.problems:
+            return head
+        count = f"{self.total:,} problems"
+        if self.total > len(self.problems):
+            count += f" (the first {len(self.problems):,} kept)"
+        shown = self.problems if limit is None else self.problems[:limit]
+        lines = [f"{head}: {count}", *(f"  {p}" for p in shown)]
+        if self.total > len(shown):
+            lines.append(f"  ... and {self.total - len(shown):,} more")
+        return "\n".join(lines)
+
+    def __str__(self) -> str:
+        return self.report(limit=self.shown)
+
+
+class CoverageDataError(InvalidData):
+    """A coverage file cannot be read: unknown format, or malformed where it says.
+
+    Besides :attr:`problems`, :attr:`problem` and :attr:`where` give the first problem's
+    message and place, as they did before files reported every problem.
+    """
+
+    what: ClassVar[str] = "coverage data"
+
+    @property
+    def problem(self) -> str:
+        """The first problem's message."""
+        return self.problems[0].message if self.problems else ""
+
+    @property
+    def where(self) -> str | None:
+        """The first problem's place in the file (``line 12``), if it has one."""
+        return self.problems[0].where if self.problems else None

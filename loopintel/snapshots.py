@@ -115,11 +115,11 @@ def _store_snapshot(
     git: GitRepository, store: Store, file: str | os.PathLike[str], sha: str, data: CoverageData
 ) -> int:
     if not data.files:
-        raise CoverageDataError(str(file), "it measured no files")
+        raise CoverageDataError.single(str(file), "it measured no files")
     tree = git.python_blobs(sha)
     matched = match_paths((f.path for f in data.files), tree, roots=data.roots, workdir=git.workdir)
     if not matched:
-        raise CoverageDataError(
+        raise CoverageDataError.single(
             str(file),
             f"none of its {len(data.files)} measured files is a Python file of commit "
             f"{sha[:12]} (first: {data.files[0].path}); data of another repository?",

@@ -21,6 +21,7 @@ from loopintel.store import decode_lines, encode_lines
 from tests.conftest import RepoBuilder
 
 if TYPE_CHECKING:
+    from collections.abc import Iterator
     from pathlib import Path
 
 CALC = """\
@@ -139,7 +140,7 @@ def project(tmp_path_factory: pytest.TempPathFactory) -> RepoBuilder:
         "tests/test_calc.py": TESTS,
         ".coveragerc": "[run]\ndynamic_context = test_function\nsource = pkg\n",
     }
-    builder.commit(files, at=1_700_000_000)
+    builder.commit({**files}, at=1_700_000_000)
     for path, text in files.items():
         target = builder.path / path
         target.parent.mkdir(parents=True, exist_ok=True)
@@ -161,7 +162,7 @@ def project(tmp_path_factory: pytest.TempPathFactory) -> RepoBuilder:
 
 
 @pytest.fixture
-def repo(project: RepoBuilder, tmp_path: Path) -> loopintel.Repository:
+def repo(project: RepoBuilder, tmp_path: Path) -> Iterator[loopintel.Repository]:
     with loopintel.open(project.path, index_path=tmp_path / "index.sqlite3") as opened:
         yield opened
 
@@ -321,7 +322,7 @@ def test_data_from_other_source_is_flagged_stale(repo_builder: RepoBuilder, tmp_
         ("c.lcov", "TN:\n", "no file records"),
         ("c.xml", "<coverage><packages>", "malformed XML"),
         ("c.xml", "<report/>", "not <coverage>"),
-        ("c.txt", "hello\n", "not a coverage.py data file"),
+        ("c.txt", "hello\n", r"not coverage data of a known format \(coverage\.py, json"),
     ],
 )
 def test_bad_files_say_what_and_where(
@@ -347,9 +348,7 @@ def test_a_failed_import_stores_nothing(
     assert len(repo.coverage_snapshots()) == 1
 
 
-def test_snapshots_survive_a_rebuild_of_the_index(
-    project: RepoBuilder, tmp_path: Path
-) -> None:
+def test_snapshots_survive_a_rebuild_of_the_index(project: RepoBuilder, tmp_path: Path) -> None:
     index = tmp_path / "index.sqlite3"
     with loopintel.open(project.path, index_path=index) as repo:
         repo.import_coverage(project.path / ".coverage")
@@ -462,9 +461,7 @@ def test_line_ranges_round_trip(lines: set[int]) -> None:
     assert len(text) <= len(",".join(map(str, sorted(lines))))
 
 
-def test_data_of_another_repository_is_refused(
-    repo: loopintel.Repository, tmp_path: Path
-) -> None:
+def test_data_of_another_repository_is_refused(repo: loopintel.Repository, tmp_path: Path) -> None:
     other = tmp_path / "other.lcov"
     other.write_text(_lcov("/src/elsewhere/server.py", {1: 1}))
     with pytest.raises(loopintel.CoverageDataError, match="none of its 1 measured files"):

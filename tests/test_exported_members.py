@@ -32,6 +32,7 @@ EXPECTED = {
     "IndexingInterrupted",
     "IndexVersionError",
     "InvalidConfiguration",
+    "InvalidData",
     "InvalidQuery",
     "KeyAuthor",
     "LoopintelError",
@@ -39,6 +40,7 @@ EXPECTED = {
     "open",
     "PathNotFound",
     "PathScope",
+    "Problem",
     "Records",
     "Repository",
     "RepositoryError",
@@ -72,6 +74,8 @@ def test_every_error_is_a_loopintel_error_and_a_builtin() -> None:
     assert issubclass(loopintel.PathNotFound, LookupError)
     assert issubclass(loopintel.InvalidQuery, ValueError)
     assert issubclass(loopintel.CoverageDataError, ValueError)
+    assert issubclass(loopintel.CoverageDataError, loopintel.InvalidData)
+    assert issubclass(loopintel.InvalidData, ValueError)
     for name in loopintel.__all__:
         value = getattr(loopintel, name)
         if (

@@ -6,7 +6,10 @@ not, so they are computed later from the source the data was measured on) and, w
 data has per-test contexts, which tests ran each line. Paths are kept as the file wrote
 them; matching them to the repository is the caller's job.
 
-The format is recognised from the content, not the file name.
+The format is recognised from the content, not the file name
+(:data:`loopintel.sources.formats.REGISTRY`). A file with bad rows is read to its end and
+every bad row is reported with its line and field, in one
+:class:`~loopintel.CoverageDataError`.
 """
 
 from __future__ import annotations
@@ -15,23 +18,29 @@ import bisect
 import hashlib
 import json
 import re
-import xml.etree.ElementTree as ET
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+from xml.parsers import expat
 
 import attrs
 
 from loopintel.errors import CoverageDataError
+from loopintel.sources.formats import REGISTRY, Format, Kind
+from loopintel.sources.problems import Problems, brief, decode_text
 
 if TYPE_CHECKING:
     import os
     from collections.abc import Mapping
 
-__all__ = ["FORMATS", "CoverageData", "FileLines", "measured_lines", "read_coverage"]
-
-FORMATS = ("coverage.py", "json", "cobertura", "lcov")
-"""Names of the formats read, as :attr:`CoverageData.format` gives them."""
+__all__ = [
+    "COVERAGE",
+    "FORMATS",
+    "CoverageData",
+    "FileLines",
+    "measured_lines",
+    "read_coverage",
+]
 
 _PHASE = re.compile(r"\|(run|setup|teardown)$")
 
@@ -74,6 +83,10 @@ class CoverageData:
         return any(f.contexts is not None for f in self.files)
 
 
+COVERAGE: Kind[CoverageData] = Kind("coverage", CoverageDataError)
+"""Line coverage, as the registry of formats knows it."""
+
+
 def read_coverage(path: str | os.PathLike[str], *, format: str | None = None) -> CoverageData:  # noqa: A002
     """Read a coverage file of any supported format.
 
@@ -82,49 +95,27 @@ def read_coverage(path: str | os.PathLike[str], *, format: str | None = None) ->
         format: one of :data:`FORMATS`; recognised from the content when ``None``.
 
     Raises:
-        CoverageDataError: the file is missing, of no known format, or malformed (the
-            message says where).
+        CoverageDataError: the file is missing, of no known format, or malformed; its
+            ``problems`` name every bad row with its line and field.
 
     """
-    source = str(path)
-    try:
-        data = Path(path).read_bytes()
-    except OSError as exc:
-        raise CoverageDataError(source, exc.strerror or str(exc)) from exc
-    if format is None:
-        format = _sniff(source, data)  # noqa: A001
-    if format not in FORMATS:
-        raise CoverageDataError(source, f"unknown format {format!r}; expected one of {FORMATS}")
-    digest = hashlib.sha256(data).hexdigest()
-    if format == "coverage.py":
-        return attrs.evolve(_read_data_file(source), digest=digest)
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise CoverageDataError(source, "not UTF-8 text", f"byte {exc.start}") from exc
-    if format == "json":
-        read = _read_json(source, text)
-    elif format == "cobertura":
-        read = _read_cobertura(source, text)
-    else:
-        read = _read_lcov(source, text)
-    return attrs.evolve(read, digest=digest)
+    return REGISTRY.read(COVERAGE, path, format=format)
 
 
-def _sniff(source: str, data: bytes) -> str:
-    if data.startswith(b"SQLite format 3\0"):
-        return "coverage.py"
-    head = data[:4096].lstrip(b"\xef\xbb\xbf \t\r\n")
-    if head.startswith(b"{"):
-        return "json"
-    if head.startswith(b"<"):
-        return "cobertura"
-    if re.search(rb"^(SF|TN|DA):", data[:65536], re.MULTILINE):
-        return "lcov"
-    raise CoverageDataError(
-        source,
-        "not a coverage.py data file, coverage.py JSON report, Cobertura XML or LCOV file",
-    )
+def _problems(source: str) -> Problems:
+    return Problems(source, CoverageDataError)
+
+
+def _digest(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def _integer(text: str, problems: Problems, *, line: int, field: str) -> int | None:
+    try:
+        return int(text)
+    except ValueError:
+        problems.add(f"expected an integer, got {brief(text)}", line=line, field=field)
+        return None
 
 
 def _test_name(context: str) -> str:
@@ -144,28 +135,28 @@ def _contexts(by_line: Mapping[int, list[str] | set[str]]) -> dict[int, frozense
 # -- coverage.py data file ---------------------------------------------------------------
 
 
-def _read_data_file(source: str) -> CoverageData:
+def _read_data_file(source: str, data: bytes) -> CoverageData:
+    problems = _problems(source)
     try:
         import coverage  # noqa: PLC0415 - optional: only this format needs it
         from coverage.misc import join_regex  # noqa: PLC0415
     except ImportError as exc:
-        raise CoverageDataError(
-            source,
+        raise problems.fatal(
             "reading coverage.py data files needs coverage.py (pip install 'loopintel[coverage]')"
             ", or import its JSON report instead",
         ) from exc
     cov = coverage.Coverage(data_file=source, config_file=False)
     try:
         cov.load()
-        data = cov.get_data()
-        measured = sorted(data.measured_files())
-        contexts = {c for c in data.measured_contexts() if c}
+        measured_data = cov.get_data()
+        measured = sorted(measured_data.measured_files())
+        contexts = {c for c in measured_data.measured_contexts() if c}
     except Exception as exc:  # coverage raises its own DataError, sqlite3 errors...
-        raise CoverageDataError(source, str(exc)) from exc
+        raise problems.fatal(str(exc)) from exc
     files = []
     for name in measured:
-        lines = data.lines(name) or []
-        by_line = _contexts(data.contexts_by_lineno(name)) if contexts else None
+        lines = measured_data.lines(name) or []
+        by_line = _contexts(measured_data.contexts_by_lineno(name)) if contexts else None
         files.append(FileLines(name, frozenset(lines), None, by_line))
     stamp = int(Path(source).stat().st_mtime)
     return CoverageData(
@@ -174,52 +165,91 @@ def _read_data_file(source: str) -> CoverageData:
         tuple(files),
         measured_at=stamp,
         exclude=join_regex([*cov.config.exclude_list, *cov.config.exclude_also]),
+        digest=_digest(data),
     )
 
 
 # -- coverage.py JSON report ---------------------------------------------------------------
 
 
-def _lines(source: str, value: Any, where: str) -> frozenset[int]:
-    if not isinstance(value, list) or not all(
-        isinstance(v, int) and not isinstance(v, bool) for v in value
-    ):
-        raise CoverageDataError(source, "expected a list of line numbers", where)
-    return frozenset(value)
+def _line_list(
+    entry: Mapping[str, Any], key: str, where: str, problems: Problems, *, required: bool = True
+) -> frozenset[int]:
+    """The line numbers of one list of a file's entry; a problem when it is not one."""
+    field = f"{where}.{key}"
+    if key not in entry:
+        if required:
+            problems.add("missing (expected a list of line numbers)", field=field)
+        return frozenset()
+    value = entry[key]
+    if not isinstance(value, list):
+        problems.add(f"expected a list of line numbers, got {brief(value)}", field=field)
+        return frozenset()
+    bad = [(i, v) for i, v in enumerate(value) if not isinstance(v, int) or isinstance(v, bool)]
+    if bad:
+        index, item = bad[0]
+        others = f" (and {len(bad) - 1} more)" if len(bad) > 1 else ""
+        problems.add(
+            f"expected a list of line numbers, item {index} is {brief(item)}{others}", field=field
+        )
+    return frozenset(v for v in value if isinstance(v, int) and not isinstance(v, bool))
 
 
-def _read_json(source: str, text: str) -> CoverageData:
+def _json_contexts(raw: Any, where: str, problems: Problems) -> dict[int, frozenset[str]] | None:
+    """A file's contexts (line number text to test names); ``None`` when unusable."""
+    field = f"{where}.contexts"
+    if not isinstance(raw, dict):
+        problems.add(f"expected an object of line numbers to tests, got {brief(raw)}", field=field)
+        return None
+    by_line: dict[int, list[str]] = {}
+    for key, names in raw.items():
+        if not (isinstance(key, str) and key.isdigit()):
+            problems.add(f"expected a line number as key, got {brief(key)}", field=field)
+        elif not isinstance(names, list) or not all(isinstance(n, str) for n in names):
+            problems.add(
+                f"expected a list of test names, got {brief(names)}", field=f"{field}[{key!r}]"
+            )
+        else:
+            by_line[int(key)] = names
+    return _contexts(by_line)
+
+
+def _read_json(source: str, data: bytes) -> CoverageData:
+    problems = _problems(source)
+    text = decode_text(data, problems)
     try:
         report = json.loads(text)
     except json.JSONDecodeError as exc:
-        raise CoverageDataError(source, exc.msg, f"line {exc.lineno} column {exc.colno}") from exc
+        raise problems.fatal(
+            f"malformed JSON: {exc.msg}", line=exc.lineno, column=exc.colno
+        ) from exc
     if not isinstance(report, dict) or not isinstance(report.get("files"), dict):
-        raise CoverageDataError(source, "no 'files' object: not a coverage.py JSON report")
+        raise problems.fatal("no 'files' object: not a coverage.py JSON report")
     meta: dict[str, Any] = report["meta"] if isinstance(report.get("meta"), dict) else {}
     files = []
     for name, entry in report["files"].items():
         where = f"files[{name!r}]"
         if not isinstance(entry, dict):
-            raise CoverageDataError(source, "expected an object", where)
-        executed = _lines(source, entry.get("executed_lines"), f"{where}.executed_lines")
-        missing = _lines(source, entry.get("missing_lines"), f"{where}.missing_lines")
+            problems.add(f"expected an object, got {brief(entry)}", field=where)
+            continue
+        executed = _line_list(entry, "executed_lines", where, problems)
+        missing = _line_list(entry, "missing_lines", where, problems)
         contexts = None
         raw = entry.get("contexts")
-        if isinstance(raw, dict) and meta.get("show_contexts", True):
-            try:
-                by_line = _contexts({int(k): v for k, v in raw.items()})
-            except (TypeError, ValueError) as exc:
-                raise CoverageDataError(source, "bad contexts", f"{where}.contexts") from exc
-            excluded = _lines(source, entry.get("excluded_lines", []), f"{where}.excluded_lines")
-            contexts = _to_statements(by_line, executed | missing, excluded)
+        if raw is not None and meta.get("show_contexts", True):
+            by_line = _json_contexts(raw, where, problems)
+            excluded = _line_list(entry, "excluded_lines", where, problems, required=False)
+            if by_line is not None:
+                contexts = _to_statements(by_line, executed | missing, excluded)
         files.append(FileLines(name, executed, executed | missing, contexts))
+    problems.check()
     stamp = None
     if isinstance(meta.get("timestamp"), str):
         try:
             stamp = int(datetime.fromisoformat(meta["timestamp"]).timestamp())
         except ValueError:
             stamp = None
-    return CoverageData("json", source, tuple(files), measured_at=stamp)
+    return CoverageData("json", source, tuple(files), measured_at=stamp, digest=_digest(data))
 
 
 def _to_statements(
@@ -249,62 +279,132 @@ def _to_statements(
 # -- Cobertura XML ---------------------------------------------------------------------------
 
 
-def _read_cobertura(source: str, text: str) -> CoverageData:
+class _Cobertura:
+    """Expat handlers that gather a Cobertura report, noting each bad element's line.
+
+    Expat rather than ``ElementTree``: its handlers can ask the parser for the line
+    they are on, so a problem names the line of the element, and the report is never
+    held as a tree.
+    """
+
+    def __init__(self, parser: expat.XMLParserType, problems: Problems) -> None:
+        self.parser = parser
+        self.problems = problems
+        self.root: str | None = None
+        self.timestamp = ""
+        self.roots: list[str] = []
+        self.text: list[str] | None = None
+        self.current: str | None = None
+        self.executed: dict[str, set[int]] = {}
+        self.coverable: dict[str, set[int]] = {}
+
+    def start(self, tag: str, attributes: dict[str, str]) -> None:
+        line = self.parser.CurrentLineNumber
+        if self.root is None:
+            self.root = tag
+            if tag != "coverage":
+                raise self.problems.fatal(f"root element is <{tag}>, not <coverage>", line=line)
+            self.timestamp = attributes.get("timestamp", "")
+        elif tag == "source":
+            self.text = []
+        elif tag == "class":
+            self.current = attributes.get("filename") or None
+            if self.current is None:
+                self.problems.add(
+                    "missing (every <class> names the file it measured)",
+                    line=line,
+                    field="<class filename>",
+                )
+            else:
+                self.executed.setdefault(self.current, set())
+                self.coverable.setdefault(self.current, set())
+        elif tag == "line" and self.current is not None:
+            number = self._integer(attributes, "number", line)
+            hits = self._integer(attributes, "hits", line)
+            if number is not None:
+                self.coverable[self.current].add(number)
+                if hits is not None and hits > 0:
+                    self.executed[self.current].add(number)
+
+    def _integer(self, attributes: dict[str, str], name: str, line: int) -> int | None:
+        field = f"<line {name}>"
+        if name not in attributes:
+            self.problems.add("missing (expected an integer)", line=line, field=field)
+            return None
+        return _integer(attributes[name], self.problems, line=line, field=field)
+
+    def end(self, tag: str) -> None:
+        if tag == "class":
+            self.current = None
+        elif tag == "source" and self.text is not None:
+            root = "".join(self.text).strip()
+            if root:
+                self.roots.append(root)
+            self.text = None
+
+    def characters(self, text: str) -> None:
+        if self.text is not None:
+            self.text.append(text)
+
+
+def _read_cobertura(source: str, data: bytes) -> CoverageData:
+    problems = _problems(source)
+    text = decode_text(data, problems)
+    # Expat refuses entity expansion bombs and, with no handler set, external entities.
+    parser = expat.ParserCreate()
+    parser.buffer_text = True
+    report = _Cobertura(parser, problems)
+    parser.StartElementHandler = report.start
+    parser.EndElementHandler = report.end
+    parser.CharacterDataHandler = report.characters
     try:
-        root = ET.fromstring(text)  # noqa: S314 - expat refuses entity expansion bombs
-    except ET.ParseError as exc:
-        line, column = exc.position
-        raise CoverageDataError(source, "malformed XML", f"line {line} column {column}") from exc
-    if root.tag != "coverage":
-        raise CoverageDataError(source, f"root element is <{root.tag}>, not <coverage>")
-    roots = tuple((s.text or "").strip() for s in root.iter("source") if (s.text or "").strip())
-    executed: dict[str, set[int]] = {}
-    coverable: dict[str, set[int]] = {}
-    for element in root.iter("class"):
-        name = element.get("filename")
-        if not name:
-            raise CoverageDataError(source, "a <class> has no filename attribute")
-        ran = executed.setdefault(name, set())
-        lines = coverable.setdefault(name, set())
-        for entry in element.iter("line"):
-            try:
-                number, hits = int(entry.get("number", "")), int(entry.get("hits", ""))
-            except ValueError as exc:
-                raise CoverageDataError(
-                    source, "a <line> needs integer number and hits", f"class {name!r}"
-                ) from exc
-            lines.add(number)
-            if hits > 0:
-                ran.add(number)
+        parser.Parse(text, True)  # True: the last (only) chunk
+    except expat.ExpatError as exc:
+        raise problems.fatal(
+            f"malformed XML: {expat.ErrorString(exc.code)}",
+            line=exc.lineno,
+            column=exc.offset + 1,
+        ) from exc
+    problems.check()
     stamp = None
-    with_stamp = root.get("timestamp", "")
-    if with_stamp.isdigit():
+    if report.timestamp.isdigit():
         # Cobertura writes milliseconds; some tools seconds.
-        value = int(with_stamp)
+        value = int(report.timestamp)
         stamp = value // 1000 if value > 10**11 else value
     files = tuple(
-        FileLines(name, frozenset(executed[name]), frozenset(coverable[name]))
-        for name in sorted(executed)
+        FileLines(name, frozenset(report.executed[name]), frozenset(report.coverable[name]))
+        for name in sorted(report.executed)
     )
-    return CoverageData("cobertura", source, files, roots=roots, measured_at=stamp)
+    return CoverageData(
+        "cobertura",
+        source,
+        files,
+        roots=tuple(report.roots),
+        measured_at=stamp,
+        digest=_digest(data),
+    )
 
 
 # -- LCOV ------------------------------------------------------------------------------------
 
 
-def _read_lcov(source: str, text: str) -> CoverageData:
+def _read_lcov(source: str, data: bytes) -> CoverageData:
+    problems = _problems(source)
+    text = decode_text(data, problems)
     executed: dict[str, set[int]] = {}
     coverable: dict[str, set[int]] = {}
     current: str | None = None
     opened = 0
-    for number, raw in enumerate(text.splitlines(), 1):
+    # Split on newlines only: str.splitlines() also breaks at form feeds and other
+    # separators, and the line numbers would drift from what an editor shows.
+    for number, raw in enumerate(text.split("\n"), 1):
         line = raw.strip()
         if line.startswith("SF:"):
             if current is not None:
-                raise CoverageDataError(
-                    source,
+                problems.add(
                     f"the record of {current} (line {opened}) has no end_of_record",
-                    f"line {number}",
+                    line=number,
+                    field="SF",
                 )
             current, opened = line[3:], number
             executed.setdefault(current, set())
@@ -313,28 +413,79 @@ def _read_lcov(source: str, text: str) -> CoverageData:
             current = None
         elif line.startswith("DA:"):
             if current is None:
-                raise CoverageDataError(source, "DA record outside a file record", f"line {number}")
+                problems.add(
+                    "outside a file record (no SF: line above it)", line=number, field="DA"
+                )
+                continue
             fields = line[3:].split(",")
-            try:
-                lineno, hits = int(fields[0]), int(fields[1])
-            except (ValueError, IndexError) as exc:
-                raise CoverageDataError(
-                    source, f"bad DA record {line!r}", f"line {number}"
-                ) from exc
-            coverable[current].add(lineno)
-            if hits > 0:
-                executed[current].add(lineno)
+            if len(fields) < 2:
+                problems.add(
+                    f"expected DA:<line>,<hits>, got {brief(line)}", line=number, field="DA"
+                )
+                continue
+            lineno = _integer(fields[0], problems, line=number, field="DA line")
+            hits = _integer(fields[1], problems, line=number, field="DA hits")
+            if lineno is not None:
+                coverable[current].add(lineno)
+                if hits is not None and hits > 0:
+                    executed[current].add(lineno)
     if current is not None:
-        raise CoverageDataError(
-            source, f"the file ends inside the record of {current}: truncated?", f"line {opened}"
+        problems.add(
+            f"the file ends inside the record of {current}: truncated?", line=opened, field="SF"
         )
+    if not executed:
+        problems.add("no file records (SF: ... end_of_record): not LCOV?")
+    problems.check()
     files = tuple(
         FileLines(name, frozenset(executed[name]), frozenset(coverable[name]))
         for name in sorted(executed)
     )
-    if not files:
-        raise CoverageDataError(source, "no file records (SF: ... end_of_record): not LCOV?")
-    return CoverageData("lcov", source, files)
+    return CoverageData("lcov", source, files, digest=_digest(data))
+
+
+# -- the formats ------------------------------------------------------------------------------
+
+_LCOV_RECORD = re.compile(rb"^(SF|TN|DA):", re.MULTILINE)
+
+
+def _head(data: bytes) -> bytes:
+    return data[:4096].lstrip(b"\xef\xbb\xbf \t\r\n")
+
+
+for _format in (
+    Format(
+        "coverage.py",
+        COVERAGE,
+        "coverage.py's data file (.coverage, an SQLite database)",
+        lambda data: data.startswith(b"SQLite format 3\0"),
+        _read_data_file,
+    ),
+    Format(
+        "json",
+        COVERAGE,
+        "coverage.py's JSON report (coverage json)",
+        lambda data: _head(data).startswith(b"{"),
+        _read_json,
+    ),
+    Format(
+        "cobertura",
+        COVERAGE,
+        "Cobertura XML (coverage xml, and most other languages' tools)",
+        lambda data: _head(data).startswith(b"<"),
+        _read_cobertura,
+    ),
+    Format(
+        "lcov",
+        COVERAGE,
+        "LCOV tracefile (coverage lcov, geninfo)",
+        lambda data: _LCOV_RECORD.search(data, 0, 65536) is not None,
+        _read_lcov,
+    ),
+):
+    REGISTRY.register(_format)
+
+FORMATS = REGISTRY.names(COVERAGE)
+"""Names of the formats read, as :attr:`CoverageData.format` gives them."""
 
 
 def measured_lines(
