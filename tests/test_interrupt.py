@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import signal
 import sqlite3
 import subprocess
@@ -9,19 +10,19 @@ import sys
 import time
 from typing import TYPE_CHECKING
 
+import pytest
+
 import loopintel
 
 if TYPE_CHECKING:
     from pathlib import Path
 
-    from tests.conftest import RepoBuilder
-
-COMMITS = 1600
+COMMITS = 1000
 FILES = 16
 
 
 def _module(version: int) -> str:
-    body = "".join(
+    return "".join(
         f"def handler_{i}(request, retries={version % 7}):\n"
         f"    if request.method == 'GET' and retries > {i}:\n"
         f"        return request.args.get('q{i}', {version})\n"
@@ -30,7 +31,6 @@ def _module(version: int) -> str:
         f"    return retries\n\n\n"
         for i in range(12)
     )
-    return body
 
 
 def _export(index: Path, path: Path) -> list[str]:
@@ -51,14 +51,32 @@ def _progress(index: Path) -> int:
     return int(stored) + int(kept)
 
 
-def test_an_interrupted_parallel_index_keeps_its_work(
-    repo_builder: RepoBuilder, tmp_path: Path
-) -> None:
+def _fast_import(path: Path) -> None:
+    """A long history in one ``git fast-import`` (a commit a millisecond, not ten)."""
+    stream = []
     for n in range(COMMITS):
-        repo_builder.commit({f"svc/m{n % FILES}.py": _module(n)})
+        data = _module(n).encode()
+        stream.append(
+            f"commit refs/heads/main\ncommitter Ann <ann@example.com> {1_700_000_000 + n} +0000\n"
+            f"data 6\nchange\n"
+            f"M 100644 inline svc/m{n % FILES}.py\ndata {len(data)}\n"
+        )
+        stream.append(data.decode() + "\n")
+    subprocess.run(["git", "init", "--quiet", "-b", "main", str(path)], check=True)
+    subprocess.run(
+        ["git", "-C", str(path), "fast-import", "--quiet"],
+        input="".join(stream).encode(),
+        check=True,
+    )
+
+
+@pytest.mark.skipif(shutil.which("git") is None, reason="git builds the long history")
+def test_an_interrupted_parallel_index_keeps_its_work(tmp_path: Path) -> None:
+    repo = tmp_path / "repo"
+    _fast_import(repo)
     index = tmp_path / "index.sqlite3"
     child = subprocess.Popen(
-        [sys.executable, "-m", "loopintel", "index", str(repo_builder.path)]
+        [sys.executable, "-m", "loopintel", "index", str(repo)]
         + ["--index-path", str(index), "--workers", "2", "-q"],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
@@ -81,9 +99,9 @@ def test_an_interrupted_parallel_index_keeps_its_work(
     assert f"of {COMMITS:,} new commits stored" in lines[0]
     assert _progress(index) >= seen  # nothing stored or kept was lost
     # The next run carries on and ends where an uninterrupted one does.
-    with loopintel.open(repo_builder.path, index_path=index) as repo:
-        assert repo.commit_count() == COMMITS
+    with loopintel.open(repo, index_path=index) as indexed:
+        assert indexed.commit_count() == COMMITS
     assert sqlite3.connect(index).execute("SELECT count(*) FROM staged").fetchone()[0] == 0
     whole = tmp_path / "whole.sqlite3"
-    loopintel.open(repo_builder.path, index_path=whole, workers=1).close()
-    assert _export(index, repo_builder.path) == _export(whole, repo_builder.path)
+    loopintel.open(repo, index_path=whole, workers=1).close()
+    assert _export(index, repo) == _export(whole, repo)
