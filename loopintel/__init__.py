@@ -18,12 +18,13 @@ from loopintel.errors import (
     InvalidConfiguration,
     InvalidQuery,
     LoopintelError,
+    MissingObject,
     NotARepository,
     PathNotFound,
     RepositoryError,
     UnknownRef,
 )
-from loopintel.indexing import ShallowCloneWarning
+from loopintel.indexing import MissingObjectsWarning, ShallowCloneWarning
 from loopintel.model import (
     Change,
     ChangeKind,
@@ -78,6 +79,8 @@ __all__ = [
     "InvalidQuery",
     "KeyAuthor",
     "LoopintelError",
+    "MissingObject",
+    "MissingObjectsWarning",
     "NotARepository",
     "PathNotFound",
     "Records",

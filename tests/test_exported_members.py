@@ -34,6 +34,8 @@ EXPECTED = {
     "InvalidQuery",
     "KeyAuthor",
     "LoopintelError",
+    "MissingObject",
+    "MissingObjectsWarning",
     "NotARepository",
     "open",
     "PathNotFound",
