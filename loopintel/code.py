@@ -79,6 +79,16 @@ class SourceReader:
             return self._deprecated
         return self._read_settings()[1]
 
+    def _settings_unknown(self) -> str | None:
+        """Why the configured prefixes are unknown (their object is missing), if they are.
+
+        Malformed settings are not this: they are reported where prefixes are asked for.
+        """
+        try:
+            return self._read_settings()[2]
+        except InvalidConfiguration:
+            return None
+
     def _read_settings(self) -> tuple[str | None, tuple[str, ...], str | None]:
         head = self._store.meta("head")
         if self._settings is None or self._settings[0] != head:
@@ -113,7 +123,7 @@ class SourceReader:
         blob = self._git.blob_at(commit, path)
         if blob is None:
             return ParsedModule(module, package, {}, {}, f"no file {path} at {commit[:12]}")
-        unknown = self._read_settings()[2] if self._deprecated is None else None
+        unknown = self._settings_unknown() if self._deprecated is None else None
         if unknown is not None:
             return ParsedModule(module, package, {}, {}, unknown)
         key = (blob, module)
