@@ -19,6 +19,7 @@ from loopintel.errors import (
     InvalidData,
     InvalidQuery,
     LoopintelError,
+    MissingObject,
     NotARepository,
     PathNotFound,
     Problem,
@@ -26,7 +27,7 @@ from loopintel.errors import (
     TargetNotFound,
     UnknownRef,
 )
-from loopintel.indexing import IndexingInterrupted, ShallowCloneWarning
+from loopintel.indexing import IndexingInterrupted, MissingObjectsWarning, ShallowCloneWarning
 from loopintel.model import (
     Change,
     ChangeKind,
@@ -85,6 +86,8 @@ __all__ = [
     "InvalidQuery",
     "KeyAuthor",
     "LoopintelError",
+    "MissingObject",
+    "MissingObjectsWarning",
     "NotARepository",
     "PathNotFound",
     "PathScope",

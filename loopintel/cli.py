@@ -146,6 +146,7 @@ def _open(
     update: bool = True,
     quiet: bool = True,
     workers: int | None = None,
+    fetch_missing: bool = False,
 ) -> loopintel.Repository:
     console = Console(stderr=True)
     show = update and not quiet and console.is_terminal
@@ -155,9 +156,11 @@ def _open(
         "first_parent": first_parent,
         "update": update,
         "workers": workers,
+        "fetch_missing": fetch_missing,
     }
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", loopintel.ShallowCloneWarning)
+        warnings.simplefilter("always", loopintel.MissingObjectsWarning)
         if not show:
             repo = loopintel.open(path, **options)
         else:
@@ -198,6 +201,11 @@ def main() -> None:
 @click.option("--workers", type=click.IntRange(min=1), help="Worker processes (default: cores).")
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar.")
+@click.option(
+    "--fetch-missing",
+    is_flag=True,
+    help="In a partial clone, first fetch the missing blobs from its promisor remote (git).",
+)
 @_errors
 def index(
     path: str,
@@ -207,10 +215,17 @@ def index(
     workers: int | None,
     as_json: bool,
     quiet: bool,
+    fetch_missing: bool,
 ) -> None:
     """Index (or update the index of) the repository at PATH."""
     repo = _open(
-        path, ref, index_path, first_parent=first_parent, quiet=quiet or as_json, workers=workers
+        path,
+        ref,
+        index_path,
+        first_parent=first_parent,
+        quiet=quiet or as_json,
+        workers=workers,
+        fetch_missing=fetch_missing,
     )
     with repo:
         summary = repo.last_index

@@ -6,7 +6,8 @@ would naturally catch, so ``except LookupError`` keeps working::
     LoopintelError
     ├── RepositoryError
     │   ├── NotARepository            (+ FileNotFoundError)
-    │   └── UnknownRef                (+ LookupError)
+    │   ├── UnknownRef                (+ LookupError)
+    │   └── MissingObject             (+ LookupError)
     ├── IndexFileError
     │   ├── IndexVersionError         (+ RuntimeError)
     │   └── IndexLocationError        (+ OSError)
@@ -42,6 +43,7 @@ __all__ = [
     "InvalidData",
     "InvalidQuery",
     "LoopintelError",
+    "MissingObject",
     "NotARepository",
     "PathNotFound",
     "Problem",
@@ -292,3 +294,47 @@ class CoverageDataError(InvalidData):
     def where(self) -> str | None:
         """The first problem's place in the file (``line 12``), if it has one."""
         return self.problems[0].where if self.problems else None
+
+
+class MissingObject(RepositoryError, LookupError):
+    """An object loopintel needs is not in the repository (a partial or damaged clone).
+
+    Raised when the commits or trees of the history cannot be walked, and when a file
+    version is asked for directly (indexing records such versions as skipped instead).
+    Its arguments are its constructor's (it pickles across worker processes); the
+    message is built when it is shown.
+    """
+
+    def __init__(self, oid: str, kind: str, path: str, promisor: str | None = None) -> None:
+        super().__init__(oid, kind, path, promisor)
+        self.oid = oid
+        """The id of the missing object."""
+        self.kind = kind
+        """``commit``, ``tree`` or ``blob``."""
+        self.path = path
+        """The git directory that lacks it."""
+        self.promisor = promisor
+        """The promisor remote of a partial clone, if the repository is one."""
+
+    def __str__(self) -> str:
+        where = f"{self.kind} {self.oid} is missing from the repository {self.path}"
+        if self.kind != "blob":
+            where += " (loopintel walks every commit and tree of the history)"
+        if self.promisor is None:
+            advice = (
+                "the repository is damaged or incomplete (`git fsck` lists what is "
+                "broken): fetch the object again from a remote that has it, or clone "
+                "the repository again"
+            )
+        elif self.kind == "blob":
+            advice = (
+                f"it is a partial clone: `loopintel index --fetch-missing` fetches such "
+                f"objects from its promisor remote {self.promisor!r}"
+            )
+        else:
+            advice = (
+                f"it is a partial clone that leaves out more than blobs: clone with "
+                f"`--filter=blob:none` instead, or fetch the object from its promisor "
+                f"remote {self.promisor!r}"
+            )
+        return f"{where}; {advice}"

@@ -3,6 +3,12 @@
 Walk once, skip what is indexed, drop what a history rewrite made unreachable,
 extract the rest in worker processes over commit chunks, assign lineages in one
 sequential pass, and write each chunk in one transaction.
+
+A repository may lack objects (a partial clone, an interrupted fetch, damage): file
+versions whose blobs are missing are recorded as skipped (``missing object <sha>``)
+and one :class:`MissingObjectsWarning` says how many. When such objects are present
+again (fetched by ``fetch_missing``, or by git meanwhile), the commits from the first
+one that skipped them are indexed again, so the index ends as a full clone's would.
 """
 
 from __future__ import annotations
@@ -28,9 +34,11 @@ from loopintel.history.extract import (
     count_into,
     extract_chunk,
     extract_range,
+    missing_object,
     rare_collections,
 )
 from loopintel.history.lineage import LineagePass, State, lineage_id, replay
+from loopintel.history.promisor import fetch_blobs
 from loopintel.languages import python
 from loopintel.model import IndexProgress, IndexSummary
 
@@ -43,6 +51,7 @@ if TYPE_CHECKING:
 __all__ = [
     "IndexOptions",
     "IndexingInterrupted",
+    "MissingObjectsWarning",
     "ShallowCloneWarning",
     "index_repository",
     "state_loader",
@@ -86,6 +95,15 @@ class IndexingInterrupted(KeyboardInterrupt):
         )
 
 
+class MissingObjectsWarning(UserWarning):
+    """Objects of the repository are missing: the file versions made of them are skipped.
+
+    Given once per indexing run while the index holds such skips; the message says how
+    many objects, and whether the repository is a partial clone (whose promisor remote
+    has them: ``fetch_missing=True``, ``loopintel index --fetch-missing``).
+    """
+
+
 @attrs.frozen(kw_only=True)
 class IndexOptions:
     """How to index."""
@@ -98,6 +116,8 @@ class IndexOptions:
     """File versions larger than this are recorded as skipped."""
     workers: int | None = None
     """Worker processes for a large run (default: one per core)."""
+    fetch_missing: bool = False
+    """First fetch the blobs a partial clone lacks from its promisor remote (with git)."""
 
     def fingerprint(self) -> str:
         """The options that shape stored results (a change rebuilds the index)."""
@@ -343,10 +363,113 @@ def index_repository(
 
     Raises:
         UnknownRef: the ref names no commit.
+        MissingObject: a commit or tree of the history is missing (file versions
+            whose blobs are missing are skipped instead).
+        RepositoryError: ``options.fetch_missing`` could not fetch (git is not
+            installed, or the fetch failed).
 
     """
     with rare_collections():
-        return _index_repository(git, store, options, executor=executor, progress=progress)
+        summary = _index_repository(git, store, options, executor=executor, progress=progress)
+    _warn_missing(git, store, summary.head, fetch_missing=options.fetch_missing)
+    return summary
+
+
+def _missing_skips(store: Store) -> Iterator[tuple[str, str]]:
+    """(commit, missing object) of every stored skip made by a missing object."""
+    for skip in store.skips():
+        oid = missing_object(skip.reason)
+        if oid is not None:
+            yield skip.commit, oid
+
+
+def _warn_missing(
+    git: GitRepository, store: Store, head: str | None, *, fetch_missing: bool
+) -> None:
+    """One warning if the index holds versions skipped for missing objects."""
+    versions = 0
+    objects: set[str] = set()
+    for _, oid in _missing_skips(store):
+        versions += 1
+        objects.add(oid)
+    mailmap = git.blob_at(head, ".mailmap") if head is not None else None
+    mailmap_missing = mailmap is not None and not git.has(mailmap)
+    if not objects and not mailmap_missing:
+        return
+    parts = []
+    if objects:
+        parts.append(
+            f"{versions:,} file version{'' if versions == 1 else 's'} skipped because "
+            f"{len(objects):,} object{' is' if len(objects) == 1 else 's are'} missing "
+            "(see `loopintel skipped`)"
+        )
+    if mailmap_missing:
+        parts.append("its .mailmap is missing, so people are named as the commits name them")
+    what = "; ".join(parts)
+    remote = git.promisor_remote
+    if remote is not None:
+        message = (
+            f"{git.git_dir} is a partial clone (promisor remote {remote!r}): {what}; "
+            "fetch them with `loopintel index --fetch-missing` (fetch_missing=True)"
+        )
+    else:
+        message = (
+            f"{git.git_dir} is incomplete or damaged (`git fsck` lists what is broken): {what}"
+        )
+        if fetch_missing:
+            message += "; it is no partial clone, so there is no promisor remote to fetch from"
+    warnings.warn(message, MissingObjectsWarning, stacklevel=4)
+
+
+def _fetch_missing(
+    git: GitRepository,
+    store: Store,
+    head: str,
+    walk: Sequence[tuple[str, tuple[str, ...]]],
+    indexed: dict[str, int],
+) -> None:
+    """Fetch what indexing will read and the repository lacks, from its promisor remote.
+
+    The blobs are those of the commits to index (new ones, and stored ones from the
+    first that skipped a missing object: they are indexed again), the head's
+    ``.mailmap`` and ``pyproject.toml``. A repository without a promisor remote has
+    nothing to fetch from (the warning says so).
+
+    Raises:
+        RepositoryError: git is not installed, or the fetch failed.
+
+    """
+    stored: dict[str, int] = {}
+    for sha, oid in _missing_skips(store):
+        stored.setdefault(oid, indexed.get(sha, -1))
+    first = min((seq for seq in stored.values() if seq >= 0), default=None)
+    commits = [
+        (sha, parents)
+        for sha, parents in walk
+        if sha not in indexed or (first is not None and indexed[sha] >= first)
+    ]
+    needed = git.needed_blobs(commits) | set(stored)
+    for path in (".mailmap", "pyproject.toml"):
+        blob = git.blob_at(head, path)
+        if blob is not None:
+            needed.add(blob)
+    missing = sorted(oid for oid in needed if not git.has(oid))
+    remote = git.promisor_remote
+    if missing and remote is not None:
+        fetch_blobs(git.git_dir, remote, missing)
+
+
+def _recovered(git: GitRepository, store: Store, indexed: dict[str, int]) -> set[str]:
+    """Stored commits to index again: from the first that skipped an object now present."""
+    checked: set[str] = set()
+    for sha, oid in _missing_skips(store):
+        if oid in checked or sha not in indexed:
+            continue
+        checked.add(oid)
+        if git.has(oid):
+            first = indexed[sha]
+            return {other for other, seq in indexed.items() if seq >= first}
+    return set()
 
 
 def _index_repository(
@@ -372,13 +495,6 @@ def _index_repository(
         with store.transaction():
             removed = store.count("commits")
             store.clear()
-    mailmap = (git.blob_at(head, ".mailmap") or "") if head is not None else ""
-    if store.meta("mailmap") not in (None, mailmap) and head is not None:
-        # The history's .mailmap changed: identities already stored follow it.
-        git.use_mailmap_of(head)
-        with store.transaction():
-            store.remap_people(git.resolve_person)
-            store.set_meta("mailmap", mailmap)
     walk = git.walk(head, first_parent=options.first_parent) if head is not None else []
     indexed = store.indexed()
     reachable = {sha for sha, _ in walk}
@@ -386,6 +502,26 @@ def _index_repository(
     if gone:
         with store.transaction():
             removed += store.remove(gone)
+        indexed = {sha: seq for sha, seq in indexed.items() if sha in reachable}
+    if options.fetch_missing and head is not None:
+        _fetch_missing(git, store, head, walk, indexed)
+    redo = _recovered(git, store, indexed)
+    if redo:
+        # Versions skipped for missing objects can be read now: what follows them
+        # depended on them (lineages, comparisons), so all of it is indexed again.
+        with store.transaction():
+            store.remove(redo)
+        indexed = {sha: seq for sha, seq in indexed.items() if sha not in redo}
+    mailmap = (git.blob_at(head, ".mailmap") or "") if head is not None else ""
+    if mailmap and not git.has(mailmap):
+        # Not readable: a later run that can read it maps the stored identities then.
+        mailmap = f"missing {mailmap}"
+    if store.meta("mailmap") not in (None, mailmap) and head is not None:
+        # The history's .mailmap changed: identities already stored follow it.
+        git.use_mailmap_of(head)
+        with store.transaction():
+            store.remap_people(git.resolve_person)
+            store.set_meta("mailmap", mailmap)
     todo = [(sha, parents) for sha, parents in walk if sha not in indexed]
     if progress is not None:
         progress(IndexProgress(0, len(todo), "extract"))

@@ -34,6 +34,7 @@ def open(  # noqa: A001 - loopintel.open mirrors the builtin's role for reposito
     progress: Callable[[IndexProgress], None] | None = None,
     max_file_bytes: int = python.MAX_FILE_BYTES,
     deprecated: str | Iterable[str] | None = None,
+    fetch_missing: bool = False,
 ) -> Repository:
     """Open a git repository, index (or update) its history, and return it.
 
@@ -51,10 +52,17 @@ def open(  # noqa: A001 - loopintel.open mirrors the builtin's role for reposito
         deprecated: module prefixes whose use marks code deprecated (``"myapp.legacy"``);
             default: ``[tool.loopintel] deprecated`` of the repository's
             ``pyproject.toml`` at the indexed head.
+        fetch_missing: in a partial clone, first fetch the blobs indexing reads and
+            the clone lacks, from its promisor remote, with git (see
+            ``docs/indexing.md``); without it they are skipped and a
+            :class:`~loopintel.MissingObjectsWarning` says how many.
 
     Raises:
         NotARepository: ``path`` is no git repository.
         UnknownRef: ``ref`` names no commit.
+        MissingObject: a commit or tree of the history is missing.
+        RepositoryError: ``fetch_missing`` could not fetch (git is not installed, or
+            the fetch failed).
         IndexLocationError: the index cannot be created or opened there.
         InvalidQuery: ``deprecated`` holds something else than dotted module names.
 
@@ -72,7 +80,11 @@ def open(  # noqa: A001 - loopintel.open mirrors the builtin's role for reposito
     location = Path(index_path) if index_path is not None else default_index_path(git.git_dir)
     store = Store(location, readonly=not update)
     options = IndexOptions(
-        ref=ref, first_parent=first_parent, max_file_bytes=max_file_bytes, workers=workers
+        ref=ref,
+        first_parent=first_parent,
+        max_file_bytes=max_file_bytes,
+        workers=workers,
+        fetch_missing=fetch_missing,
     )
     repository = Repository(git, store, options, deprecated=prefixes)
     if update:

@@ -14,7 +14,7 @@ from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING
 
 from loopintel.analysis.coverage import Body, per_function
-from loopintel.errors import CoverageDataError, InvalidQuery
+from loopintel.errors import CoverageDataError, InvalidQuery, MissingObject
 from loopintel.indexing import state_loader
 from loopintel.languages import python
 from loopintel.sources.coverage import measured_lines, read_coverage
@@ -152,12 +152,30 @@ def _measure(
     files: list[CoverageFile] = []
     functions: list[CoverageFunction] = []
     stale: list[str] = []
+    sources: dict[str, bytes] = {}
+    missing: list[tuple[str, str]] = []
+    for found in sorted(set(matched.values())):
+        try:
+            sources[found] = git.blob(tree[found])
+        except MissingObject as exc:
+            missing.append((found, exc.oid))
+    if missing:
+        # A snapshot is whole or not at all: measured files that cannot be mapped to
+        # their functions would read as unmeasured.
+        first, oid = missing[0]
+        raise CoverageDataError.single(
+            data.source,
+            f"{len(missing)} measured file version{'' if len(missing) == 1 else 's'} "
+            f"of the commit {'is' if len(missing) == 1 else 'are'} missing from the "
+            f"repository (first: {first}, missing object {oid}); fetch them (in a partial "
+            "clone: loopintel index --fetch-missing) and import again",
+        )
     for measured in data.files:
         path = matched.get(measured.path)
         if path is None:
             continue
         blob = tree[path]
-        source = git.blob(blob)
+        source = sources[path]
         text, _ = python.decode(source)
         executed, coverable, contexts = measured_lines(measured, text, data.exclude)
         length = text.count("\n") + (0 if text.endswith("\n") or not text else 1)

@@ -36,6 +36,8 @@ EXPECTED = {
     "InvalidQuery",
     "KeyAuthor",
     "LoopintelError",
+    "MissingObject",
+    "MissingObjectsWarning",
     "NotARepository",
     "open",
     "PathNotFound",

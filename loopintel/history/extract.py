@@ -16,11 +16,13 @@ import contextlib
 import gc
 import hashlib
 import os
+import re
 import signal
 import threading
 import time
 from typing import TYPE_CHECKING, Any, NamedTuple
 
+from loopintel.errors import MissingObject
 from loopintel.history.attribution import (
     Candidate,
     RawChange,
@@ -45,8 +47,30 @@ __all__ = [
     "count_into",
     "extract_chunk",
     "extract_range",
+    "missing_object",
+    "missing_reason",
     "rare_collections",
 ]
+
+_MISSING = re.compile(r"missing object ([0-9a-f]{40})")
+
+
+def missing_reason(oid: str) -> str:
+    """The skip reason of a version whose object is missing: ``missing object <sha>``."""
+    return f"missing object {oid}"
+
+
+def missing_object(reason: str) -> str | None:
+    """The missing object a skip reason names, if it names one."""
+    found = _MISSING.search(reason)
+    return found.group(1) if found else None
+
+
+def _no_earlier(reason: str | None) -> str:
+    """Why a readable version is skipped when the earlier one it changes is not."""
+    if reason is not None and missing_object(reason) is not None:
+        return f"no readable earlier version ({reason})"
+    return "no readable earlier version"
 
 
 class ExtractOptions(NamedTuple):
@@ -114,6 +138,10 @@ class Extractor:
         self._lines = _Lru(64)
         # Syntax trees of the functions parsed for the current commit only.
         self._trees: dict[tuple[str, int], python.FunctionTree] = {}
+        # Blobs found missing (each lookup of a missing object rescans the packs).
+        # Forgotten at each chunk: a fetch between two runs on a long-lived worker
+        # must not leave them unread.
+        self._missing = _Lru(65536)
 
     # -- caches ---------------------------------------------------------------------
 
@@ -159,9 +187,31 @@ class Extractor:
 
         Re-parses only what ``hunks`` touched when the layout of ``base`` is known.
         """
-        found = self._layouts.get(blob)
+        found = self._layouts.get(blob) or self._missing.get(blob)
         if found is not None:
             return found  # type: ignore[return-value]
+        try:
+            return self._parse(blob, base, hunks)
+        except MissingObject as exc:
+            gone = _Parsed(None, missing_reason(exc.oid), None)
+            self._missing.put(blob, gone)
+            return gone
+
+    def _absent(self, blob: str) -> str | None:
+        """The skip reason if a blob is missing, ``None`` if it can be read."""
+        if blob in self._layouts:
+            return None
+        gone = self._missing.get(blob)
+        if gone is None and not self.git.has(blob):
+            gone = _Parsed(None, missing_reason(blob), None)
+            self._missing.put(blob, gone)
+        return gone.reason if isinstance(gone, _Parsed) else None
+
+    def forget_missing(self) -> None:
+        """Look missing blobs up again (they may have been fetched since)."""
+        self._missing.clear()
+
+    def _parse(self, blob: str, base: str | None, hunks: Sequence[Hunk] | None) -> _Parsed:
         if base is not None and hunks:
             parent = self._layouts.get(base)
             if isinstance(parent, _Parsed) and parent.layout is not None:
@@ -227,13 +277,17 @@ class Extractor:
                     # Nothing readable to compare with: the new version is recorded
                     # as skipped rather than as all functions new.
                     assert delta.new_path is not None
-                    reason = self.parsed(delta.new_blob).reason or "no readable earlier version"
+                    reason = self.parsed(delta.new_blob).reason or _no_earlier(old_parsed.reason)
                     skips.append((delta.new_path, delta.new_blob, reason))
                     continue
             if delta.new_blob is not None:
                 assert delta.new_path is not None
                 if old is not None and hunks is None:
                     assert old_blob is not None
+                    absent = self._absent(delta.new_blob)
+                    if absent is not None:
+                        skips.append((delta.new_path, delta.new_blob, absent))
+                        continue
                     hunks = self.git.blob_hunks(old_blob, delta.new_blob)
                 new_parsed = self.parsed(delta.new_blob, old_blob, hunks)
                 if new_parsed.layout is None:
@@ -301,6 +355,8 @@ class Extractor:
                 sources.append(FileSource(path, origin, ()))
                 continue
             first_blob = self.git.blob_at(parents[0], path)
+            if blob is not None and self._merge_unreadable(path, blob, first_blob, skips, sources):
+                continue
             hunks = None
             if blob is not None and first_blob is not None:
                 hunks = self.git.blob_hunks(first_blob, blob)
@@ -320,6 +376,34 @@ class Extractor:
                     keep &= self._differs(self.git.blob_at(other, path), blob, keep)
             changes.extend(c for c in candidates if _key(c) in keep)
         return CommitResult(meta, changes, skips, sources)
+
+    def _merge_unreadable(
+        self,
+        path: str,
+        blob: str,
+        first_blob: str | None,
+        skips: list[tuple[str, str, str]],
+        sources: list[FileSource],
+    ) -> bool:
+        """Record a merge's file whose version, or first parent's version, is missing.
+
+        Returns whether it was one (then the merge records no change of it).
+        """
+        absent = self._absent(blob)
+        if absent is not None:
+            skips.append((path, blob, absent))
+            # Functions unknown: the file keeps the lineages of the first parent's
+            # version, as a commit that cannot be read leaves them.
+            sources.append(FileSource(path, 0, ()))
+            return True
+        absent = self._absent(first_blob) if first_blob is not None else None
+        if absent is None:
+            return False
+        # Readable, but not what it changed: its functions are known, its changes not.
+        parsed = self.parsed(blob)
+        skips.append((path, blob, _no_earlier(absent)))
+        sources.append(FileSource(path, -1, tuple(parsed.spans or ())))
+        return True
 
     def _resolution(
         self, path: str, old_blob: str | None, blob: str | None, hunks: tuple[Hunk, ...] | None
@@ -448,6 +532,7 @@ def extract_chunk(
     Such executors do not run :func:`count_into`: progress is counted by chunk.
     """
     extractor = _worker(path, options)
+    extractor.forget_missing()
     with rare_collections():
         return [extractor.commit(sha, parents) for sha, parents in commits]
 
@@ -470,6 +555,7 @@ def extract_range(
     made; the task returns how many commits it extracted.
     """
     extractor = _worker(path, options)
+    extractor.forget_missing()
     batch: list[CommitResult] = []
     first = start
     handed = time.monotonic()

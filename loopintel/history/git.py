@@ -10,13 +10,16 @@ import contextlib
 import os
 import re
 from pathlib import Path
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 import pygit2
 from pygit2.enums import DeltaStatus, DiffFind, SortMode
 
-from loopintel.errors import NotARepository, UnknownRef
+from loopintel.errors import MissingObject, NotARepository, UnknownRef
 from loopintel.languages.layout import Hunk
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
 
 __all__ = [
     "CommitMeta",
@@ -28,8 +31,11 @@ __all__ = [
 _BLOB_MODES = frozenset(
     {int(pygit2.enums.FileMode.BLOB), int(pygit2.enums.FileMode.BLOB_EXECUTABLE)}
 )
+_LINK = int(pygit2.enums.FileMode.LINK)
+_NULL_OID = "0" * 40
 _SUFFIXES = (".py", ".pyw")
 _EMAIL = re.compile(r"<[^<>]*>")
+_OID = re.compile(r"\b[0-9a-f]{40}\b")
 
 
 TREES_KEPT = 16
@@ -106,6 +112,7 @@ class GitRepository:
         self.git_dir = str(Path(self.repo.path).resolve())
         self.workdir = str(Path(self.repo.workdir).resolve()) if self.repo.workdir else None
         self._trees: dict[str, pygit2.Tree] = {}
+        self._promisor: str | None = None
         self.mailmap: pygit2.Mailmap | None = None
         with contextlib.suppress(pygit2.GitError):
             self.mailmap = pygit2.Mailmap.from_repository(self.repo)
@@ -117,7 +124,7 @@ class GitRepository:
         without one, the repository's configured mailmap (if any) stays in use.
         """
         blob = self.blob_at(sha, ".mailmap")
-        if blob is not None:
+        if blob is not None and self.has(blob):
             # git matches emails case-insensitively; libgit2 does not.
             text = _EMAIL.sub(
                 lambda m: m.group(0).lower(), self.blob(blob).decode("utf-8", "replace")
@@ -157,15 +164,21 @@ class GitRepository:
         In first-parent mode only the first-parent chain is walked and each commit
         keeps only its first parent.
         """
-        walker = self.repo.walk(head, SortMode.TOPOLOGICAL | SortMode.REVERSE)
-        if first_parent:
-            walker.simplify_first_parent()
         out = []
-        for commit in walker:
-            parents = tuple(str(p) for p in commit.parent_ids)
+        try:
+            walker = self.repo.walk(head, SortMode.TOPOLOGICAL | SortMode.REVERSE)
             if first_parent:
-                parents = parents[:1]
-            out.append((str(commit.id), parents))
+                walker.simplify_first_parent()
+            for commit in walker:
+                parents = tuple(str(p) for p in commit.parent_ids)
+                if first_parent:
+                    parents = parents[:1]
+                out.append((str(commit.id), parents))
+        except (KeyError, pygit2.GitError) as exc:
+            missing = self._missing_from(exc, "commit", head)
+            if missing is None:
+                raise
+            raise missing from exc
         return out
 
     def resolve_person(self, name: str, email: str) -> tuple[str, str]:
@@ -183,8 +196,16 @@ class GitRepository:
         )
 
     def commit(self, sha: str) -> pygit2.Commit:
-        """The commit object of a sha."""
-        commit = self.repo[sha]
+        """The commit object of a sha.
+
+        Raises:
+            MissingObject: the commit is not in the repository.
+
+        """
+        try:
+            commit = self.repo[sha]
+        except KeyError as exc:
+            raise self.missing(sha, "commit") from exc
         assert isinstance(commit, pygit2.Commit)
         return commit
 
@@ -193,9 +214,53 @@ class GitRepository:
         return [str(p) for p in self.commit(sha).parent_ids]
 
     def _blob(self, blob_id: str) -> pygit2.Blob:
-        blob = self.repo[blob_id]
+        try:
+            blob = self.repo[blob_id]
+        except KeyError as exc:
+            raise self.missing(blob_id, "blob") from exc
         assert isinstance(blob, pygit2.Blob)
         return blob
+
+    def has(self, oid: str | pygit2.Oid) -> bool:
+        """Whether the object database holds an object (no read of its content)."""
+        return oid in self.repo
+
+    def missing(self, oid: str, kind: str) -> MissingObject:
+        """The error saying that an object of this repository is missing."""
+        return MissingObject(oid, kind, self.git_dir, self.promisor_remote)
+
+    def _missing_from(self, exc: Exception, kind: str, fallback: str) -> MissingObject | None:
+        """The missing object a libgit2 error is about, ``None`` if it is about another thing.
+
+        libgit2 names the object in most messages ("not found", "unable to read");
+        ``fallback`` is the object the failed call read, if it names none.
+        """
+        found = _OID.search(str(exc))
+        oid = found.group(0) if found else fallback
+        return None if self.has(oid) else self.missing(oid, kind)
+
+    @property
+    def promisor_remote(self) -> str | None:
+        """The remote a partial clone fetches its missing objects from, if it is one.
+
+        ``extensions.partialClone`` names it (as older git writes it); otherwise the
+        first remote configured with ``promisor = true`` (as git 2.2x and later do).
+        """
+        if self._promisor is None:
+            found = ""
+            config = self.repo.config
+            with contextlib.suppress(KeyError, pygit2.GitError, ValueError):
+                found = str(config["extensions.partialclone"])
+            if not found:
+                for entry in config:
+                    name = entry.name or ""
+                    if not (name.startswith("remote.") and name.endswith(".promisor")):
+                        continue
+                    if (entry.value or "").lower() in ("true", "yes", "on", "1"):
+                        found = name[len("remote.") : -len(".promisor")]
+                        break
+            self._promisor = found
+        return self._promisor or None
 
     def meta(self, sha: str, parents: tuple[str, ...]) -> CommitMeta:
         """Identity and people of a commit."""
@@ -222,7 +287,12 @@ class GitRepository:
         )
 
     def blob(self, blob_id: str) -> bytes:
-        """The bytes of a blob."""
+        """The bytes of a blob.
+
+        Raises:
+            MissingObject: the blob is not in the repository.
+
+        """
         return bytes(self._blob(blob_id).data)
 
     def _tree(self, sha: str) -> pygit2.Tree:
@@ -230,20 +300,51 @@ class GitRepository:
         # then by merges path by path: keep the last few.
         tree = self._trees.get(sha)
         if tree is None:
-            tree = self.commit(sha).tree
+            commit = self.commit(sha)
+            try:
+                tree = commit.tree
+            except (KeyError, pygit2.GitError) as exc:
+                # libgit2 says "unable to read tree", not "not found", for this one.
+                if self.has(commit.tree_id):
+                    raise
+                raise self.missing(str(commit.tree_id), "tree") from exc
             if len(self._trees) >= TREES_KEPT:
                 del self._trees[next(iter(self._trees))]
             self._trees[sha] = tree
         return tree
 
-    def file_deltas(self, old: str | None, new: str) -> list[FileDelta]:
-        """The Python files that differ between commit ``old`` (or nothing) and ``new``."""
+    def _diff(self, old: str | None, new: str) -> pygit2.Diff:
+        """The tree diff of two commits (``old`` ``None``: against nothing), no content."""
         new_tree = self._tree(new)
-        if old is None:
-            diff = new_tree.diff_to_tree(swap=True, context_lines=0, interhunk_lines=0)
-        else:
-            diff = self._tree(old).diff_to_tree(new_tree, context_lines=0, interhunk_lines=0)
-            diff.find_similar(flags=DiffFind.FIND_RENAMES)
+        old_tree = self._tree(old) if old is not None else None
+        try:
+            if old_tree is None:
+                return new_tree.diff_to_tree(swap=True, context_lines=0, interhunk_lines=0)
+            return old_tree.diff_to_tree(new_tree, context_lines=0, interhunk_lines=0)
+        except (KeyError, pygit2.GitError) as exc:
+            missing = self._missing_from(exc, "tree", str(new_tree.id))
+            if missing is None:
+                raise
+            raise missing from exc
+
+    def file_deltas(self, old: str | None, new: str) -> list[FileDelta]:
+        """The Python files that differ between commit ``old`` (or nothing) and ``new``.
+
+        A side whose blob is missing (a partial or damaged clone) comes without hunks;
+        when a rename candidate's blob is missing, only renames of identical content
+        are found in that commit (similarity cannot be measured).
+
+        Raises:
+            MissingObject: a commit or tree is missing.
+
+        """
+        diff = self._diff(old, new)
+        if old is not None:
+            try:
+                diff.find_similar(flags=DiffFind.FIND_RENAMES)
+            except KeyError:
+                diff = self._diff(old, new)
+                diff.find_similar(flags=DiffFind.FIND_RENAMES | DiffFind.FIND_EXACT_MATCH_ONLY)
         out: list[FileDelta] = []
         for i, delta in enumerate(diff.deltas):
             old_file, new_file = delta.old_file, delta.new_file
@@ -260,14 +361,17 @@ class GitRepository:
             new_ok = new_py and new_skip is None
             hunks: tuple[Hunk, ...] | None = None
             if old_ok and new_ok:
-                patch = diff[i]
-                if patch is not None and not patch.delta.is_binary:
-                    hunks = tuple(
-                        [
-                            Hunk(h.old_start, h.old_lines, h.new_start, h.new_lines)
-                            for h in patch.hunks
-                        ]
-                    )
+                # Reading the patch reads both blobs: a missing one leaves the hunks
+                # unknown, for the extractor to record what it cannot read.
+                with contextlib.suppress(KeyError):
+                    patch = diff[i]
+                    if patch is not None and not patch.delta.is_binary:
+                        hunks = tuple(
+                            [
+                                Hunk(h.old_start, h.old_lines, h.new_start, h.new_lines)
+                                for h in patch.hunks
+                            ]
+                        )
             out.append(
                 FileDelta(
                     old_path if old_ok else None,
@@ -280,6 +384,35 @@ class GitRepository:
             )
         return out
 
+    def _entry(self, sha: str, path: str) -> pygit2.Object | None:
+        """The tree entry at ``path`` in a commit, ``None`` if there is none.
+
+        Raises:
+            MissingObject: a tree on the way is missing (libgit2 reports that as
+                "not found", like an absent path).
+
+        """
+        tree = self._tree(sha)
+        try:
+            return tree[path]
+        except KeyError:
+            pass
+        # Absent, or a directory on the way is missing: tell the two apart.
+        node = tree
+        for part in path.split("/")[:-1]:
+            try:
+                entry = node[part]
+            except KeyError:
+                return None
+            if entry.type_str != "tree":
+                return None
+            if not self.has(entry.id):
+                raise self.missing(str(entry.id), "tree") from None
+            found = self.repo[entry.id]
+            assert isinstance(found, pygit2.Tree)
+            node = found
+        return None
+
     def same_entry(self, old: str, new: str, path: str) -> bool:
         """Whether ``path`` is the same file (content and mode), or absent, in both commits.
 
@@ -287,12 +420,8 @@ class GitRepository:
         """
         entries: list[tuple[pygit2.Oid, int] | None] = []
         for sha in (old, new):
-            try:
-                entry = self._tree(sha)[path]
-            except KeyError:
-                entries.append(None)
-            else:
-                entries.append((entry.id, entry.filemode))
+            entry = self._entry(sha, path)
+            entries.append(None if entry is None else (entry.id, entry.filemode))
         return entries[0] == entries[1]
 
     def changed_paths(self, old: str, new: str) -> dict[str, str | None]:
@@ -301,7 +430,7 @@ class GitRepository:
         Returns path to the blob in ``new`` (``None`` where ``new`` lacks the file);
         no content diff, no rename detection.
         """
-        diff = self._tree(old).diff_to_tree(self._tree(new))
+        diff = self._diff(old, new)
         out: dict[str, str | None] = {}
         for delta in diff.deltas:
             if delta.status != DeltaStatus.ADDED and is_python_path(delta.old_file.path):
@@ -316,7 +445,12 @@ class GitRepository:
         return out
 
     def blob_hunks(self, old_blob: str, new_blob: str) -> tuple[Hunk, ...] | None:
-        """Zero-context hunks between two blobs; ``None`` if git sees binary content."""
+        """Zero-context hunks between two blobs; ``None`` if git sees binary content.
+
+        Raises:
+            MissingObject: either blob is missing.
+
+        """
         patch = self._blob(old_blob).diff(  # type: ignore[call-arg]  # stubs lag the C API
             self._blob(new_blob), context_lines=0, interhunk_lines=0
         )
@@ -325,12 +459,24 @@ class GitRepository:
         return tuple(Hunk(h.old_start, h.old_lines, h.new_start, h.new_lines) for h in patch.hunks)
 
     def python_blobs(self, sha: str) -> dict[str, str]:
-        """Path to blob id of every Python source file in a commit's tree."""
+        """Path to blob id of every Python source file in a commit's tree.
+
+        Raises:
+            MissingObject: a tree is missing.
+
+        """
         out: dict[str, str] = {}
         stack: list[tuple[str, pygit2.Tree]] = [("", self._tree(sha))]
         while stack:
             prefix, tree = stack.pop()
-            for entry in tree:
+            try:
+                entries = list(tree)
+            except (KeyError, pygit2.GitError) as exc:
+                missing = self._missing_from(exc, "tree", str(tree.id))
+                if missing is None:
+                    raise
+                raise missing from exc
+            for entry in entries:
                 name = entry.name or ""
                 if isinstance(entry, pygit2.Tree):
                     stack.append((prefix + name + "/", entry))
@@ -340,8 +486,47 @@ class GitRepository:
 
     def blob_at(self, sha: str, path: str) -> str | None:
         """The blob id of ``path`` in a commit's tree, if it is a regular file."""
-        try:
-            entry = self._tree(sha)[path]
-        except KeyError:
+        entry = self._entry(sha, path)
+        if entry is None:
             return None
         return str(entry.id) if entry.filemode in _BLOB_MODES else None
+
+    def needed_blobs(self, commits: Sequence[tuple[str, tuple[str, ...]]]) -> set[str]:
+        """The blobs that indexing ``commits`` may read (present or not).
+
+        Every Python file version of their trees enters through some commit's diff
+        against its first parent (or against nothing, for a root), so the Python blobs
+        on both sides of those diffs cover what extraction, merges and the head read.
+        Where a commit adds or deletes a Python file and also has other files added
+        and deleted, those are rename candidates whose content git's similarity
+        measure reads: their blobs are needed too, whatever their names. Reads trees
+        only.
+
+        Raises:
+            MissingObject: a commit or tree is missing.
+
+        """
+        out: set[str] = set()
+        for sha, parents in commits:
+            diff = self._diff(parents[0] if parents else None, sha)
+            added: list[str] = []
+            deleted: list[str] = []
+            python_added_or_deleted = False
+            for delta in diff.deltas:
+                old_file, new_file = delta.old_file, delta.new_file
+                if delta.status == DeltaStatus.ADDED:
+                    if new_file.mode in _BLOB_MODES or new_file.mode == _LINK:
+                        added.append(str(new_file.id))
+                    python_added_or_deleted |= is_python_path(new_file.path)
+                elif delta.status == DeltaStatus.DELETED:
+                    if old_file.mode in _BLOB_MODES or old_file.mode == _LINK:
+                        deleted.append(str(old_file.id))
+                    python_added_or_deleted |= is_python_path(old_file.path)
+                for side in (old_file, new_file):
+                    if side.mode in _BLOB_MODES and is_python_path(side.path):
+                        out.add(str(side.id))
+            if parents and python_added_or_deleted and added and deleted:
+                out.update(added)
+                out.update(deleted)
+        out.discard(_NULL_OID)
+        return out
