@@ -570,11 +570,23 @@ def _index_repository(
         with contextlib.closing(stream):
             for results in _in_history_order(todo, before, stream, kept):
                 batch = []
+                copies = _Copies(git, store)
                 for result in results:
                     with_lineage, sources = lineage.commit(
                         result.meta.sha, result.meta.parents, result.changes, result.sources
                     )
-                    batch.append((seq, result.meta, with_lineage, result.skips, sources))
+                    copy = copies.of(result) if with_lineage else None
+                    batch.append(
+                        (
+                            seq,
+                            result.meta,
+                            with_lineage,
+                            result.skips,
+                            sources,
+                            result.patch_id,
+                            copy,
+                        )
+                    )
                     seq += 1
                     changes += len(with_lineage)
                     skipped += len(result.skips)
@@ -609,6 +621,29 @@ def _index_repository(
         seconds=time.perf_counter() - started,
         shallow=shallow,
     )
+
+
+class _Copies:
+    """Which commits of a batch copy an earlier one.
+
+    A copy has the same Python patch as an earlier commit on another branch (a
+    cherry-pick); the same patch again later on the same line of history (re-applied
+    after a revert) is no copy.
+    """
+
+    def __init__(self, git: GitRepository, store: Store) -> None:
+        self._git = git
+        self._store = store
+        self._batch: dict[str, list[str]] = {}
+
+    def of(self, result: CommitResult) -> str | None:
+        """The earlier commit ``result`` copies, if any (its patch id is remembered)."""
+        patch, sha = result.patch_id, result.meta.sha
+        if patch is None:
+            return None
+        earlier = [*self._store.commits_with_patch(patch), *self._batch.get(patch, ())]
+        self._batch.setdefault(patch, []).append(sha)
+        return next((e for e in earlier if not self._git.is_ancestor(e, sha)), None)
 
 
 def _in_history_order(

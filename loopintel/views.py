@@ -91,6 +91,21 @@ class FunctionView:
         query = ChangeQuery(lineages=(self.lineage,), newest_first=newest_first)
         return self._store.changes(query)
 
+    def _counted(self, *, order: ChangeOrder, newest_first: bool) -> Iterator[Change]:
+        """The changes that count (experts, stability).
+
+        Not cosmetic, and not copies of an earlier commit on another branch: a
+        cherry-pick counts once.
+        """
+        query = ChangeQuery(
+            lineages=(self.lineage,),
+            cosmetic=False,
+            copies=False,
+            order=order,
+            newest_first=newest_first,
+        )
+        return self._store.changes(query)
+
     @property
     def last_changed(self) -> Change | None:
         """The latest change that was not only cosmetic."""
@@ -140,7 +155,7 @@ class FunctionView:
         """
         from loopintel.analysis.knowledge import Touch  # noqa: PLC0415 - numpy on first use
 
-        history = [c for c in reversed(self.history()) if not c.is_cosmetic]
+        history = list(self._counted(order=ChangeOrder.GRAPH, newest_first=False))
         if not history:
             return Records()
         first = history[0] if history[0].kind is ChangeKind.ADDED else None
@@ -175,7 +190,7 @@ class FunctionView:
     def stability(self) -> Stability:
         """Recent changes, churn, age and a classification (stable/active/volatile)."""
         head_time = self._store.head_time()
-        history = self.history(cosmetic=False)
+        history = list(self._counted(order=ChangeOrder.DATE, newest_first=True))
         ages = [(head_time - c.authored_at.timestamp()) / DAY for c in history]
         recent = [c for c, age in zip(history, ages, strict=True) if age <= 365]
         changes_90 = sum(age <= 90 for age in ages)

@@ -147,3 +147,41 @@ def test_coverage_comes_from_the_latest_snapshot_that_measured_the_function(
         assert g is not None
         assert (g.snapshot, g.covered) == (second.id, 1)
         assert [c.snapshot for c in repo.function("f").coverage_history()] == [second.id, first.id]
+
+
+def test_a_cherry_picked_change_counts_once(repo_builder: RepoBuilder, tmp_path: Path) -> None:
+    body = "def f(x):\n    y = x\n    return y\n\n\ndef g():\n    return 0\n"
+    base = repo_builder.commit({"a.py": body}, author=("Ann", "ann@example.com"))
+    fixed = body.replace("return y", "return y + 1")
+    repo_builder.commit({"a.py": fixed}, author=("Bob", "bob@example.com"))
+    main = repo_builder.commit(
+        {"a.py": fixed.replace("return 0", "return 1")}, author=("Ann", "ann@example.com")
+    )
+    repo_builder.checkout_files(base)
+    maint = repo_builder.commit(  # the fix, cherry-picked under another spelling
+        {"a.py": fixed}, author=("bob", "Bob@Example.com"), ref="refs/heads/maint"
+    )
+    repo_builder.checkout_files(main)
+    repo_builder.commit({}, parents=[main, maint], message="merge maint")
+    with loopintel.open(repo_builder.path, index_path=tmp_path / "i.sqlite3") as repo:
+        view = repo.function("f")
+        assert len([c for c in view.history() if c.kind.value == "modified"]) == 2  # both listed
+        experts = {e.email.lower(): e for e in view.experts()}
+        counted = sum(e.own_changes for e in experts.values())
+        assert counted == 2  # the introduction and one fix, not two
+        assert view.stability.changes_365d == 2
+        file_experts = repo.experts("a.py")
+        assert sum(e.own_changes for e in file_experts) == 3  # intro, fix, g's change
+
+
+def test_a_change_made_again_after_a_revert_counts_again(
+    repo_builder: RepoBuilder, tmp_path: Path
+) -> None:
+    body = "def f(x):\n    return x\n"
+    repo_builder.commit({"a.py": body})
+    repo_builder.commit({"a.py": body.replace("x\n", "x + 1\n")}, author=("Bob", "bob@example.com"))
+    repo_builder.commit({"a.py": body})  # revert
+    repo_builder.commit({"a.py": body.replace("x\n", "x + 1\n")}, author=("Bob", "bob@example.com"))
+    with loopintel.open(repo_builder.path, index_path=tmp_path / "i.sqlite3") as repo:
+        bob = next(e for e in repo.function("f").experts() if e.email == "bob@example.com")
+        assert bob.own_changes == 2

@@ -103,6 +103,9 @@ class CommitResult(NamedTuple):
     sources: list[FileSource] | None
     """For a merge in full mode: the origin of each file that differs from the first
     parent."""
+    patch_id: str | None = None
+    """The patch id of a non-merge commit's Python changes (see
+    :meth:`loopintel.history.git.GitRepository.python_diff`)."""
 
 
 class _Parsed(NamedTuple):
@@ -247,8 +250,9 @@ class Extractor:
         if len(parents) > 1:
             return self._merge(meta)
         parent = parents[0] if parents else None
-        changes, skips = self._compare(parent, self.git.file_deltas(parent, sha))
-        return CommitResult(meta, changes, skips, None)
+        deltas, patch_id = self.git.python_diff(parent, sha)
+        changes, skips = self._compare(parent, deltas)
+        return CommitResult(meta, changes, skips, None, patch_id)
 
     def _compare(
         self, parent: str | None, deltas: Sequence[FileDelta]

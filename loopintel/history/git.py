@@ -7,6 +7,7 @@ its parent: zero-context hunks, git's default rename detection (50% similarity).
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import os
 import re
 from pathlib import Path
@@ -77,6 +78,16 @@ class FileDelta(NamedTuple):
     """``None`` for an added or deleted file, or when git saw binary content."""
     skip: str | None
     """Why the new side is not a source file (symlink, submodule), if it is not."""
+
+
+def _patch_lines(digest: hashlib.blake2b, patch: bytes) -> None:
+    """Feed a file patch's added and removed lines to a patch id, without whitespace."""
+    body = patch.find(b"\n@@")  # the header (paths, blob ids) ends at the first hunk
+    if body < 0:
+        return
+    for line in patch[body + 1 :].split(b"\n"):
+        if line[:1] in (b"+", b"-"):
+            digest.update(line[:1] + b"".join(line[1:].split()) + b"\n")
 
 
 def _mode_skip(mode: int) -> str | None:
@@ -330,6 +341,19 @@ class GitRepository:
     def file_deltas(self, old: str | None, new: str) -> list[FileDelta]:
         """The Python files that differ between commit ``old`` (or nothing) and ``new``.
 
+        See :meth:`python_diff`, which also gives the patch id.
+        """
+        return self.python_diff(old, new)[0]
+
+    def python_diff(self, old: str | None, new: str) -> tuple[list[FileDelta], str | None]:
+        """The Python files that differ between two commits, and their patch id.
+
+        ``old`` is ``None`` for a root commit. The patch id (after ``git patch-id``,
+        over the Python files only) is a digest of each file's path and its added and
+        removed lines without their whitespace and line numbers (of an added or deleted
+        file: its content id), so the same change applied on two branches (a
+        cherry-pick) has the same id; ``None`` when no Python file differs.
+
         A side whose blob is missing (a partial or damaged clone) comes without hunks;
         when a rename candidate's blob is missing, only renames of identical content
         are found in that commit (similarity cannot be measured).
@@ -346,11 +370,13 @@ class GitRepository:
                 diff = self._diff(old, new)
                 diff.find_similar(flags=DiffFind.FIND_RENAMES | DiffFind.FIND_EXACT_MATCH_ONLY)
         out: list[FileDelta] = []
+        digest = hashlib.blake2b(digest_size=16)
         for i, delta in enumerate(diff.deltas):
             old_file, new_file = delta.old_file, delta.new_file
             old_path, new_path = old_file.path, new_file.path
             if not (old_path.endswith(_SUFFIXES) or new_path.endswith(_SUFFIXES)):
                 continue
+            digest.update(f"{old_path}\0{new_path}\0".encode())
             status = delta.status_char()
             old_py = status != "A" and old_path.endswith(_SUFFIXES)
             new_py = status != "D" and new_path.endswith(_SUFFIXES)
@@ -372,6 +398,9 @@ class GitRepository:
                                 for h in patch.hunks
                             ]
                         )
+                        _patch_lines(digest, patch.data)
+            if hunks is None:
+                digest.update(f"{old_file.id}\0{new_file.id}\0".encode())
             out.append(
                 FileDelta(
                     old_path if old_ok else None,
@@ -382,7 +411,13 @@ class GitRepository:
                     new_skip,
                 )
             )
-        return out
+        return out, (digest.hexdigest() if out else None)
+
+    def is_ancestor(self, ancestor: str, commit: str) -> bool:
+        """Whether ``ancestor`` is ``commit`` or one of its ancestors."""
+        if ancestor == commit:
+            return True
+        return bool(self.repo.descendant_of(commit, ancestor))
 
     def _entry(self, sha: str, path: str) -> pygit2.Object | None:
         """The tree entry at ``path`` in a commit, ``None`` if there is none.

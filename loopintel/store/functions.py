@@ -112,6 +112,8 @@ class FunctionTables(Tables):
         if not query.cosmetic:
             clauses.append("ch.types != ?")
             params.append(ChangeType.COSMETIC.bit)
+        if not query.copies:
+            clauses.append("c.duplicate_of IS NULL")
         sql = _CHANGE_SELECT + (" WHERE " + " AND ".join(clauses) if clauses else "")
         way = " DESC" if query.newest_first else ""
         keys = ["c.seq", "ch.rowid"]
@@ -326,7 +328,7 @@ class FunctionTables(Tables):
         """Who changed the code of the head's files in or under ``path``, oldest first.
 
         One row per (file, commit) that made a non-cosmetic change to a lineage of a
-        function in the file.
+        function in the file; copies of an earlier commit (cherry-picks) are left out.
         """
         where, params = under("h.path", path)
         return [
@@ -336,7 +338,7 @@ class FunctionTables(Tables):
                 "max(ch.kind = 'added') "
                 "FROM head_functions h JOIN changes ch ON ch.lineage = h.lineage "
                 "JOIN commits c ON c.id = ch.commit_id "
-                f"WHERE ch.types != ? AND {where} "
+                f"WHERE ch.types != ? AND c.duplicate_of IS NULL AND {where} "
                 "GROUP BY h.path, c.id ORDER BY c.seq, h.path",
                 [ChangeType.COSMETIC.bit, *params],
             )

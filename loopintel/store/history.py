@@ -26,8 +26,11 @@ CommitBatch = tuple[
     "Sequence[tuple[RawChange, str]]",
     "Sequence[tuple[str, str, str]]",
     "Sequence[StoredSource] | None",
+    str | None,
+    str | None,
 ]
-"""(sequence number, commit, changes with their lineages, skips, merge sources)."""
+"""(sequence number, commit, changes with their lineages, skips, merge sources, patch
+id, the earlier commit it is a copy of)."""
 
 ReplayRow = tuple[str, tuple[str, ...], list[tuple[Any, ...]], list[tuple[Any, ...]]]
 """A commit's sha, parents, change rows ``(path, qualname, old_path, old_qualname, kind,
@@ -57,6 +60,13 @@ class HistoryTables(Tables):
         """The sequence number for the next commit stored."""
         row = self.db.execute("SELECT max(seq) FROM commits").fetchone()
         return 0 if row[0] is None else int(row[0]) + 1
+
+    def commits_with_patch(self, patch_id: str) -> list[str]:
+        """Stored commits whose Python changes have this patch id, in history order."""
+        rows = self.db.execute(
+            "SELECT sha FROM commits WHERE patch_id = ? ORDER BY seq", (patch_id,)
+        )
+        return [row[0] for row in rows]
 
     def count(self, table: str) -> int:
         """Rows in ``commits``, ``changes`` or ``skips``."""
@@ -127,7 +137,7 @@ class HistoryTables(Tables):
         skips: list[tuple[Any, ...]] = []
         sources: list[tuple[Any, ...]] = []
         names: dict[tuple[str, str, str], list[int]] = {}
-        for seq, meta, commit_changes, commit_skips, commit_sources in batch:
+        for seq, meta, commit_changes, commit_skips, commit_sources, patch, copy in batch:
             commits.append(
                 (
                     seq,
@@ -145,6 +155,8 @@ class HistoryTables(Tables):
                     meta.summary,
                     *meta.raw_author,
                     *meta.raw_committer,
+                    patch,
+                    copy,
                 )
             )
             for c, lineage in commit_changes:
@@ -177,7 +189,7 @@ class HistoryTables(Tables):
                 else:
                     sources.append((seq, source.path, source.parent, None, None))
         self.db.executemany(
-            "INSERT INTO commits VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO commits VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             commits,
         )
         self.db.executemany(

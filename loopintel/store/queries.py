@@ -46,6 +46,9 @@ class ChangeQuery:
     """Only these kinds of change."""
     cosmetic: bool = True
     """Include changes that touched only formatting or comments."""
+    copies: bool = True
+    """Include changes of commits that are copies of an earlier one on another branch
+    (the same patch id: a cherry-pick); counts of changes leave them out."""
     order: ChangeOrder = ChangeOrder.GRAPH
     """Graph or date order."""
     newest_first: bool = False

@@ -56,9 +56,12 @@ CREATE TABLE commits (
     raw_author_name TEXT NOT NULL,
     raw_author_email TEXT NOT NULL,
     raw_committer_name TEXT NOT NULL,
-    raw_committer_email TEXT NOT NULL
+    raw_committer_email TEXT NOT NULL,
+    patch_id TEXT,
+    duplicate_of TEXT
 );
 CREATE INDEX commits_by_author ON commits(author_email);
+CREATE INDEX commits_by_patch ON commits(patch_id);
 CREATE TABLE changes (
     commit_id INTEGER NOT NULL REFERENCES commits(id) ON DELETE CASCADE,
     path TEXT NOT NULL,
