@@ -1,0 +1,318 @@
+"""The values loopintel returns, and the one way they become dicts."""
+
+from __future__ import annotations
+
+import json
+import pickle
+from datetime import UTC, datetime, timedelta, timezone
+from typing import Any, ClassVar
+
+import attrs
+import pytest
+
+import loopintel
+import loopintel.model
+from loopintel import (
+    Change,
+    ChangeKind,
+    ChangeType,
+    CoverageSnapshot,
+    DeprecatedName,
+    Deprecation,
+    DeprecationMark,
+    Expert,
+    Function,
+    FunctionCoverage,
+    FunctionRef,
+    KeyAuthor,
+    TruckFactor,
+)
+from loopintel.model._serialize import Serializable, Shape, to_dict
+
+PDT = timezone(timedelta(hours=-7))
+REF = FunctionRef("src/app.py", "App.run")
+
+
+def ordered(record: dict[str, Any]) -> list[tuple[str, Any]]:
+    """A dict's items in order: dict equality alone would not see keys reordered."""
+    return list(record.items())
+
+
+def test_a_change_is_written_field_by_field() -> None:
+    change = Change(
+        commit="c" * 40,
+        parent="p" * 40,
+        authored_at=datetime(2024, 5, 1, 9, 30, tzinfo=PDT),
+        committed_at=datetime(2024, 5, 2, 18, 0, tzinfo=UTC),
+        author_name="Ann",
+        author_email="ann@example.com",
+        path="src/app.py",
+        qualname="App.run",
+        old_path="app.py",
+        old_qualname="App.start",
+        kind=ChangeKind.MOVED,
+        change_types=(ChangeType.RENAME, ChangeType.MOVE),
+        lines_added=3,
+        lines_removed=1,
+        complexity=4,
+        lineage="0123456789abcdef",
+        start_line=10,
+        end_line=20,
+    )
+    assert ordered(change.to_dict()) == ordered(
+        {
+            "commit": "c" * 40,
+            "parent": "p" * 40,
+            "authored_at": "2024-05-01T09:30:00-07:00",
+            "committed_at": "2024-05-02T18:00:00+00:00",
+            "author_name": "Ann",
+            "author_email": "ann@example.com",
+            "path": "src/app.py",
+            "qualname": "App.run",
+            "old_path": "app.py",
+            "old_qualname": "App.start",
+            "kind": "moved",
+            "change_types": ["rename", "move"],
+            "lines_added": 3,
+            "lines_removed": 1,
+            "complexity": 4,
+            "lineage": "0123456789abcdef",
+            "start_line": 10,
+            "end_line": 20,
+        }
+    )
+    # Plain text, not the enum members: JSON readers and CSV writers see strings.
+    assert type(change.to_dict()["kind"]) is str
+    assert [type(t) for t in change.to_dict()["change_types"]] == [str, str]
+
+
+def test_a_function_writes_its_ref_as_path_and_qualname_first() -> None:
+    function = Function(REF, 3, 9, 2, "abcd", "e" * 40)
+    assert ordered(function.to_dict()) == ordered(
+        {
+            "path": "src/app.py",
+            "qualname": "App.run",
+            "start_line": 3,
+            "end_line": 9,
+            "complexity": 2,
+            "lineage": "abcd",
+            "last_commit": "e" * 40,
+        }
+    )
+
+
+def test_coverage_writes_its_ref_as_text_and_its_ratio_last() -> None:
+    coverage = FunctionCoverage(
+        ref=REF,
+        covered=3,
+        coverable=4,
+        missing=(12,),
+        tests=("tests/test_app.py::test_run",),
+        commit="c" * 40,
+        snapshot=2,
+        format="lcov",
+        imported_at=datetime(2024, 6, 1, tzinfo=UTC),
+        start_line=10,
+        end_line=14,
+    )
+    assert ordered(coverage.to_dict()) == ordered(
+        {
+            "ref": "src/app.py::App.run",
+            "covered": 3,
+            "coverable": 4,
+            "missing": [12],
+            "tests": ["tests/test_app.py::test_run"],
+            "commit": "c" * 40,
+            "snapshot": 2,
+            "format": "lcov",
+            "imported_at": "2024-06-01T00:00:00+00:00",
+            "start_line": 10,
+            "end_line": 14,
+            "ratio": 0.75,
+        }
+    )
+    assert attrs.evolve(coverage, tests=None, coverable=0).to_dict()["tests"] is None
+    assert attrs.evolve(coverage, coverable=0).to_dict()["ratio"] is None
+
+
+def test_a_snapshot_writes_missing_times_as_null_and_its_ratio_last() -> None:
+    snapshot = CoverageSnapshot(
+        id=1,
+        commit="c" * 40,
+        format="json",
+        source="coverage.json",
+        imported_at=datetime(2024, 6, 1, 12, tzinfo=UTC),
+        measured_at=None,
+        has_contexts=False,
+        files=2,
+        functions=5,
+        covered_lines=8,
+        coverable_lines=10,
+        unmatched=("/usr/lib/x.py",),
+        stale=(),
+    )
+    record = snapshot.to_dict()
+    assert list(record) == [
+        "id",
+        "commit",
+        "format",
+        "source",
+        "imported_at",
+        "measured_at",
+        "has_contexts",
+        "files",
+        "functions",
+        "covered_lines",
+        "coverable_lines",
+        "unmatched",
+        "stale",
+        "ratio",
+    ]
+    assert (record["imported_at"], record["measured_at"], record["ratio"]) == (
+        "2024-06-01T12:00:00+00:00",
+        None,
+        0.8,
+    )
+    assert (record["unmatched"], record["stale"]) == (["/usr/lib/x.py"], [])
+
+
+def test_a_deprecation_puts_marked_and_message_after_deprecated() -> None:
+    answer = Deprecation(
+        ref=REF,
+        commit="c" * 40,
+        deprecated=True,
+        marks=(
+            DeprecationMark("warning", "DeprecationWarning", 5, "x", True),
+            DeprecationMark("decorator", "deprecated", 3, "use go", False),
+        ),
+        touches=(DeprecatedName("old.lib.f", 7, "old.lib"),),
+        within=None,
+        prefixes=("old.lib",),
+        unknown_reason=None,
+    )
+    assert ordered(answer.to_dict()) == ordered(
+        {
+            "path": "src/app.py",
+            "qualname": "App.run",
+            "commit": "c" * 40,
+            "deprecated": True,
+            "marked": True,
+            "message": "use go",
+            "marks": [
+                {
+                    "kind": "warning",
+                    "name": "DeprecationWarning",
+                    "line": 5,
+                    "message": "x",
+                    "conditional": True,
+                },
+                {
+                    "kind": "decorator",
+                    "name": "deprecated",
+                    "line": 3,
+                    "message": "use go",
+                    "conditional": False,
+                },
+            ],
+            "touches": [{"name": "old.lib.f", "line": 7, "prefix": "old.lib"}],
+            "within": None,
+            "prefixes": ["old.lib"],
+            "unknown_reason": None,
+        }
+    )
+
+
+def test_people_are_written_with_nested_values_as_dicts() -> None:
+    expert = Expert(
+        "Ann", "ann@example.com", 4.5, 1.0, True, 2, 1, datetime(2024, 1, 2, tzinfo=UTC), False
+    )
+    assert ordered(expert.to_dict()) == ordered(
+        {
+            "name": "Ann",
+            "email": "ann@example.com",
+            "doa": 4.5,
+            "share": 1.0,
+            "first_author": True,
+            "own_changes": 2,
+            "others_changes": 1,
+            "last_touch": "2024-01-02T00:00:00+00:00",
+            "active": False,
+        }
+    )
+    factor = TruckFactor("pkg", 1, 3, 3, (KeyAuthor("Ann", "ann@example.com", 3, 2, True),), ("a",))
+    assert ordered(factor.to_dict()) == ordered(
+        {
+            "path": "pkg",
+            "factor": 1,
+            "files": 3,
+            "authored": 3,
+            "authors": [
+                {
+                    "name": "Ann",
+                    "email": "ann@example.com",
+                    "files": 3,
+                    "orphaned": 2,
+                    "active": True,
+                }
+            ],
+            "orphaned": ["a"],
+        }
+    )
+
+
+def test_a_shape_that_names_no_field_is_refused() -> None:
+    @attrs.frozen
+    class Broken(Serializable):
+        _shape: ClassVar[Shape] = Shape(flatten=("nope",))
+
+        value: int
+
+    with pytest.raises(TypeError, match="nope"):
+        Broken(1).to_dict()
+
+
+def test_the_serializer_writes_nested_values_and_omits_what_the_shape_says() -> None:
+    @attrs.frozen
+    class Inner(Serializable):
+        at: datetime
+        kind: ChangeKind
+
+    @attrs.frozen
+    class Outer(Serializable):
+        _shape: ClassVar[Shape] = Shape(
+            flatten=("ref",), computed=("twice",), after="n", omit=("note",)
+        )
+
+        ref: FunctionRef
+        n: int
+        inner: tuple[Inner, ...]
+        note: str
+
+        @property
+        def twice(self) -> int:
+            return 2 * self.n
+
+    value = Outer(REF, 2, (Inner(datetime(2024, 1, 1, 8, tzinfo=PDT), ChangeKind.ADDED),), "x")
+    assert ordered(to_dict(value)) == ordered(
+        {
+            "path": "src/app.py",
+            "qualname": "App.run",
+            "n": 2,
+            "twice": 4,
+            "inner": [{"at": "2024-01-01T08:00:00-07:00", "kind": "added"}],
+        }
+    )
+    json.dumps(to_dict(value))  # JSON-ready all the way down
+
+
+def test_values_pickle_and_keep_their_public_names() -> None:
+    change = Change.from_row(
+        ("c" * 40, None, 1_700_000_000, 120, 1_700_000_000, 0, "Ann", "ann@example.com")
+        + ("a.py", "f", None, None, "added", ChangeType.INTRODUCED.bit, 2, 0, 1, "l", 1, 2)
+    )
+    assert change.authored_at.isoformat() == "2023-11-15T00:13:20+02:00"
+    assert pickle.loads(pickle.dumps(change)) == change
+    for name in loopintel.model.__all__:
+        value = getattr(loopintel, name)
+        assert value is getattr(loopintel.model, name)
+        assert value.__module__ == "loopintel", name
