@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from loopintel.analysis.deprecation import deprecation
+from loopintel.code import checked_prefixes
 from loopintel.model import (
     Change,
     ChangeKind,
@@ -15,8 +16,8 @@ from loopintel.model import (
     FunctionCoverage,
     FunctionRef,
     Stability,
+    StabilityClass,
 )
-from loopintel.code import checked_prefixes
 from loopintel.tables import Records
 
 if TYPE_CHECKING:
@@ -201,11 +202,11 @@ class FunctionView:
         recent = [c for c, age in zip(history, ages, strict=True) if age <= 365]
         changes_90 = sum(age <= 90 for age in ages)
         if len(recent) >= VOLATILE_CHANGES_365D or changes_90 >= VOLATILE_CHANGES_90D:
-            classification = "volatile"
+            classification = StabilityClass.VOLATILE
         elif recent:
-            classification = "active"
+            classification = StabilityClass.ACTIVE
         else:
-            classification = "stable"
+            classification = StabilityClass.STABLE
         introduced = self.introduced
         return Stability(
             changes_30d=sum(age <= 30 for age in ages),

@@ -1,4 +1,4 @@
-"""The values loopintel returns, and the one way they become dicts."""
+"""The values loopintel returns: the one way they become dicts, and their enums."""
 
 from __future__ import annotations
 
@@ -20,11 +20,15 @@ from loopintel import (
     DeprecatedName,
     Deprecation,
     DeprecationMark,
+    DeprecationMarkKind,
     Expert,
     Function,
     FunctionCoverage,
     FunctionRef,
+    IndexPhase,
     KeyAuthor,
+    StabilityClass,
+    TrendDirection,
     TruckFactor,
 )
 from loopintel.model._serialize import Serializable, Shape, to_dict
@@ -182,8 +186,8 @@ def test_a_deprecation_puts_marked_and_message_after_deprecated() -> None:
         commit="c" * 40,
         deprecated=True,
         marks=(
-            DeprecationMark("warning", "DeprecationWarning", 5, "x", True),
-            DeprecationMark("decorator", "deprecated", 3, "use go", False),
+            DeprecationMark(DeprecationMarkKind.WARNING, "DeprecationWarning", 5, "x", True),
+            DeprecationMark(DeprecationMarkKind.DECORATOR, "deprecated", 3, "use go", False),
         ),
         touches=(DeprecatedName("old.lib.f", 7, "old.lib"),),
         within=None,
@@ -303,6 +307,35 @@ def test_the_serializer_writes_nested_values_and_omits_what_the_shape_says() -> 
         }
     )
     json.dumps(to_dict(value))  # JSON-ready all the way down
+
+
+def test_string_enums_equal_their_text() -> None:
+    members: list[Any] = [
+        ChangeKind.MOVED,
+        ChangeType.FILE_RENAME,
+        StabilityClass.VOLATILE,
+        TrendDirection.YOUNG,
+        DeprecationMarkKind.DOCSTRING,
+        IndexPhase.EXTRACT,
+    ]
+    for member in members:
+        assert member == member.value
+        assert str(member) == f"{member}" == member.value
+        assert json.dumps(member) == json.dumps(member.value)
+        assert type(member)(member.value) is member
+    assert [c.value for c in StabilityClass] == ["stable", "active", "volatile"]
+    assert [d.value for d in TrendDirection] == ["rising", "falling", "flat", "young"]
+    assert [k.value for k in DeprecationMarkKind] == ["decorator", "warning", "docstring"]
+    assert [p.value for p in IndexPhase] == ["scan", "extract", "lineage", "write"]
+    # The index's bit encoding of change types is unchanged.
+    assert ChangeType.to_bits((ChangeType.BODY, ChangeType.MOVE)) == 0b100000010
+    assert ChangeType.from_bits(0b100000010) == (ChangeType.BODY, ChangeType.MOVE)
+
+
+def test_index_progress_names_its_phase_with_the_enum() -> None:
+    assert loopintel.IndexProgress(1, 2, "extract").phase is IndexPhase.EXTRACT
+    with pytest.raises(ValueError, match="nap"):
+        loopintel.IndexProgress(1, 2, "nap")
 
 
 def test_values_pickle_and_keep_their_public_names() -> None:

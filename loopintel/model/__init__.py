@@ -8,13 +8,17 @@ Each value's ``to_dict()`` goes through one serializer (:mod:`loopintel.model._s
 module             values
 =================  ===========================================================
 ``functions``      ``FunctionRef``, ``Function``, ``Change`` (``ChangeKind``,
-                   ``ChangeType``), ``Stability``, ``ComplexityPoint``,
-                   ``ComplexityTrend``
+                   ``ChangeType``), ``Stability`` (``StabilityClass``),
+                   ``ComplexityPoint``, ``ComplexityTrend`` (``TrendDirection``)
 ``people``         ``Expert``, ``KeyAuthor``, ``TruckFactor``
 ``coverage``       ``FunctionCoverage``, ``CoverageSnapshot``
-``deprecation``    ``Deprecation``, ``DeprecationMark``, ``DeprecatedName``
-``indexing``       ``IndexProgress``, ``IndexSummary``, ``Skip``
+``deprecation``    ``Deprecation``, ``DeprecationMark`` (``DeprecationMarkKind``),
+                   ``DeprecatedName``
+``indexing``       ``IndexProgress`` (``IndexPhase``), ``IndexSummary``, ``Skip``
 =================  ===========================================================
+
+Classifications are :class:`enum.StrEnum` members: they equal their text and are
+written as it.
 """
 
 from loopintel.model.coverage import CoverageSnapshot, FunctionCoverage
@@ -22,6 +26,7 @@ from loopintel.model.deprecation import (
     DeprecatedName,
     Deprecation,
     DeprecationMark,
+    DeprecationMarkKind,
 )
 from loopintel.model.functions import (
     Change,
@@ -32,8 +37,10 @@ from loopintel.model.functions import (
     Function,
     FunctionRef,
     Stability,
+    StabilityClass,
+    TrendDirection,
 )
-from loopintel.model.indexing import IndexProgress, IndexSummary, Skip
+from loopintel.model.indexing import IndexPhase, IndexProgress, IndexSummary, Skip
 from loopintel.model.people import Expert, KeyAuthor, TruckFactor
 
 __all__ = [
@@ -46,14 +53,18 @@ __all__ = [
     "DeprecatedName",
     "Deprecation",
     "DeprecationMark",
+    "DeprecationMarkKind",
     "Expert",
     "Function",
     "FunctionCoverage",
     "FunctionRef",
+    "IndexPhase",
     "IndexProgress",
     "IndexSummary",
     "KeyAuthor",
     "Skip",
     "Stability",
+    "StabilityClass",
+    "TrendDirection",
     "TruckFactor",
 ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import enum
 from typing import ClassVar
 
 import attrs
@@ -9,7 +10,7 @@ import attrs
 from loopintel.model._serialize import Serializable, Shape
 from loopintel.model.functions import FunctionRef  # noqa: TC001 - field types stay resolvable at run time
 
-__all__ = ["DeprecatedName", "Deprecation", "DeprecationMark"]
+__all__ = ["DeprecatedName", "Deprecation", "DeprecationMark", "DeprecationMarkKind"]
 
 
 @attrs.frozen
@@ -24,11 +25,22 @@ class DeprecatedName(Serializable):
     """The configured prefix it falls under (``myapp.legacy``)."""
 
 
+class DeprecationMarkKind(enum.StrEnum):
+    """What kind of sign in a function's code says it is deprecated."""
+
+    DECORATOR = "decorator"
+    """A decorator whose name ends in ``deprecated`` (``@deprecated``...)."""
+    WARNING = "warning"
+    """A ``warnings.warn`` with a deprecation category."""
+    DOCSTRING = "docstring"
+    """A ``.. deprecated::`` directive in the docstring."""
+
+
 @attrs.frozen
 class DeprecationMark(Serializable):
     """A sign in a function's own code that it is deprecated."""
 
-    kind: str
+    kind: DeprecationMarkKind
     """``decorator`` (``@deprecated``...), ``warning`` (``warnings.warn`` with a
     deprecation category) or ``docstring`` (a ``.. deprecated::`` directive)."""
     name: str

@@ -20,6 +20,8 @@ __all__ = [
     "Function",
     "FunctionRef",
     "Stability",
+    "StabilityClass",
+    "TrendDirection",
 ]
 
 
@@ -53,7 +55,7 @@ class FunctionRef(Serializable):
         return cls(path, qualname)
 
 
-class ChangeType(enum.Enum):
+class ChangeType(enum.StrEnum):
     """What a change did to a function (after CodeShovel's taxonomy); a change has a set."""
 
     INTRODUCED = "introduced"
@@ -99,7 +101,7 @@ class ChangeType(enum.Enum):
 _TYPE_ORDER: tuple[ChangeType, ...] = tuple(ChangeType)
 
 
-class ChangeKind(enum.Enum):
+class ChangeKind(enum.StrEnum):
     """How a change relates the function's old and new identity."""
 
     ADDED = "added"
@@ -240,6 +242,17 @@ class Function(Serializable):
         return self.ref.qualname
 
 
+class StabilityClass(enum.StrEnum):
+    """How much a function has been changing lately (see :class:`Stability`)."""
+
+    STABLE = "stable"
+    """No change in the 365 days before the indexed head."""
+    ACTIVE = "active"
+    """Some change in those 365 days, but not enough to be volatile."""
+    VOLATILE = "volatile"
+    """3+ changes in 365 days, or 2+ in 90 (see ``docs/functions.md``)."""
+
+
 @attrs.frozen
 class Stability(Serializable):
     """How much a function has been changing lately (non-cosmetic changes only).
@@ -260,7 +273,7 @@ class Stability(Serializable):
     """Days since it was introduced (``None`` if that is before the indexed history)."""
     days_since_change: float | None
     """Days since its latest change."""
-    classification: str
+    classification: StabilityClass
     """``volatile`` (3+ changes in 365 days or 2+ in 90), ``active`` (any change in 365
     days) or ``stable`` (none); see ``docs/functions.md`` for the data behind it."""
 
@@ -275,6 +288,19 @@ class ComplexityPoint(Serializable):
     """Author time of the change, with the author's offset."""
     complexity: int
     """Cyclomatic complexity of the version the change made."""
+
+
+class TrendDirection(enum.StrEnum):
+    """Where a function's complexity has been going (see :class:`ComplexityTrend`)."""
+
+    RISING = "rising"
+    """The slope per year is at least ``TREND_SLOPE_PER_YEAR`` upwards."""
+    FALLING = "falling"
+    """The slope per year is at least ``TREND_SLOPE_PER_YEAR`` downwards."""
+    FLAT = "flat"
+    """A gentler slope, or no version with a known complexity."""
+    YOUNG = "young"
+    """The history is shorter than ``MIN_TREND_DAYS``: too short for a slope."""
 
 
 @attrs.frozen
@@ -300,7 +326,7 @@ class ComplexityTrend(Serializable):
     slope_per_year: float | None
     """Least-squares slope of complexity over author time, per year (``None`` when the
     history spans less than ``MIN_TREND_DAYS``)."""
-    direction: str
+    direction: TrendDirection
     """``rising`` or ``falling`` when ``slope_per_year`` is at least
     ``TREND_SLOPE_PER_YEAR`` either way, else ``flat``; ``young`` when the history is
     shorter than ``MIN_TREND_DAYS`` (no slope)."""

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import enum
+
 import attrs
 
 from loopintel.model._serialize import Serializable
 
-__all__ = ["IndexProgress", "IndexSummary", "Skip"]
+__all__ = ["IndexPhase", "IndexProgress", "IndexSummary", "Skip"]
 
 
 @attrs.frozen
@@ -23,6 +25,19 @@ class Skip(Serializable):
     """Why it was skipped (``binary``, ``too large``, ``syntax error ...``)."""
 
 
+class IndexPhase(enum.StrEnum):
+    """The step an indexing run is at."""
+
+    SCAN = "scan"
+    """Finding the commits not yet indexed."""
+    EXTRACT = "extract"
+    """Diffing commits and attributing their hunks to functions (the workers)."""
+    LINEAGE = "lineage"
+    """Following functions across renames and moves."""
+    WRITE = "write"
+    """Writing the changes to the index."""
+
+
 @attrs.frozen
 class IndexProgress(Serializable):
     """Progress of one indexing run, passed to the ``progress`` callback."""
@@ -31,7 +46,8 @@ class IndexProgress(Serializable):
     """Commits processed so far in this run."""
     total: int
     """Commits this run has to process."""
-    phase: str
+    # The converter lets the indexer name the phase by its text.
+    phase: IndexPhase = attrs.field(converter=IndexPhase)
     """``scan``, ``extract``, ``lineage`` or ``write``."""
 
 
