@@ -25,9 +25,11 @@ from loopintel.errors import (
 )
 from loopintel.indexing import ShallowCloneWarning
 from loopintel.model import (
+    Author,
     Change,
     ChangeKind,
     ChangeType,
+    Commit,
     ComplexityPoint,
     ComplexityTrend,
     CoverageSnapshot,
@@ -57,9 +59,11 @@ __version__ = "0.1.0"
 
 __all__ = [
     "AmbiguousFunction",
+    "Author",
     "Change",
     "ChangeKind",
     "ChangeType",
+    "Commit",
     "ComplexityPoint",
     "ComplexityTrend",
     "CoverageDataError",

@@ -9,9 +9,11 @@ import loopintel
 
 EXPECTED = {
     "AmbiguousFunction",
+    "Author",
     "Change",
     "ChangeKind",
     "ChangeType",
+    "Commit",
     "ComplexityPoint",
     "ComplexityTrend",
     "CoverageDataError",

@@ -1,4 +1,4 @@
-"""The values loopintel returns: the one way they become dicts, and their enums."""
+"""The values loopintel returns: their dicts, their enums, people and commits."""
 
 from __future__ import annotations
 
@@ -13,9 +13,11 @@ import pytest
 import loopintel
 import loopintel.model
 from loopintel import (
+    Author,
     Change,
     ChangeKind,
     ChangeType,
+    Commit,
     CoverageSnapshot,
     DeprecatedName,
     Deprecation,
@@ -338,6 +340,54 @@ def test_index_progress_names_its_phase_with_the_enum() -> None:
         loopintel.IndexProgress(1, 2, "nap")
 
 
+def test_authors_are_keyed_by_email() -> None:
+    ann = Author("Ann Smith", "ann@example.com")
+    assert ann == Author("ann", "ann@example.com")
+    assert len({ann, Author("A. Smith", "ann@example.com")}) == 1
+    assert ann != Author("Ann Smith", "ann@work.example")
+    assert str(ann) == "Ann Smith <ann@example.com>"
+    assert Author.parse(" Ann Smith <ann@example.com> ") == ann
+    assert Author.parse("Ann Smith <ann@example.com>").name == "Ann Smith"
+    with pytest.raises(ValueError, match="Name <email>"):
+        Author.parse("ann@example.com")
+    assert ann.to_dict() == {"name": "Ann Smith", "email": "ann@example.com"}
+
+
+def test_a_commit_holds_aware_times_and_its_people() -> None:
+    ann, bot = Author("Ann", "ann@example.com"), Author("Merge Bot", "bot@example.com")
+    commit = Commit(
+        sha="c" * 40,
+        parents=("a" * 40, "b" * 40),
+        author=ann,
+        authored_at=datetime(2024, 3, 1, 10, tzinfo=PDT),
+        committer=bot,
+        committed_at=datetime(2024, 3, 2, tzinfo=UTC),
+        summary="Merge pull request #1",
+    )
+    assert commit.is_merge
+    assert not commit.is_root
+    assert attrs.evolve(commit, parents=()).is_root
+    assert ordered(commit.to_dict()) == ordered(
+        {
+            "sha": "c" * 40,
+            "parents": ["a" * 40, "b" * 40],
+            "author": {"name": "Ann", "email": "ann@example.com"},
+            "authored_at": "2024-03-01T10:00:00-07:00",
+            "committer": {"name": "Merge Bot", "email": "bot@example.com"},
+            "committed_at": "2024-03-02T00:00:00+00:00",
+            "summary": "Merge pull request #1",
+        }
+    )
+    with pytest.raises(ValueError, match="committed_at must be timezone-aware"):
+        attrs.evolve(commit, committed_at=datetime(2024, 3, 2))  # noqa: DTZ001
+
+
+def test_experts_and_key_authors_name_their_author() -> None:
+    expert = Expert("Ann", "ann@example.com", 4.5, 1.0, True, 2, 1, datetime.now(UTC), True)
+    key = KeyAuthor("A.", "ann@example.com", 3, 2, True)
+    assert expert.author == key.author == Author("Ann", "ann@example.com")
+
+
 def test_values_pickle_and_keep_their_public_names() -> None:
     change = Change.from_row(
         ("c" * 40, None, 1_700_000_000, 120, 1_700_000_000, 0, "Ann", "ann@example.com")
@@ -345,6 +395,9 @@ def test_values_pickle_and_keep_their_public_names() -> None:
     )
     assert change.authored_at.isoformat() == "2023-11-15T00:13:20+02:00"
     assert pickle.loads(pickle.dumps(change)) == change
+    ann = Author("Ann", "ann@example.com")
+    commit = Commit("c" * 40, (), ann, change.authored_at, ann, change.committed_at, "Start")
+    assert pickle.loads(pickle.dumps(commit)) == commit
     for name in loopintel.model.__all__:
         value = getattr(loopintel, name)
         assert value is getattr(loopintel.model, name)

@@ -10,7 +10,7 @@ module             values
 ``functions``      ``FunctionRef``, ``Function``, ``Change`` (``ChangeKind``,
                    ``ChangeType``), ``Stability`` (``StabilityClass``),
                    ``ComplexityPoint``, ``ComplexityTrend`` (``TrendDirection``)
-``people``         ``Expert``, ``KeyAuthor``, ``TruckFactor``
+``people``         ``Author``, ``Commit``, ``Expert``, ``KeyAuthor``, ``TruckFactor``
 ``coverage``       ``FunctionCoverage``, ``CoverageSnapshot``
 ``deprecation``    ``Deprecation``, ``DeprecationMark`` (``DeprecationMarkKind``),
                    ``DeprecatedName``
@@ -41,12 +41,14 @@ from loopintel.model.functions import (
     TrendDirection,
 )
 from loopintel.model.indexing import IndexPhase, IndexProgress, IndexSummary, Skip
-from loopintel.model.people import Expert, KeyAuthor, TruckFactor
+from loopintel.model.people import Author, Commit, Expert, KeyAuthor, TruckFactor
 
 __all__ = [
+    "Author",
     "Change",
     "ChangeKind",
     "ChangeType",
+    "Commit",
     "ComplexityPoint",
     "ComplexityTrend",
     "CoverageSnapshot",
