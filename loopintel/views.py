@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING
 
 from loopintel.analysis.deprecation import deprecation
 from loopintel.code import checked_prefixes
+from loopintel.errors import InvalidConfiguration
 from loopintel.model import (
     Change,
     ChangeKind,
@@ -15,6 +16,7 @@ from loopintel.model import (
     Expert,
     FunctionCoverage,
     FunctionRef,
+    FunctionSummary,
     Stability,
     StabilityClass,
 )
@@ -288,4 +290,48 @@ class FunctionView:
             [p.complexity for p in points],
             head_time=self._store.head_time(),
             exists=self.at_head,
+        )
+
+    def summary(self) -> FunctionSummary:
+        """Everything about the function in one value: what ``loopintel show`` prints.
+
+        Its identity, complexity, number of changes, last change, introduction and
+        deletion, stability, experts, coverage, complexity trend and deprecation, each
+        as the member of the same name answers it (experts and deprecation with their
+        defaults).
+
+        When the repository's ``[tool.loopintel] deprecated`` setting is malformed, the
+        deprecation answer checks the function's own marks only (``prefixes=()``) and
+        the problem is kept in ``deprecation_warning`` rather than raised.
+
+        Returns:
+            A :class:`~loopintel.FunctionSummary`; its ``to_dict()`` is the JSON of
+            ``loopintel show --json``.
+
+        Example:
+            >>> repo.function("create_app").summary().stability.classification  # doctest: +SKIP
+            <StabilityClass.VOLATILE: 'volatile'>
+
+        """
+        warning = None
+        try:
+            answer = self.deprecation()
+        except InvalidConfiguration as exc:
+            warning = str(exc)
+            answer = self.deprecation(prefixes=())
+        return FunctionSummary(
+            ref=self.ref,
+            lineage=self.lineage,
+            at_head=self.at_head,
+            complexity=self.complexity,
+            changes=len(self.history()),
+            last_changed=self.last_changed,
+            introduced=self.introduced,
+            deleted=self.deleted,
+            stability=self.stability,
+            experts=tuple(self.experts()),
+            coverage=self.coverage,
+            complexity_trend=self.complexity_trend,
+            deprecation=answer,
+            deprecation_warning=warning,
         )

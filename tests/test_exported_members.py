@@ -27,6 +27,7 @@ EXPECTED = {
     "FunctionCoverage",
     "FunctionNotFound",
     "FunctionRef",
+    "FunctionSummary",
     "FunctionView",
     "IndexFileError",
     "IndexLocationError",

@@ -1,11 +1,13 @@
-"""The values loopintel returns: their dicts, their enums, people and commits."""
+"""The values loopintel returns: their dicts, their enums, people and commits, summaries."""
 
 from __future__ import annotations
 
 import json
 import pickle
+import subprocess
+import sys
 from datetime import UTC, datetime, timedelta, timezone
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import attrs
 import pytest
@@ -34,6 +36,11 @@ from loopintel import (
     TruckFactor,
 )
 from loopintel.model._serialize import Serializable, Shape, to_dict
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    from tests.conftest import RepoBuilder
 
 PDT = timezone(timedelta(hours=-7))
 REF = FunctionRef("src/app.py", "App.run")
@@ -402,3 +409,130 @@ def test_values_pickle_and_keep_their_public_names() -> None:
         value = getattr(loopintel, name)
         assert value is getattr(loopintel.model, name)
         assert value.__module__ == "loopintel", name
+
+
+# --- FunctionView.summary() ------------------------------------------------------
+
+
+def build(builder: RepoBuilder, pyproject: str | None = None) -> None:
+    files: dict[str, object] = {
+        "app.py": """
+        import warnings
+
+
+        def serve(port):
+            if port:
+                return port
+            return 80
+
+
+        def old():
+            warnings.warn("use serve", DeprecationWarning)
+            return 1
+        """,
+    }
+    if pyproject is not None:
+        files["pyproject.toml"] = pyproject
+    builder.commit(files, author=("Ann", "ann@example.com"))
+    builder.commit(
+        {
+            "app.py": """
+            import warnings
+
+
+            def serve(port, host="localhost"):
+                if port:
+                    return port
+                return 80
+            """,
+        },
+        author=("Bob", "bob@example.com"),
+    )
+
+
+def show(builder: RepoBuilder, index: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "loopintel", "show", *args, str(builder.path)]
+        + ["--index-path", str(index)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+
+
+def test_a_summary_answers_what_the_view_answers(repo_builder: RepoBuilder, tmp_path: Path) -> None:
+    build(repo_builder)
+    repo = loopintel.open(repo_builder.path, index_path=tmp_path / "i.sqlite3")
+    view = repo.function("serve")
+    summary = view.summary()
+    assert isinstance(summary, loopintel.FunctionSummary)
+    assert (summary.ref, summary.lineage, summary.at_head) == (view.ref, view.lineage, True)
+    assert summary.changes == len(view.history()) == 2
+    assert summary.last_changed == view.last_changed
+    assert summary.last_changed is not None
+    assert summary.last_changed.author_email == "bob@example.com"
+    assert summary.introduced == view.introduced
+    assert summary.deleted is None
+    assert summary.complexity == view.complexity == 2
+    assert summary.stability == view.stability
+    assert summary.stability.classification is StabilityClass.VOLATILE
+    assert summary.experts == tuple(view.experts())
+    assert summary.complexity_trend == view.complexity_trend
+    assert summary.complexity_trend.direction is TrendDirection.YOUNG
+    assert summary.coverage is None
+    assert summary.deprecation == view.deprecation()
+    assert summary.deprecation_warning is None
+    gone = repo.function("old").summary()
+    assert not gone.at_head
+    assert gone.deleted is not None
+    assert gone.deleted.kind is ChangeKind.DELETED
+    assert gone.deprecation.marks[0].kind is DeprecationMarkKind.WARNING
+    assert pickle.loads(pickle.dumps(gone)) == gone
+    repo.close()
+
+
+def test_show_json_is_the_summary_dict(repo_builder: RepoBuilder, tmp_path: Path) -> None:
+    build(repo_builder)
+    index = tmp_path / "i.sqlite3"
+    printed = show(repo_builder, index, "serve", "--json").stdout
+    with loopintel.open(repo_builder.path, index_path=index) as repo:
+        summary = repo.function("serve").summary()
+    assert printed == json.dumps(summary.to_dict()) + "\n"
+    assert list(json.loads(printed)) == [
+        "path",
+        "qualname",
+        "lineage",
+        "at_head",
+        "complexity",
+        "changes",
+        "last_changed",
+        "introduced",
+        "deleted",
+        "stability",
+        "experts",
+        "coverage",
+        "complexity_trend",
+        "deprecation",
+    ]
+    assert "deprecation_warning" not in printed
+
+
+def test_a_malformed_setting_leaves_a_summary_with_a_warning(
+    repo_builder: RepoBuilder, tmp_path: Path
+) -> None:
+    build(repo_builder, pyproject="[tool.loopintel]\ndeprecated = 5\n")
+    index = tmp_path / "i.sqlite3"
+    with loopintel.open(repo_builder.path, index_path=index) as repo:
+        view = repo.function("old")
+        with pytest.raises(loopintel.InvalidConfiguration) as error:
+            view.deprecation()
+        summary = view.summary()
+    assert summary.deprecation_warning == str(error.value)
+    assert summary.deprecation.prefixes == ()
+    assert summary.deprecation.marked  # its own marks are still read
+    shown = show(repo_builder, index, "old", "--json")
+    assert shown.stderr == f"warning: {error.value}; checking deprecation marks only\n"
+    assert json.loads(shown.stdout) == summary.to_dict()
+    human = show(repo_builder, index, "old")
+    assert human.stderr == shown.stderr
+    assert "  deprecated     marked (warning line 11): use serve\n" in human.stdout

@@ -15,6 +15,7 @@ module             values
 ``deprecation``    ``Deprecation``, ``DeprecationMark`` (``DeprecationMarkKind``),
                    ``DeprecatedName``
 ``indexing``       ``IndexProgress`` (``IndexPhase``), ``IndexSummary``, ``Skip``
+``summary``        ``FunctionSummary``
 =================  ===========================================================
 
 Classifications are :class:`enum.StrEnum` members: they equal their text and are
@@ -42,6 +43,7 @@ from loopintel.model.functions import (
 )
 from loopintel.model.indexing import IndexPhase, IndexProgress, IndexSummary, Skip
 from loopintel.model.people import Author, Commit, Expert, KeyAuthor, TruckFactor
+from loopintel.model.summary import FunctionSummary
 
 __all__ = [
     "Author",
@@ -60,6 +62,7 @@ __all__ = [
     "Function",
     "FunctionCoverage",
     "FunctionRef",
+    "FunctionSummary",
     "IndexPhase",
     "IndexProgress",
     "IndexSummary",
