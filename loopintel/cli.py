@@ -526,38 +526,17 @@ def show(
     as_json: bool,
 ) -> None:
     """Everything about FUNCTION on one screen: changes, experts, stability, coverage."""
-    view = _find_function(repo, function, at)
-    history_ = view.history()
-    last, introduced, experts = view.last_changed, view.introduced, view.experts()
-    coverage = view.coverage
-    trend = view.complexity_trend
-    try:
-        deprecation = view.deprecation()
-    except loopintel.InvalidConfiguration as exc:
-        click.echo(f"warning: {exc}; checking deprecation marks only", err=True)
-        deprecation = view.deprecation(prefixes=())
+    summary = _find_function(repo, function, at).summary()
+    if summary.deprecation_warning is not None:
+        click.echo(
+            f"warning: {summary.deprecation_warning}; checking deprecation marks only", err=True
+        )
     if as_json:
-        record = {
-            "path": view.ref.path,
-            "qualname": view.ref.qualname,
-            "lineage": view.lineage,
-            "at_head": view.at_head,
-            "complexity": view.complexity,
-            "changes": len(history_),
-            "last_changed": last.to_dict() if last else None,
-            "introduced": introduced.to_dict() if introduced else None,
-            "deleted": view.deleted.to_dict() if view.deleted else None,
-            "stability": view.stability.to_dict(),
-            "experts": [e.to_dict() for e in experts],
-            "coverage": coverage.to_dict() if coverage else None,
-            "complexity_trend": trend.to_dict(),
-            "deprecation": deprecation.to_dict(),
-        }
-        click.echo(json.dumps(record))
+        click.echo(json.dumps(summary.to_dict()))
         return
-    click.echo(f"{view.ref}" + ("" if view.at_head else "  (not at the indexed head)"))
-    stability = view.stability
-    click.echo(f"  complexity     {view.complexity}")
+    click.echo(f"{summary.ref}" + ("" if summary.at_head else "  (not at the indexed head)"))
+    stability, trend = summary.stability, summary.complexity_trend
+    click.echo(f"  complexity     {summary.complexity}")
     if trend.points > 1:
         click.echo(
             f"  trend          {trend.direction}: {trend.first} -> {trend.latest} over "
@@ -565,24 +544,27 @@ def show(
             + ("" if trend.slope_per_year is None else f"{trend.slope_per_year:+.1f}/year, ")
             + f"{trend.change_365d:+d} in 365 days"
         )
-    click.echo(f"  changes        {len(history_)}")
+    click.echo(f"  changes        {summary.changes}")
     click.echo(
         f"  stability      {stability.classification} "
         f"({_count(stability.changes_90d, 'change')} in 90 days, {stability.changes_365d} in 365)"
     )
-    for label, change in (("last changed", last), ("introduced", introduced)):
+    for label, change in (
+        ("last changed", summary.last_changed),
+        ("introduced", summary.introduced),
+    ):
         if change is not None:
             types = " ".join(t.value for t in change.change_types)
             click.echo(
                 f"  {label:<14} {change.commit[:12]} {change.authored_at:%Y-%m-%d} "
                 f"{change.author_name} ({types})"
             )
-    for expert in experts[:3]:
+    for expert in summary.experts[:3]:
         state = "" if expert.active else ", inactive"
         click.echo(f"  expert         {expert.name} <{expert.email}> {expert.share:.0%}{state}")
-    click.echo(f"  coverage       {_coverage_line(coverage)}")
-    if deprecation.deprecated is not False:
-        click.echo(f"  deprecated     {_deprecation_line(deprecation)}")
+    click.echo(f"  coverage       {_coverage_line(summary.coverage)}")
+    if summary.deprecation.deprecated is not False:
+        click.echo(f"  deprecated     {_deprecation_line(summary.deprecation)}")
 
 
 def _deprecation_line(answer: loopintel.Deprecation) -> str:

@@ -67,17 +67,26 @@ class NotARepository(RepositoryError, FileNotFoundError):
     def __init__(
         self, path: str, reason: str = "not a git repository (or any parent up to /)"
     ) -> None:
-        super().__init__(f"{reason}: {path}")
+        super().__init__(path, reason)
+        # OSError reads two arguments as (errno, strerror); these are neither.
+        self.errno = self.strerror = None
         self.path = path
+        self.reason = reason
+
+    def __str__(self) -> str:
+        return f"{self.reason}: {self.path}"
 
 
 class UnknownRef(RepositoryError, LookupError):
     """The ref does not name a commit of the repository."""
 
     def __init__(self, ref: str, path: str) -> None:
-        super().__init__(f"unknown ref {ref!r} in repository {path}")
+        super().__init__(ref, path)
         self.ref = ref
         self.path = path
+
+    def __str__(self) -> str:
+        return f"unknown ref {self.ref!r} in repository {self.path}"
 
 
 class IndexFileError(LoopintelError):
@@ -88,86 +97,114 @@ class IndexVersionError(IndexFileError, RuntimeError):
     """The index was written by a newer loopintel and cannot be read safely."""
 
     def __init__(self, path: str, found: int, supported: int) -> None:
-        super().__init__(
-            f"index {path} has schema version {found}, this loopintel reads up to "
-            f"{supported}; upgrade loopintel or remove the index to rebuild it"
-        )
+        super().__init__(path, found, supported)
         self.path = path
         self.found = found
         self.supported = supported
+
+    def __str__(self) -> str:
+        return (
+            f"index {self.path} has schema version {self.found}, this loopintel reads up to "
+            f"{self.supported}; upgrade loopintel or remove the index to rebuild it"
+        )
 
 
 class IndexLocationError(IndexFileError, OSError):
     """The index file cannot be created or opened where asked."""
 
     def __init__(self, path: str, reason: str) -> None:
-        super().__init__(f"cannot use index at {path}: {reason}")
+        super().__init__(path, reason)
+        # OSError reads two arguments as (errno, strerror); these are neither.
+        self.errno = self.strerror = None
         self.path = path
         self.reason = reason
+
+    def __str__(self) -> str:
+        return f"cannot use index at {self.path}: {self.reason}"
 
 
 class FunctionNotFound(LoopintelError, LookupError):
     """No function matches the lookup."""
 
     def __init__(self, query: str, suggestions: tuple[str, ...] = ()) -> None:
-        message = f"no function matches {query!r}"
-        if suggestions:
-            message += "; closest: " + ", ".join(suggestions)
-        super().__init__(message)
+        super().__init__(query, suggestions)
         self.query = query
         self.suggestions = suggestions
+
+    def __str__(self) -> str:
+        message = f"no function matches {self.query!r}"
+        if self.suggestions:
+            message += "; closest: " + ", ".join(self.suggestions)
+        return message
 
 
 class AmbiguousFunction(LoopintelError, LookupError):
     """More than one function matches the lookup."""
 
     def __init__(self, query: str, candidates: tuple[str, ...]) -> None:
-        super().__init__(f"{query!r} matches {len(candidates)} functions: " + ", ".join(candidates))
+        super().__init__(query, candidates)
         self.query = query
         self.candidates = candidates
+
+    def __str__(self) -> str:
+        return f"{self.query!r} matches {len(self.candidates)} functions: " + ", ".join(
+            self.candidates
+        )
 
 
 class InvalidQuery(LoopintelError, ValueError):
     """A query argument has the wrong form."""
 
     def __init__(self, argument: str, value: object, expected: str) -> None:
-        super().__init__(f"invalid {argument} {value!r}: expected {expected}")
+        super().__init__(argument, value, expected)
         self.argument = argument
         self.value = value
         self.expected = expected
+
+    def __str__(self) -> str:
+        return f"invalid {self.argument} {self.value!r}: expected {self.expected}"
 
 
 class InvalidConfiguration(LoopintelError, ValueError):
     """The repository's loopintel settings (``[tool.loopintel]``) cannot be used."""
 
     def __init__(self, source: str, problem: str) -> None:
-        super().__init__(f"invalid loopintel settings in {source}: {problem}")
+        super().__init__(source, problem)
         self.source = source
         self.problem = problem
+
+    def __str__(self) -> str:
+        return f"invalid loopintel settings in {self.source}: {self.problem}"
 
 
 class PathNotFound(LoopintelError, LookupError):
     """No Python file or directory at the indexed head matches the path."""
 
     def __init__(self, path: str, suggestions: tuple[str, ...] = ()) -> None:
-        message = f"no indexed file or directory matches {path!r}"
-        if suggestions:
-            message += "; closest: " + ", ".join(suggestions)
-        super().__init__(message)
+        super().__init__(path, suggestions)
         self.path = path
         self.suggestions = suggestions
+
+    def __str__(self) -> str:
+        message = f"no indexed file or directory matches {self.path!r}"
+        if self.suggestions:
+            message += "; closest: " + ", ".join(self.suggestions)
+        return message
 
 
 class TargetNotFound(PathNotFound, FunctionNotFound):
     """Neither a function nor a file or directory matches what was asked about."""
 
     def __init__(self, query: str, suggestions: tuple[str, ...] = ()) -> None:
-        message = f"no function matches {query!r}, nor does any indexed file or directory"
-        if suggestions:
-            message += "; closest: " + ", ".join(suggestions)
-        LoopintelError.__init__(self, message)
+        LoopintelError.__init__(self, query, suggestions)
         self.query = self.path = query
         self.suggestions = suggestions
+
+    def __str__(self) -> str:
+        message = f"no function matches {self.query!r}, nor does any indexed file or directory"
+        if self.suggestions:
+            message += "; closest: " + ", ".join(self.suggestions)
+        return message
 
 
 # Problem is a standard-library dataclass rather than an attrs value: this module imports

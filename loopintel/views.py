@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING
 
 from loopintel.analysis.deprecation import deprecation
 from loopintel.code import checked_prefixes
+from loopintel.errors import InvalidConfiguration
 from loopintel.model import (
     Change,
     ChangeKind,
@@ -15,7 +16,9 @@ from loopintel.model import (
     Expert,
     FunctionCoverage,
     FunctionRef,
+    FunctionSummary,
     Stability,
+    StabilityClass,
 )
 from loopintel.ownership import ranked_experts
 from loopintel.store import ChangeOrder, ChangeQuery
@@ -195,11 +198,11 @@ class FunctionView:
         recent = [c for c, age in zip(history, ages, strict=True) if age <= 365]
         changes_90 = sum(age <= 90 for age in ages)
         if len(recent) >= VOLATILE_CHANGES_365D or changes_90 >= VOLATILE_CHANGES_90D:
-            classification = "volatile"
+            classification = StabilityClass.VOLATILE
         elif recent:
-            classification = "active"
+            classification = StabilityClass.ACTIVE
         else:
-            classification = "stable"
+            classification = StabilityClass.STABLE
         introduced = self.introduced
         return Stability(
             changes_30d=sum(age <= 30 for age in ages),
@@ -282,4 +285,48 @@ class FunctionView:
             [p.complexity for p in points],
             head_time=self._store.head_time(),
             exists=self.at_head,
+        )
+
+    def summary(self) -> FunctionSummary:
+        """Everything about the function in one value: what ``loopintel show`` prints.
+
+        Its identity, complexity, number of changes, last change, introduction and
+        deletion, stability, experts, coverage, complexity trend and deprecation, each
+        as the member of the same name answers it (experts and deprecation with their
+        defaults).
+
+        When the repository's ``[tool.loopintel] deprecated`` setting is malformed, the
+        deprecation answer checks the function's own marks only (``prefixes=()``) and
+        the problem is kept in ``deprecation_warning`` rather than raised.
+
+        Returns:
+            A :class:`~loopintel.FunctionSummary`; its ``to_dict()`` is the JSON of
+            ``loopintel show --json``.
+
+        Example:
+            >>> repo.function("create_app").summary().stability.classification  # doctest: +SKIP
+            <StabilityClass.VOLATILE: 'volatile'>
+
+        """
+        warning = None
+        try:
+            answer = self.deprecation()
+        except InvalidConfiguration as exc:
+            warning = str(exc)
+            answer = self.deprecation(prefixes=())
+        return FunctionSummary(
+            ref=self.ref,
+            lineage=self.lineage,
+            at_head=self.at_head,
+            complexity=self.complexity,
+            changes=len(self.history()),
+            last_changed=self.last_changed,
+            introduced=self.introduced,
+            deleted=self.deleted,
+            stability=self.stability,
+            experts=tuple(self.experts()),
+            coverage=self.coverage,
+            complexity_trend=self.complexity_trend,
+            deprecation=answer,
+            deprecation_warning=warning,
         )

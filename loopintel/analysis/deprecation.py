@@ -20,7 +20,13 @@ import warnings
 from typing import TYPE_CHECKING
 
 from loopintel.languages import python
-from loopintel.model import DeprecatedName, Deprecation, DeprecationMark, FunctionRef
+from loopintel.model import (
+    DeprecatedName,
+    Deprecation,
+    DeprecationMark,
+    DeprecationMarkKind,
+    FunctionRef,
+)
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable, Sequence
@@ -398,7 +404,9 @@ def _marks(
             message = _literal(call.args[0] if call.args else None) or _literal(
                 _keyword(call, _MESSAGE_KEYWORDS)
             )
-        out.append(DeprecationMark("decorator", name, decorator.lineno, message, False))
+        out.append(
+            DeprecationMark(DeprecationMarkKind.DECORATOR, name, decorator.lineno, message, False)
+        )
     doc = ast.get_docstring(node, clean=False)
     found = _DIRECTIVE.search(doc) if doc is not None else None
     if doc is not None and found is not None:
@@ -408,7 +416,7 @@ def _marks(
         rest = " ".join(paragraph.split())
         text = (f"{version}: {rest}" if version and rest else version or rest) or None
         line = node.body[0].lineno + doc[: found.start()].count("\n")
-        out.append(DeprecationMark("docstring", "deprecated", line, text, False))
+        out.append(DeprecationMark(DeprecationMarkKind.DOCSTRING, "deprecated", line, text, False))
     _warnings(node.body, local, out, conditional=False)
     return out
 
@@ -477,4 +485,6 @@ def _warning(call: ast.Call, scope: dict[str, str], *, conditional: bool) -> Dep
     name = _dotted(category, scope) if category is not None else None
     if name is None or not DEPRECATION_CATEGORY.search(name.rsplit(".", 1)[-1]):
         return None
-    return DeprecationMark("warning", name.rsplit(".", 1)[-1], call.lineno, message, conditional)
+    return DeprecationMark(
+        DeprecationMarkKind.WARNING, name.rsplit(".", 1)[-1], call.lineno, message, conditional
+    )

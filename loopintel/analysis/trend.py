@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from loopintel.model import ComplexityTrend
+from loopintel.model import ComplexityTrend, TrendDirection
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -40,7 +40,7 @@ def complexity_trend(
 
     """
     if not values:
-        return ComplexityTrend(0, None, None, None, None, None, None, "flat")
+        return ComplexityTrend(0, None, None, None, None, None, None, TrendDirection.FLAT)
     t = np.asarray(times, dtype=np.float64)
     y = np.asarray(values, dtype=np.float64)
     before = np.flatnonzero(t <= head_time - 365 * 86400)
@@ -49,14 +49,14 @@ def complexity_trend(
         t = np.append(t, head_time)
         y = np.append(y, y[-1])
     slope: float | None = None
-    direction = "flat"
+    direction = TrendDirection.FLAT
     if t[-1] - t[0] < MIN_TREND_DAYS * 86400:
-        direction = "young"
+        direction = TrendDirection.YOUNG
     else:
         dx = (t - t.mean()) / YEAR
         slope = float(dx @ (y - y.mean()) / float(dx @ dx))
         if abs(slope) >= TREND_SLOPE_PER_YEAR:
-            direction = "rising" if slope > 0 else "falling"
+            direction = TrendDirection.RISING if slope > 0 else TrendDirection.FALLING
     return ComplexityTrend(
         points=len(values),
         first=int(y[0]),

@@ -1,0 +1,75 @@
+"""Frozen values that loopintel returns, one module per concept.
+
+Nothing here does I/O or holds a git object: values are built by named constructors
+from rows and records, so they can be compared, hashed, pickled and tested as data.
+Each value's ``to_dict()`` goes through one serializer (:mod:`loopintel.model._serialize`).
+
+=================  ===========================================================
+module             values
+=================  ===========================================================
+``functions``      ``FunctionRef``, ``Function``, ``Change`` (``ChangeKind``,
+                   ``ChangeType``), ``Stability`` (``StabilityClass``),
+                   ``ComplexityPoint``, ``ComplexityTrend`` (``TrendDirection``)
+``people``         ``Author``, ``Commit``, ``Expert``, ``KeyAuthor``, ``TruckFactor``
+``coverage``       ``FunctionCoverage``, ``CoverageSnapshot``
+``deprecation``    ``Deprecation``, ``DeprecationMark`` (``DeprecationMarkKind``),
+                   ``DeprecatedName``
+``indexing``       ``IndexProgress`` (``IndexPhase``), ``IndexSummary``, ``Skip``
+``summary``        ``FunctionSummary``
+=================  ===========================================================
+
+Classifications are :class:`enum.StrEnum` members: they equal their text and are
+written as it.
+"""
+
+from loopintel.model.coverage import CoverageSnapshot, FunctionCoverage
+from loopintel.model.deprecation import (
+    DeprecatedName,
+    Deprecation,
+    DeprecationMark,
+    DeprecationMarkKind,
+)
+from loopintel.model.functions import (
+    Change,
+    ChangeKind,
+    ChangeType,
+    ComplexityPoint,
+    ComplexityTrend,
+    Function,
+    FunctionRef,
+    Stability,
+    StabilityClass,
+    TrendDirection,
+)
+from loopintel.model.indexing import IndexPhase, IndexProgress, IndexSummary, Skip
+from loopintel.model.people import Author, Commit, Expert, KeyAuthor, TruckFactor
+from loopintel.model.summary import FunctionSummary
+
+__all__ = [
+    "Author",
+    "Change",
+    "ChangeKind",
+    "ChangeType",
+    "Commit",
+    "ComplexityPoint",
+    "ComplexityTrend",
+    "CoverageSnapshot",
+    "DeprecatedName",
+    "Deprecation",
+    "DeprecationMark",
+    "DeprecationMarkKind",
+    "Expert",
+    "Function",
+    "FunctionCoverage",
+    "FunctionRef",
+    "FunctionSummary",
+    "IndexPhase",
+    "IndexProgress",
+    "IndexSummary",
+    "KeyAuthor",
+    "Skip",
+    "Stability",
+    "StabilityClass",
+    "TrendDirection",
+    "TruckFactor",
+]
