@@ -396,9 +396,25 @@ def test_experts_and_key_authors_name_their_author() -> None:
 
 
 def test_values_pickle_and_keep_their_public_names() -> None:
-    change = Change.from_row(
-        ("c" * 40, None, 1_700_000_000, 120, 1_700_000_000, 0, "Ann", "ann@example.com")
-        + ("a.py", "f", None, None, "added", ChangeType.INTRODUCED.bit, 2, 0, 1, "l", 1, 2)
+    change = Change(
+        commit="c" * 40,
+        parent=None,
+        authored_at=datetime(2023, 11, 15, 0, 13, 20, tzinfo=timezone(timedelta(hours=2))),
+        committed_at=datetime(2023, 11, 14, 22, 13, 20, tzinfo=UTC),
+        author_name="Ann",
+        author_email="ann@example.com",
+        path="a.py",
+        qualname="f",
+        old_path=None,
+        old_qualname=None,
+        kind=ChangeKind.ADDED,
+        change_types=(ChangeType.INTRODUCED,),
+        lines_added=2,
+        lines_removed=0,
+        complexity=1,
+        lineage="l",
+        start_line=1,
+        end_line=2,
     )
     assert change.authored_at.isoformat() == "2023-11-15T00:13:20+02:00"
     assert pickle.loads(pickle.dumps(change)) == change

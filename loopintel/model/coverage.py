@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 from datetime import datetime  # noqa: TC003 - field types stay resolvable at run time
-from typing import Any, ClassVar
+from typing import ClassVar
 
 import attrs
 
 from loopintel.model._serialize import Serializable, Shape
-from loopintel.model._time import utc
-from loopintel.model.functions import FunctionRef
+from loopintel.model.functions import FunctionRef  # noqa: TC001 - field types stay resolvable at run time
 
 __all__ = ["CoverageSnapshot", "FunctionCoverage"]
 
@@ -58,25 +57,6 @@ class FunctionCoverage(Serializable):
         """
         return self.covered / self.coverable if self.coverable else None
 
-    @classmethod
-    def from_row(cls, row: tuple[Any, ...]) -> FunctionCoverage:
-        """Build from a stored row (``COVERAGE_COLUMNS`` of the store, decoded)."""
-        (snapshot, commit, fmt, _, imported, _, path, qualname, start, end, covered,
-         coverable, missing, tests) = row  # fmt: skip
-        return cls(
-            ref=FunctionRef(path, qualname),
-            covered=covered,
-            coverable=coverable,
-            missing=missing,
-            tests=tests,
-            commit=commit,
-            snapshot=snapshot,
-            format=fmt,
-            imported_at=utc(imported),
-            start_line=start,
-            end_line=end,
-        )
-
 
 @attrs.frozen
 class CoverageSnapshot(Serializable):
@@ -116,24 +96,3 @@ class CoverageSnapshot(Serializable):
     def ratio(self) -> float | None:
         """Line coverage over the files found."""
         return self.covered_lines / self.coverable_lines if self.coverable_lines else None
-
-    @classmethod
-    def from_row(cls, row: tuple[Any, ...]) -> CoverageSnapshot:
-        """Build from a row of the store's ``coverage_snapshots()``."""
-        (id_, commit, fmt, source, imported, measured, contexts, unmatched, stale, files,
-         functions, covered, coverable) = row  # fmt: skip
-        return cls(
-            id=id_,
-            commit=commit,
-            format=fmt,
-            source=source,
-            imported_at=utc(imported),
-            measured_at=None if measured is None else utc(measured),
-            has_contexts=bool(contexts),
-            files=files,
-            functions=functions,
-            covered_lines=covered,
-            coverable_lines=coverable,
-            unmatched=unmatched,
-            stale=stale,
-        )

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import enum
 from datetime import datetime  # noqa: TC003 - field types stay resolvable at run time
-from typing import Any, ClassVar
+from typing import ClassVar
 
 import attrs
 
 from loopintel.model._serialize import Serializable, Shape
-from loopintel.model._time import at_offset
 
 __all__ = [
     "Change",
@@ -164,52 +163,6 @@ class Change(Serializable):
     def is_cosmetic(self) -> bool:
         """Whether the change touched only formatting or comments."""
         return self.change_types == (ChangeType.COSMETIC,)
-
-    @classmethod
-    def from_row(cls, row: tuple[Any, ...]) -> Change:
-        """Build from an index row (see ``loopintel.store`` for the column order)."""
-        (
-            commit,
-            parent,
-            a_time,
-            a_off,
-            c_time,
-            c_off,
-            a_name,
-            a_email,
-            path,
-            qualname,
-            old_path,
-            old_qualname,
-            kind,
-            types,
-            added,
-            removed,
-            complexity,
-            lineage,
-            start,
-            end,
-        ) = row
-        return cls(
-            commit=commit,
-            parent=parent,
-            authored_at=at_offset(a_time, a_off),
-            committed_at=at_offset(c_time, c_off),
-            author_name=a_name,
-            author_email=a_email,
-            path=path,
-            qualname=qualname,
-            old_path=old_path,
-            old_qualname=old_qualname,
-            kind=ChangeKind(kind),
-            change_types=ChangeType.from_bits(types),
-            lines_added=added,
-            lines_removed=removed,
-            complexity=complexity,
-            lineage=lineage,
-            start_line=start,
-            end_line=end,
-        )
 
 
 @attrs.frozen

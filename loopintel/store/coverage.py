@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, TypeAlias
 
 from loopintel.model import CoverageSnapshot, FunctionCoverage, FunctionRef
 from loopintel.store._tables import Tables
+from loopintel.store._time import utc
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Sequence
@@ -51,10 +51,6 @@ _FUNCTION_SELECT = (
 )
 
 
-def _utc(ts: int) -> datetime:
-    return datetime.fromtimestamp(ts, UTC)
-
-
 def _function(row: sqlite3.Row) -> FunctionCoverage:
     return FunctionCoverage(
         ref=FunctionRef(row["path"], row["qualname"]),
@@ -65,7 +61,7 @@ def _function(row: sqlite3.Row) -> FunctionCoverage:
         commit=row["commit_sha"],
         snapshot=row["snapshot"],
         format=row["format"],
-        imported_at=_utc(row["imported_at"]),
+        imported_at=utc(row["imported_at"]),
         start_line=row["start_line"],
         end_line=row["end_line"],
     )
@@ -215,8 +211,8 @@ class CoverageTables(Tables):
                 commit=row["commit_sha"],
                 format=row["format"],
                 source=row["source"],
-                imported_at=_utc(row["imported_at"]),
-                measured_at=None if row["measured_at"] is None else _utc(row["measured_at"]),
+                imported_at=utc(row["imported_at"]),
+                measured_at=None if row["measured_at"] is None else utc(row["measured_at"]),
                 has_contexts=bool(row["has_contexts"]),
                 files=row["files"],
                 functions=row["functions"],

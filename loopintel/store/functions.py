@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import sqlite3
-from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from loopintel.model import Change, ChangeKind, ChangeType, Function, FunctionRef, Skip
 from loopintel.store._tables import Tables, like_prefix, under
+from loopintel.store._time import at_offset
 from loopintel.store.history import tail
 from loopintel.store.queries import ChangeOrder, ChangeQuery
 
@@ -30,16 +30,12 @@ _CHANGE_SELECT = (
 )
 
 
-def _moment(ts: int, offset_minutes: int) -> datetime:
-    return datetime.fromtimestamp(ts, timezone(timedelta(minutes=offset_minutes)))
-
-
 def _change(row: sqlite3.Row) -> Change:
     return Change(
         commit=row["sha"],
         parent=row["parent"],
-        authored_at=_moment(row["authored_at"], row["author_offset"]),
-        committed_at=_moment(row["committed_at"], row["committer_offset"]),
+        authored_at=at_offset(row["authored_at"], row["author_offset"]),
+        committed_at=at_offset(row["committed_at"], row["committer_offset"]),
         author_name=row["author_name"],
         author_email=row["author_email"],
         path=row["path"],
