@@ -139,16 +139,32 @@ class FunctionNotFound(LoopintelError, LookupError):
 
 
 class AmbiguousFunction(LoopintelError, LookupError):
-    """More than one function matches the lookup."""
+    """More than one function matches the lookup.
 
-    def __init__(self, query: str, candidates: tuple[str, ...]) -> None:
-        super().__init__(query, candidates)
+    Each of ``candidates``, given as the query, selects one function: its
+    ``path::qualname``, or its lineage id where two functions had the same name (one
+    deleted and defined again); ``details`` says, per candidate, what it is (or ``""``).
+    """
+
+    def __init__(
+        self, query: str, candidates: tuple[str, ...], details: tuple[str, ...] = ()
+    ) -> None:
+        super().__init__(query, candidates, details)
         self.query = query
         self.candidates = candidates
+        self.details = details
 
     def __str__(self) -> str:
-        return f"{self.query!r} matches {len(self.candidates)} functions: " + ", ".join(
-            self.candidates
+        shown = [
+            f"{candidate} ({detail})" if detail else candidate
+            for candidate, detail in zip(
+                self.candidates, (*self.details, *[""] * len(self.candidates)), strict=False
+            )
+        ]
+        return (
+            f"{self.query!r} matches {len(self.candidates)} functions: "
+            + ", ".join(shown)
+            + "; ask for one as listed, or look the name up at a commit (at=, --at)"
         )
 
 

@@ -287,23 +287,44 @@ class Resolver:
         if not lineages:
             raise FunctionNotFound(query, self._closest(text))
         if len(lineages) > 1:
-            raise AmbiguousFunction(query, self._candidates(found))
+            raise AmbiguousFunction(query, *self._candidates(found))
         name = None if latest else found[0]
         return self._view(lineages[0], name, at)
 
-    def _candidates(self, found: list[Name]) -> tuple[str, ...]:
-        """How to select each lineage found.
+    def _candidates(self, found: list[Name]) -> tuple[tuple[str, ...], tuple[str, ...]]:
+        """How to select each lineage found, and what each is.
 
         By its name, or by its lineage id where two lineages share the name (a function
-        deleted and defined again).
+        deleted and defined again); the detail says when each lived.
         """
-        by_name: dict[str, set[str]] = {}
+        by_name: dict[str, list[str]] = {}
         for row in found:
-            by_name.setdefault(f"{row.path}::{row.qualname}", set()).add(row.lineage)
-        out: list[str] = []
+            lineages = by_name.setdefault(f"{row.path}::{row.qualname}", [])
+            if row.lineage not in lineages:
+                lineages.append(row.lineage)
+        candidates: list[str] = []
+        details: list[str] = []
         for name, lineages in sorted(by_name.items()):
-            out.extend([name] if len(lineages) == 1 else sorted(lineages))
-        return tuple(dict.fromkeys(out))
+            for lineage in lineages:
+                selector = name if len(lineages) == 1 else lineage
+                if selector in candidates:
+                    continue
+                candidates.append(selector)
+                details.append(self._lived(lineage, None if len(lineages) == 1 else name))
+        return tuple(candidates), tuple(details)
+
+    def _lived(self, lineage: str, name: str | None) -> str:
+        """``a.py::f, 2019-01-02 to 2019-05-03, deleted``: when a lineage lived."""
+        span = self._store.lineage_span(lineage)
+        parts = [name] if name else []
+        if span is not None:
+            first, last, deleted, at_head = span
+            day = "%Y-%m-%d"
+            start = datetime.fromtimestamp(first, UTC).strftime(day)
+            end = datetime.fromtimestamp(last, UTC).strftime(day)
+            parts.append(start if start == end else f"{start} to {end}")
+            parts.append("at the head" if at_head else "deleted" if deleted else "gone")
+        return ", ".join(parts)
 
     def _function_at(
         self, query: str, text: str, at: str, cwd: str | os.PathLike[str] | None

@@ -71,7 +71,10 @@ EXAMPLES: list[tuple[BaseException, dict[str, Any], str]] = [
     (
         errors.AmbiguousFunction("run", ("a.py::run", "b.py::run")),
         {"query": "run", "candidates": ("a.py::run", "b.py::run")},
-        "'run' matches 2 functions: a.py::run, b.py::run",
+        (
+            "'run' matches 2 functions: a.py::run, b.py::run; ask for one as listed, or look "
+            "the name up at a commit (at=, --at)"
+        ),
     ),
     (
         errors.PathNotFound("src/flsk", ("src/flask",)),

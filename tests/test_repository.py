@@ -185,3 +185,22 @@ def test_a_change_made_again_after_a_revert_counts_again(
     with loopintel.open(repo_builder.path, index_path=tmp_path / "i.sqlite3") as repo:
         bob = next(e for e in repo.function("f").experts() if e.email == "bob@example.com")
         assert bob.own_changes == 2
+
+
+def test_the_ambiguity_error_says_when_each_candidate_lived(
+    repo_builder: RepoBuilder, tmp_path: Path
+) -> None:
+    repo_builder.commit({"a.py": QUOTE}, at=1_600_000_000)
+    repo_builder.commit({"a.py": OTHER}, at=1_600_086_400)
+    repo_builder.commit({"a.py": QUOTE}, at=1_600_172_800)
+    repo_builder.commit({"a.py": OTHER}, at=1_600_259_200)
+    with loopintel.open(repo_builder.path, index_path=tmp_path / "i.sqlite3") as repo:
+        with pytest.raises(loopintel.AmbiguousFunction) as ambiguous:
+            repo.function("url_quote")
+        error = ambiguous.value
+        assert error.details == (
+            "a.py::url_quote, 2020-09-13 to 2020-09-14, deleted",
+            "a.py::url_quote, 2020-09-15 to 2020-09-16, deleted",
+        )
+        assert f"{error.candidates[0]} (a.py::url_quote, 2020-09-13" in str(error)
+        assert "--at" in str(error)
