@@ -50,6 +50,7 @@ from loopintel.model import (
     IndexProgress,
     IndexSummary,
     KeyAuthor,
+    PathScope,
     Skip,
     Stability,
     StabilityClass,
@@ -58,7 +59,6 @@ from loopintel.model import (
 )
 from loopintel.opening import open  # noqa: A004 - the library's entry point
 from loopintel.repository import Repository
-from loopintel.resolver import PathScope
 from loopintel.tables import Records
 from loopintel.views import FunctionView
 

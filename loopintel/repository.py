@@ -13,7 +13,7 @@ from loopintel.code import SourceReader
 from loopintel.errors import IndexLocationError, InvalidQuery
 from loopintel.indexing import IndexOptions, index_repository
 from loopintel.ownership import path_experts, path_truck_factor
-from loopintel.resolver import Moment, PathScope, Resolver
+from loopintel.resolver import Moment, Resolver
 from loopintel.tables import Records
 
 if TYPE_CHECKING:
@@ -31,6 +31,7 @@ if TYPE_CHECKING:
         Function,
         IndexProgress,
         IndexSummary,
+        PathScope,
         Skip,
         TruckFactor,
     )

@@ -15,8 +15,6 @@ from datetime import UTC, date, datetime, time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import attrs
-
 from loopintel.errors import (
     AmbiguousFunction,
     FunctionNotFound,
@@ -26,7 +24,7 @@ from loopintel.errors import (
 )
 from loopintel.indexing import state_loader
 from loopintel.languages import python
-from loopintel.model import ChangeKind, FunctionRef
+from loopintel.model import ChangeKind, FunctionRef, PathScope
 from loopintel.store import ChangeQuery, Name
 from loopintel.views import FunctionView
 
@@ -37,7 +35,7 @@ if TYPE_CHECKING:
     from loopintel.history.git import GitRepository
     from loopintel.store import Store
 
-__all__ = ["Moment", "PathScope", "Resolver", "timestamp"]
+__all__ = ["Moment", "Resolver", "timestamp"]
 
 Moment = datetime | date | str
 """A point in time: an aware or naive (UTC) datetime, a date, or an ISO 8601 string."""
@@ -81,22 +79,6 @@ def _named(query: str, rows: list[Name]) -> list[Name]:
         if candidate == plain or candidate.endswith("." + plain):
             out.append(row)
     return out
-
-
-@attrs.frozen
-class PathScope:
-    """A file or a directory of the indexed head, as a body of code."""
-
-    path: str
-    """Relative to the repository root, ``/``-separated; ``.`` for the whole repository."""
-    is_file: bool
-    """Whether it is one file (else a directory, or the whole repository)."""
-    files: int
-    """Python files at the indexed head in it (itself, for a file)."""
-
-    def to_dict(self) -> dict[str, object]:
-        """A JSON-ready dict."""
-        return attrs.asdict(self)
 
 
 class Resolver:

@@ -7,7 +7,7 @@ Each value's ``to_dict()`` goes through one serializer (:mod:`loopintel.model._s
 =================  ===========================================================
 module             values
 =================  ===========================================================
-``functions``      ``FunctionRef``, ``Function``, ``Change`` (``ChangeKind``,
+``functions``      ``FunctionRef``, ``Function``, ``PathScope``, ``Change`` (``ChangeKind``,
                    ``ChangeType``), ``Stability`` (``StabilityClass``),
                    ``ComplexityPoint``, ``ComplexityTrend`` (``TrendDirection``)
 ``people``         ``Author``, ``Commit``, ``Expert``, ``KeyAuthor``, ``TruckFactor``
@@ -37,6 +37,7 @@ from loopintel.model.functions import (
     ComplexityTrend,
     Function,
     FunctionRef,
+    PathScope,
     Stability,
     StabilityClass,
     TrendDirection,
@@ -67,6 +68,7 @@ __all__ = [
     "IndexProgress",
     "IndexSummary",
     "KeyAuthor",
+    "PathScope",
     "Skip",
     "Stability",
     "StabilityClass",

@@ -18,6 +18,7 @@ __all__ = [
     "ComplexityTrend",
     "Function",
     "FunctionRef",
+    "PathScope",
     "Stability",
     "StabilityClass",
     "TrendDirection",
@@ -163,6 +164,18 @@ class Change(Serializable):
     def is_cosmetic(self) -> bool:
         """Whether the change touched only formatting or comments."""
         return self.change_types == (ChangeType.COSMETIC,)
+
+
+@attrs.frozen
+class PathScope(Serializable):
+    """A file or a directory of the indexed head, as a body of code."""
+
+    path: str
+    """Relative to the repository root, ``/``-separated; ``.`` for the whole repository."""
+    is_file: bool
+    """Whether it is one file (else a directory, or the whole repository)."""
+    files: int
+    """Python files at the indexed head in it (itself, for a file)."""
 
 
 @attrs.frozen
