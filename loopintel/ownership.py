@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
 
     from loopintel.analysis.knowledge import Touch
+    from loopintel.model import PathScope
     from loopintel.store import OwnershipRow, Store
 
 __all__ = ["path_experts", "path_truck_factor", "ranked_experts"]
@@ -53,18 +54,19 @@ def ranked_experts(
 
 def path_experts(
     store: Store,
-    path: str,
+    scope: PathScope,
     *,
     half_life_days: float | None,
     inactive_after_days: float,
 ) -> Records[Expert]:
-    """Experts of the file or directory ``path`` (``""``: everything) as one body of code.
+    """Experts of a file or directory of the head, as one body of code.
 
     Its functions at the indexed head, followed through their lineages, each commit
     that changed any of them counted once; the first author introduced the oldest.
     """
     from loopintel.analysis.knowledge import Touch  # noqa: PLC0415 - numpy on first use
 
+    path = _path(scope)
     touches: dict[int, Touch] = {}
     names: dict[str, str] = {}
     first: int | None = None
@@ -79,12 +81,12 @@ def path_experts(
 
 def path_truck_factor(
     store: Store,
-    path: str,
+    scope: PathScope,
     *,
     half_life_days: float | None,
     inactive_after_days: float,
 ) -> TruckFactor:
-    """The truck factor of the file or directory ``path`` (``""``: everything).
+    """The truck factor of a file or directory of the head.
 
     Files without functions at the indexed head are not counted.
     """
@@ -95,6 +97,7 @@ def path_truck_factor(
         greedy_truck_factor,
     )
 
+    path = _path(scope)
     files = [file for file, has_functions in store.head_files_under(path) if has_functions]
     rows: list[OwnershipRow] = store.ownership_rows(path)
     file_index = {f: i for i, f in enumerate(files)}
@@ -140,3 +143,8 @@ def path_truck_factor(
         ),
         orphaned=tuple(f for f, gone in zip(files, result.orphaned, strict=True) if gone),
     )
+
+
+def _path(scope: PathScope) -> str:
+    """The scope's path as the store reads it (``""``: the whole repository)."""
+    return "" if scope.path == "." else scope.path

@@ -344,10 +344,9 @@ class Repository:
             'davidism@gmail.com'
 
         """
-        scope = self._resolver.scope(path)
         return path_experts(
             self._store,
-            _clean(scope),
+            self._resolver.scope(path),
             half_life_days=half_life_days,
             inactive_after_days=inactive_after_days,
         )
@@ -381,14 +380,9 @@ class Repository:
             2
 
         """
-        scope = self._resolver.scope(path)
         return path_truck_factor(
             self._store,
-            _clean(scope),
+            self._resolver.scope(path),
             half_life_days=half_life_days,
             inactive_after_days=inactive_after_days,
         )
-
-
-def _clean(scope: PathScope) -> str:
-    return "" if scope.path == "." else scope.path
