@@ -279,20 +279,21 @@ class Resolver:
         By its name, or by its lineage id where two lineages share the name (a function
         deleted and defined again); the detail says when each lived.
         """
-        by_name: dict[str, list[str]] = {}
+        names: dict[str, list[str]] = {}  # lineage -> its names found, oldest first
+        owners: dict[str, set[str]] = {}  # name -> the lineages that had it
         for row in found:
-            lineages = by_name.setdefault(f"{row.path}::{row.qualname}", [])
-            if row.lineage not in lineages:
-                lineages.append(row.lineage)
+            name = f"{row.path}::{row.qualname}"
+            names.setdefault(row.lineage, [])
+            if name not in names[row.lineage]:
+                names[row.lineage].append(name)
+            owners.setdefault(name, set()).add(row.lineage)
         candidates: list[str] = []
         details: list[str] = []
-        for name, lineages in sorted(by_name.items()):
-            for lineage in lineages:
-                selector = name if len(lineages) == 1 else lineage
-                if selector in candidates:
-                    continue
-                candidates.append(selector)
-                details.append(self._lived(lineage, None if len(lineages) == 1 else name))
+        for lineage, had in names.items():
+            # Its latest name that no other lineage had, else its id.
+            own = [name for name in had if owners[name] == {lineage}]
+            candidates.append(own[-1] if own else lineage)
+            details.append(self._lived(lineage, None if own else had[-1]))
         return tuple(candidates), tuple(details)
 
     def _lived(self, lineage: str, name: str | None) -> str:
