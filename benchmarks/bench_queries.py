@@ -50,9 +50,7 @@ def _made_up_lcov(clone: Path, head: str, work: Path) -> Path:
             elif entry.name.endswith(".py"):
                 lines = git[entry.id].data.decode("utf-8", "replace").splitlines()
                 hits = "".join(
-                    f"DA:{n},{int(n % 3 != 0)}\n"
-                    for n, text in enumerate(lines, 1)
-                    if text.strip()
+                    f"DA:{n},{int(n % 3 != 0)}\n" for n, text in enumerate(lines, 1) if text.strip()
                 )
                 records.append(f"SF:{prefix}{entry.name}\n{hits}end_of_record\n")
     out = work / "made-up.lcov"

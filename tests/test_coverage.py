@@ -347,9 +347,7 @@ def test_a_failed_import_stores_nothing(
     assert len(repo.coverage_snapshots()) == 1
 
 
-def test_snapshots_survive_a_rebuild_of_the_index(
-    project: RepoBuilder, tmp_path: Path
-) -> None:
+def test_snapshots_survive_a_rebuild_of_the_index(project: RepoBuilder, tmp_path: Path) -> None:
     index = tmp_path / "index.sqlite3"
     with loopintel.open(project.path, index_path=index) as repo:
         repo.import_coverage(project.path / ".coverage")
@@ -462,9 +460,7 @@ def test_line_ranges_round_trip(lines: set[int]) -> None:
     assert len(text) <= len(",".join(map(str, sorted(lines))))
 
 
-def test_data_of_another_repository_is_refused(
-    repo: loopintel.Repository, tmp_path: Path
-) -> None:
+def test_data_of_another_repository_is_refused(repo: loopintel.Repository, tmp_path: Path) -> None:
     other = tmp_path / "other.lcov"
     other.write_text(_lcov("/src/elsewhere/server.py", {1: 1}))
     with pytest.raises(loopintel.CoverageDataError, match="none of its 1 measured files"):
