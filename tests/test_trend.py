@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import json
 import math
-import subprocess
-import sys
 from typing import TYPE_CHECKING
 
 import loopintel
 from loopintel.analysis.trend import TREND_SLOPE_PER_YEAR, complexity_trend
+from tests.cli_runner import run_cli
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -120,22 +119,7 @@ def test_show_prints_the_trend(repo_builder: RepoBuilder, tmp_path: Path) -> Non
     index = str(tmp_path / "i.sqlite3")
 
     def show(*args: str) -> str:
-        return subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "loopintel",
-                "show",
-                "f",
-                str(repo_builder.path),
-                "--index-path",
-                index,
-                *args,
-            ],
-            capture_output=True,
-            text=True,
-            check=True,
-        ).stdout
+        return run_cli("show", "f", str(repo_builder.path), "--index-path", index, *args).stdout
 
     assert (
         "  trend          rising: 1 -> 2 over 4 versions (1-3), +1.0/year, +1 in 365 days\n"
