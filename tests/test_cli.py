@@ -11,13 +11,36 @@ import io
 import json
 from typing import TYPE_CHECKING
 
-from loopintel.cli import EXPORT_FIELDS
 from tests.cli_runner import run_cli
 
 if TYPE_CHECKING:
     from pathlib import Path
 
     from tests.conftest import RepoBuilder
+
+EXPORT_RECORD = (
+    "commit",
+    "parent",
+    "authored_at",
+    "committed_at",
+    "author_name",
+    "author_email",
+    "path",
+    "qualname",
+    "old_path",
+    "old_qualname",
+    "kind",
+    "change_types",
+    "lines_added",
+    "lines_removed",
+    "complexity",
+    "lineage",
+    "start_line",
+    "end_line",
+)
+"""The fields of the export record, in order: the design's fifteen, with ``committed_at``
+beside ``authored_at`` and the span at the end. Written out here, not imported, so that a
+change to the writer's list shows up as a failing test (scripts read these columns)."""
 
 
 def build(builder: RepoBuilder) -> None:
@@ -46,15 +69,27 @@ def test_index_prints_a_summary_and_json(repo_builder: RepoBuilder, tmp_path: Pa
     assert summary["head"] == repo_builder.head
 
 
-def test_changes_jsonl_has_every_export_field(repo_builder: RepoBuilder, tmp_path: Path) -> None:
+def test_export_fields_are_the_documented_ones_in_order(
+    repo_builder: RepoBuilder, tmp_path: Path
+) -> None:
+    build(repo_builder)
+    where = [str(repo_builder.path), "--index-path", str(tmp_path / "i.sqlite3")]
+    jsonl = run_cli("changes", *where).stdout.splitlines()
+    assert len(jsonl) == 3
+    for line in jsonl:
+        assert tuple(json.loads(line)) == EXPORT_RECORD
+    header, *rows = run_cli("changes", *where, "--format", "csv", "--no-update").stdout.splitlines()
+    assert tuple(header.split(",")) == EXPORT_RECORD
+    assert len(rows) == 3
+
+
+def test_changes_jsonl_records(repo_builder: RepoBuilder, tmp_path: Path) -> None:
     build(repo_builder)
     out = run_cli(
         "changes", str(repo_builder.path), "--index-path", str(tmp_path / "i.sqlite3")
     ).stdout
     records = [json.loads(line) for line in out.splitlines()]
     assert len(records) == 3
-    for record in records:
-        assert tuple(record) == EXPORT_FIELDS
     modified = next(r for r in records if r["kind"] == "modified")
     assert modified["qualname"] == "serve"
     assert modified["old_qualname"] == "serve"
@@ -74,7 +109,6 @@ def test_changes_csv_and_filters(repo_builder: RepoBuilder, tmp_path: Path) -> N
         "changes", str(repo_builder.path), "--index-path", index, "--format", "csv"
     ).stdout
     rows = list(csv.DictReader(io.StringIO(out)))
-    assert tuple(rows[0]) == EXPORT_FIELDS
     assert len(rows) == 3
     by_bob = run_cli(
         "changes", str(repo_builder.path), "--index-path", index, "--author", "bob@example.com"
