@@ -51,12 +51,21 @@ class RepoBuilder:
         self.files: dict[str, object] = {}
         self.tick = 0
         self.head: str | None = None
+        # Each commit writes the whole tree; a blob already written is not written again
+        # (libgit2 would touch its file), which made long histories slow to build.
+        self._blobs: dict[bytes, pygit2.Oid] = {}
 
     def _signature(
         self, name: str, email: str, offset: int, at: int | None = None
     ) -> pygit2.Signature:
         self.tick += 1
         return pygit2.Signature(name, email, EPOCH + self.tick * 3600 if at is None else at, offset)
+
+    def _blob(self, data: bytes) -> pygit2.Oid:
+        oid = self._blobs.get(data)
+        if oid is None:
+            oid = self._blobs[data] = self.repo.create_blob(data)
+        return oid
 
     def _tree(self, files: dict[str, object]) -> pygit2.Oid:
         root: dict[str, object] = {}
@@ -79,7 +88,7 @@ class RepoBuilder:
                     builder.insert(name, pygit2.Oid(hex=value[1]), pygit2.enums.FileMode.COMMIT)
                 else:
                     data = value if isinstance(value, bytes) else str(value).encode()
-                    builder.insert(name, self.repo.create_blob(data), pygit2.enums.FileMode.BLOB)
+                    builder.insert(name, self._blob(data), pygit2.enums.FileMode.BLOB)
             return builder.write()
 
         return build(root)
