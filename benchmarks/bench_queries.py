@@ -111,15 +111,19 @@ def main() -> int:
     lines = [
         f"# Query latency ({args.repo}, {len(functions):,} functions at the head)",
         "",
-        "Written by `python benchmarks/bench_queries.py"
-        + (f" --repo {args.repo}" if args.repo != "flask" else "")
-        + (" --coverage FILE" if args.coverage else "")
-        + "`; re-run it rather than editing this page.",
+        (
+            "Written by `python benchmarks/bench_queries.py"
+            + (f" --repo {args.repo}" if args.repo != "flask" else "")
+            + (" --coverage FILE" if args.coverage else "")
+            + "`; re-run it rather than editing this page."
+        ),
         "",
-        f"Coverage: {args.coverage_note or ('made-up LCOV' if not args.coverage else 'FILE')}"
-        f" ({snapshot.format}): {snapshot.files} files, {snapshot.functions:,} functions, "
-        f"{snapshot.covered_lines:,} of {snapshot.coverable_lines:,} lines run, imported in "
-        f"{imported:.2f} s.",
+        (
+            f"Coverage: {args.coverage_note or ('made-up LCOV' if not args.coverage else 'FILE')}"
+            f" ({snapshot.format}): {snapshot.files} files, {snapshot.functions:,} functions, "
+            f"{snapshot.covered_lines:,} of {snapshot.coverable_lines:,} lines run, imported in "
+            f"{imported:.2f} s."
+        ),
         "",
         "| measure | p50 | p99 | target |",
         "|---|---:|---:|---|",

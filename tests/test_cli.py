@@ -170,7 +170,7 @@ def test_unknown_ref_and_bad_dates_exit_1(repo_builder: RepoBuilder, tmp_path: P
     assert "invalid since" in bad_date.stderr
 
 
-def test_usage_errors_exit_2(tmp_path: Path) -> None:
+def test_usage_errors_exit_2() -> None:
     result = run_cli("changes", ".", "--format", "xml", check=False)
     assert result.exit_code == 2
     assert "xml" in result.stderr
@@ -236,7 +236,8 @@ def test_history_and_who_of_a_function(repo_builder: RepoBuilder, tmp_path: Path
         "history", "serve", str(repo_builder.path), "--index-path", index
     ).stdout.splitlines()
     assert len(lines) == 2
-    assert "modified" in lines[0] and "pkg/app.py::serve" in lines[0]
+    assert "modified" in lines[0]
+    assert "pkg/app.py::serve" in lines[0]
     assert "added" in lines[1]
     records = [
         json.loads(x)
@@ -268,7 +269,8 @@ def test_show_a_function(repo_builder: RepoBuilder, tmp_path: Path) -> None:
     assert record["experts"][0]["email"] == "ann@example.com"
     human = run_cli("show", "serve", str(repo_builder.path), "--index-path", index).stdout
     assert human.startswith("pkg/app.py::serve")
-    assert "last changed" in human and "Bob" in human
+    assert "last changed" in human
+    assert "Bob" in human
 
 
 def test_function_paths_are_read_from_the_current_directory(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 from typing import TYPE_CHECKING
 
 import pytest
@@ -35,7 +36,7 @@ def assert_matches_reference(
         str(builder.repo.path), first_parent=first_parent, max_file_bytes=max_file_bytes
     )
     expected, unjudged = reference.run(builder.head)
-    actual = fast_keys(repo.changes(), repo.skipped())
+    actual = fast_keys(repo.changes())
     actual = {k for k in actual if (k[0], k[2]) not in unjudged}
     expected = {k for k in expected if (k[0], k[2]) not in unjudged}
     assert actual == expected
@@ -215,7 +216,7 @@ def test_delete_and_readd_starts_a_new_lineage(repo_builder: RepoBuilder, tmp_pa
     assert by_commit(repo, removed)["d.py::f"].kind is ChangeKind.DELETED
     again = by_commit(repo, readded)["d.py::f"]
     assert again.kind is ChangeKind.ADDED
-    first = [c for c in repo.changes() if c.qualname == "f"][0]
+    first = next(c for c in repo.changes() if c.qualname == "f")
     assert first.lineage != again.lineage
 
 
@@ -320,8 +321,6 @@ def test_mailmap_and_time_offsets(repo_builder: RepoBuilder, tmp_path: Path) -> 
 def test_random_histories_match_reference(
     repo_builder: RepoBuilder, tmp_path: Path, seed: int
 ) -> None:
-    import random
-
     rng = random.Random(seed)
     bodies = [
         "return x",

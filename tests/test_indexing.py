@@ -18,11 +18,10 @@ import pytest
 import loopintel
 from loopintel import indexing
 from loopintel.store import SCHEMA_VERSION, Store
+from tests.conftest import RepoBuilder
 
 if TYPE_CHECKING:
     from pathlib import Path
-
-    from tests.conftest import RepoBuilder
 
 
 def snapshot(repo: loopintel.Repository) -> tuple[object, ...]:
@@ -141,7 +140,7 @@ CRASHING_CHILD = textwrap.dedent(
 
 
 def test_killed_indexing_is_completed_by_the_next_run(
-    repo_builder: RepoBuilder, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    repo_builder: RepoBuilder, tmp_path: Path
 ) -> None:
     grow(repo_builder, 700)
     index = tmp_path / "killed.sqlite3"
@@ -215,8 +214,6 @@ def test_index_location(
 
 
 def test_bare_repository(tmp_path: Path) -> None:
-    from tests.conftest import RepoBuilder
-
     builder = RepoBuilder(tmp_path / "bare.git", bare=True)
     builder.commit({"a.py": "def a():\n    return 1\n"})
     with loopintel.open(builder.path) as repo:

@@ -133,7 +133,7 @@ def test_unknown_paths_name_the_closest(repo: loopintel.Repository) -> None:
     assert missing.value.path == "pkk"
     assert "pkg" in missing.value.suggestions
     assert isinstance(missing.value, LookupError)
-    with pytest.raises(loopintel.PathNotFound, match="closest: pkg/a.py"):
+    with pytest.raises(loopintel.PathNotFound, match=r"closest: pkg/a\.py"):
         repo.truck_factor("a.py")
     with pytest.raises(loopintel.PathNotFound):
         repo.experts("pkg/a")  # a prefix of a file name is not a directory
