@@ -7,9 +7,13 @@ import shutil
 import subprocess
 import textwrap
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pygit2
 import pytest
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
 
 CORPUS = Path(
     os.environ.get("LOOPINTEL_CORPUS")
@@ -95,7 +99,7 @@ class RepoBuilder:
 
     def commit(
         self,
-        files: dict[str, object] | None = None,
+        files: Mapping[str, object] | None = None,
         message: str = "change",
         *,
         author: tuple[str, str] = ("Ada Lovelace", "ada@example.com"),
@@ -129,14 +133,17 @@ class RepoBuilder:
         """Make ``files`` the tree of ``sha`` (to continue a branch from there)."""
         self.files = {}
         commit = self.repo[sha]
+        assert isinstance(commit, pygit2.Commit)
         stack = [("", commit.tree)]
         while stack:
             prefix, tree = stack.pop()
             for entry in tree:
+                path = f"{prefix}{entry.name}"
                 if isinstance(entry, pygit2.Tree):
-                    stack.append((prefix + entry.name + "/", entry))
+                    stack.append((path + "/", entry))
                 else:
-                    self.files[prefix + entry.name] = entry.data
+                    assert isinstance(entry, pygit2.Blob)
+                    self.files[path] = entry.data
         self.head = sha
 
 

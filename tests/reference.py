@@ -42,7 +42,9 @@ class Reference:
             return {}
         if blob in self.memo:
             return self.memo[blob]
-        data = self.repo[blob].data
+        obj = self.repo[blob]
+        assert isinstance(obj, pygit2.Blob)
+        data = obj.data
         outcome = python.parse_layout(data, max_bytes=self.max_file_bytes)
         result = None
         if outcome.layout is not None:
@@ -147,6 +149,8 @@ def fast_keys(changes: Iterable[loopintel.Change]) -> set[Key]:
         if kind in ("added", "deleted", "modified"):
             out.add((c.commit, kind, c.path, c.qualname))
         else:
+            assert c.old_path is not None
+            assert c.old_qualname is not None
             out.add((c.commit, "deleted", c.old_path, c.old_qualname))
             out.add((c.commit, "added", c.path, c.qualname))
     return out

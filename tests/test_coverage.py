@@ -25,6 +25,7 @@ from tests.cli_runner import run_cli
 from tests.conftest import RepoBuilder
 
 if TYPE_CHECKING:
+    from collections.abc import Iterator
     from pathlib import Path
 
 CALC = """\
@@ -171,7 +172,7 @@ def project(tmp_path_factory: pytest.TempPathFactory) -> RepoBuilder:
 
 
 @pytest.fixture
-def repo(project: RepoBuilder, tmp_path: Path) -> loopintel.Repository:
+def repo(project: RepoBuilder, tmp_path: Path) -> Iterator[loopintel.Repository]:
     with loopintel.open(project.path, index_path=tmp_path / "index.sqlite3") as opened:
         yield opened
 

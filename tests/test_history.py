@@ -35,6 +35,7 @@ def assert_matches_reference(
     reference = Reference(
         str(builder.repo.path), first_parent=first_parent, max_file_bytes=max_file_bytes
     )
+    assert builder.head is not None
     expected, unjudged = reference.run(builder.head)
     actual = fast_keys(repo.changes())
     actual = {k for k in actual if (k[0], k[2]) not in unjudged}
@@ -250,8 +251,7 @@ def test_first_parent_mode_compares_merges_with_first_parent(
     repo_builder: RepoBuilder, tmp_path: Path
 ) -> None:
     base = repo_builder.commit({"s.py": "def a():\n    return 1\n"})
-    repo_builder.commit({"t.py": "def t():\n    return 1\n"}, "side", ref=None)
-    side = repo_builder.head
+    side = repo_builder.commit({"t.py": "def t():\n    return 1\n"}, "side", ref=None)
     repo_builder.checkout_files(base)
     main = repo_builder.commit({"u.py": "def u():\n    return 1\n"}, "main")
     repo_builder.checkout_files(main)
@@ -313,7 +313,9 @@ def test_mailmap_and_time_offsets(repo_builder: RepoBuilder, tmp_path: Path) -> 
     repo = index(repo_builder, tmp_path)
     change = next(repo.changes())
     assert (change.author_name, change.author_email) == ("Ada Lovelace", "ada@example.com")
-    assert change.authored_at.utcoffset().total_seconds() == -300 * 60
+    offset = change.authored_at.utcoffset()
+    assert offset is not None
+    assert offset.total_seconds() == -300 * 60
     assert change.to_dict()["authored_at"].endswith("-05:00")
 
 

@@ -69,6 +69,7 @@ def test_incremental_run_processes_only_new_commits(
 def test_history_rewrite_is_reconciled(repo_builder: RepoBuilder, tmp_path: Path) -> None:
     grow(repo_builder, 10)
     keep = repo_builder.head
+    assert keep is not None
     repo_builder.commit({"gone.py": "def gone():\n    return 1\n"}, "to be rewritten")
     index = tmp_path / "i.sqlite3"
     loopintel.open(repo_builder.path, index_path=index).close()

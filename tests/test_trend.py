@@ -94,9 +94,10 @@ def test_summary_rules() -> None:
     # a function that exists gets its latest value again at the head
     kept = complexity_trend([0.0], [4], head_time=year, exists=True)
     assert (kept.slope_per_year, kept.direction, kept.change_365d) == (0.0, "flat", 0)
-    gentle = complexity_trend(
-        [0.0, year], [2, 2 + TREND_SLOPE_PER_YEAR * 0.9], head_time=year, exists=True
-    )
+    # complexity is a whole number: a gentle slope is a small rise over many years
+    years = 9 / (0.9 * TREND_SLOPE_PER_YEAR)
+    gentle = complexity_trend([0.0, years * year], [2, 11], head_time=years * year, exists=True)
+    assert math.isclose(gentle.slope_per_year or 0, 0.9 * TREND_SLOPE_PER_YEAR)
     assert gentle.direction == "flat"
     falling = complexity_trend([0.0, year], [6, 4], head_time=year, exists=False)
     assert falling.slope_per_year == -2.0
