@@ -23,6 +23,9 @@ CORPUS = Path(
 
 EPOCH = 1_700_000_000
 
+PACK_THRESHOLD = 1000
+"""A commit bringing at least this many new file contents stores them as one pack."""
+
 
 @pytest.fixture(autouse=True)
 def _isolated_git(
@@ -65,6 +68,34 @@ class RepoBuilder:
         self.tick += 1
         return pygit2.Signature(name, email, EPOCH + self.tick * 3600 if at is None else at, offset)
 
+    @staticmethod
+    def _data(content: object) -> bytes:
+        return content if isinstance(content, bytes) else str(content).encode()
+
+    def _pack(self, files: Mapping[str, object]) -> None:
+        """Store many new file contents at once, as one pack written by git fast-import.
+
+        Thousands of loose objects take seconds to write on a busy disk (a 10,000-file
+        commit took 2 to 6 s); one pack takes a fraction of a second. Without git the
+        contents are written one by one, as for any commit.
+        """
+        new = dict.fromkeys(
+            data
+            for content in files.values()
+            if not isinstance(content, tuple) and (data := self._data(content)) not in self._blobs
+        )
+        if len(new) < PACK_THRESHOLD or shutil.which("git") is None:
+            return
+        stream = b"".join(b"blob\ndata %d\n%s\n" % (len(data), data) for data in new)
+        subprocess.run(
+            ["git", "--git-dir", self.repo.path, "fast-import", "--quiet"],
+            input=stream,
+            check=True,
+            capture_output=True,
+        )
+        for data in new:
+            self._blobs[data] = pygit2.hash(data)
+
     def _blob(self, data: bytes) -> pygit2.Oid:
         oid = self._blobs.get(data)
         if oid is None:
@@ -91,8 +122,7 @@ class RepoBuilder:
                 elif isinstance(value, tuple) and value[0] == "submodule":
                     builder.insert(name, pygit2.Oid(hex=value[1]), pygit2.enums.FileMode.COMMIT)
                 else:
-                    data = value if isinstance(value, bytes) else str(value).encode()
-                    builder.insert(name, self._blob(data), pygit2.enums.FileMode.BLOB)
+                    builder.insert(name, self._blob(self._data(value)), pygit2.enums.FileMode.BLOB)
             return builder.write()
 
         return build(root)
@@ -119,6 +149,7 @@ class RepoBuilder:
                 self.files[path] = textwrap.dedent(content).lstrip("\n")
             else:
                 self.files[path] = content
+        self._pack(self.files)
         tree = self._tree(self.files)
         signature = self._signature(*author, offset, at)
         if parents is None:
