@@ -52,7 +52,10 @@ def history(tmp_path_factory: pytest.TempPathFactory) -> tuple[RepoBuilder, Path
         body = "".join(
             f"def f{j}(x):\n    return x + {i if j == i % 5 else j}\n\n\n" for j in range(5)
         )
-        builder.commit({f"mod{i % 7}.py": body}, f"commit {i}")
+        last = i == PARALLEL_THRESHOLD - 1  # the branch is moved once, at the end
+        builder.commit(
+            {f"mod{i % 7}.py": body}, f"commit {i}", ref="refs/heads/main" if last else None
+        )
     index = tmp_path_factory.mktemp("process") / "serial.sqlite3"
     loopintel.open(builder.path, index_path=index, workers=1).close()
     return builder, index
