@@ -14,7 +14,7 @@ indexer forks workers), polled from ``/proc``, plus the peak of any single proce
 
 It only reports; nothing here asserts a time. Usage, from the repository root::
 
-    python benchmarks/bench_index.py                       # flask and requests, writes docs/benchmarks.md
+    python benchmarks/bench_index.py              # flask and requests, writes docs/benchmarks.md
     python benchmarks/bench_index.py --repos flask --runs 1 --skip-pydriller --no-write
 
 The corpus bundles are looked up in ``<repo>/../shared/corpus`` (``--corpus``); when
@@ -195,8 +195,8 @@ class TreeSampler(threading.Thread):
     def _children(self, pid: int) -> list[int]:
         out: list[int] = []
         try:
-            for task in os.listdir(f"/proc/{pid}/task"):
-                with open(f"/proc/{pid}/task/{task}/children") as fh:
+            for task in Path(f"/proc/{pid}/task").iterdir():
+                with (task / "children").open() as fh:
                     out.extend(int(c) for c in fh.read().split())
         except OSError:
             pass
@@ -205,11 +205,12 @@ class TreeSampler(threading.Thread):
     def _parents_by_scan(self) -> dict[int, list[int]]:
         """Child lists of every process (for kernels without the ``children`` file)."""
         tree: dict[int, list[int]] = {}
-        for name in os.listdir("/proc"):
+        for entry in Path("/proc").iterdir():
+            name = entry.name
             if not name.isdigit():
                 continue
             try:
-                with open(f"/proc/{name}/stat") as fh:
+                with (entry / "stat").open() as fh:
                     stat = fh.read()
             except OSError:
                 continue
@@ -230,7 +231,7 @@ class TreeSampler(threading.Thread):
 
     def _rss(self, pid: int) -> int | None:
         try:
-            with open(f"/proc/{pid}/statm") as fh:
+            with Path(f"/proc/{pid}/statm").open() as fh:
                 return int(fh.read().split()[1]) * self._page
         except (OSError, IndexError, ValueError):
             return None
@@ -755,16 +756,16 @@ def markdown(
             "(process start-up, imports and the history walk)."
         ),
         (
-            "- **peak memory**: peak over the full-index runs of the summed RSS of the process and "
-            f"all its descendants (worker processes), polled from `/proc` every "
-            f"{POLL_SECONDS * 1000:.0f} ms; shared copy-on-write pages of forked workers are counted "
-            "once per process, so the sum errs high. In parentheses, the peak RSS of the largest "
-            "single process (`/usr/bin/time -v` and polling)."
+            "- **peak memory**: peak over the full-index runs of the summed RSS of the process "
+            f"and all its descendants (worker processes), polled from `/proc` every "
+            f"{POLL_SECONDS * 1000:.0f} ms; shared copy-on-write pages of forked workers are "
+            "counted once per process, so the sum errs high. In parentheses, the peak RSS of the "
+            "largest single process (`/usr/bin/time -v` and polling)."
         ),
         (
             "- **half / whole**: full index of the ancestors of the commit at the midpoint of "
-            f"`git rev-list --topo-order --reverse HEAD` (`ref=<sha>`, fresh index), median of {runs}, "
-            "against the whole; in parentheses, the share of commits the half holds."
+            "`git rev-list --topo-order --reverse HEAD` (`ref=<sha>`, fresh index), median of "
+            f"{runs}, against the whole; in parentheses, the share of commits the half holds."
         ),
         "",
         "## Targets",

@@ -50,9 +50,7 @@ def _made_up_lcov(clone: Path, head: str, work: Path) -> Path:
             elif entry.name.endswith(".py"):
                 lines = git[entry.id].data.decode("utf-8", "replace").splitlines()
                 hits = "".join(
-                    f"DA:{n},{int(n % 3 != 0)}\n"
-                    for n, text in enumerate(lines, 1)
-                    if text.strip()
+                    f"DA:{n},{int(n % 3 != 0)}\n" for n, text in enumerate(lines, 1) if text.strip()
                 )
                 records.append(f"SF:{prefix}{entry.name}\n{hits}end_of_record\n")
     out = work / "made-up.lcov"
@@ -113,15 +111,19 @@ def main() -> int:
     lines = [
         f"# Query latency ({args.repo}, {len(functions):,} functions at the head)",
         "",
-        "Written by `python benchmarks/bench_queries.py"
-        + (f" --repo {args.repo}" if args.repo != "flask" else "")
-        + (" --coverage FILE" if args.coverage else "")
-        + "`; re-run it rather than editing this page.",
+        (
+            "Written by `python benchmarks/bench_queries.py"
+            + (f" --repo {args.repo}" if args.repo != "flask" else "")
+            + (" --coverage FILE" if args.coverage else "")
+            + "`; re-run it rather than editing this page."
+        ),
         "",
-        f"Coverage: {args.coverage_note or ('made-up LCOV' if not args.coverage else 'FILE')}"
-        f" ({snapshot.format}): {snapshot.files} files, {snapshot.functions:,} functions, "
-        f"{snapshot.covered_lines:,} of {snapshot.coverable_lines:,} lines run, imported in "
-        f"{imported:.2f} s.",
+        (
+            f"Coverage: {args.coverage_note or ('made-up LCOV' if not args.coverage else 'FILE')}"
+            f" ({snapshot.format}): {snapshot.files} files, {snapshot.functions:,} functions, "
+            f"{snapshot.covered_lines:,} of {snapshot.coverable_lines:,} lines run, imported in "
+            f"{imported:.2f} s."
+        ),
         "",
         "| measure | p50 | p99 | target |",
         "|---|---:|---:|---|",

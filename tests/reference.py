@@ -8,12 +8,18 @@ path must agree exactly on added / modified / deleted per commit.
 from __future__ import annotations
 
 import hashlib
+from typing import TYPE_CHECKING
 
 import pygit2
 from pygit2.enums import SortMode
 
 from loopintel.history.git import is_python_path
 from loopintel.languages import python
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+
+    import loopintel
 
 Key = tuple[str, str, str, str]
 """(commit, kind, path, qualname) with kind in added / modified / deleted."""
@@ -31,12 +37,14 @@ class Reference:
         self.memo: dict[str, dict[str, bytes] | None] = {}
 
     def functions(self, blob: str | None) -> dict[str, bytes] | None:
-        """qualname -> digest of its segment; None when unreadable; {} when absent."""
+        """Digest of each function's segment by qualname; None when unreadable; {} when absent."""
         if blob is None:
             return {}
         if blob in self.memo:
             return self.memo[blob]
-        data = self.repo[blob].data
+        obj = self.repo[blob]
+        assert isinstance(obj, pygit2.Blob)
+        data = obj.data
         outcome = python.parse_layout(data, max_bytes=self.max_file_bytes)
         result = None
         if outcome.layout is not None:
@@ -53,10 +61,7 @@ class Reference:
     def _paths(
         self, old: pygit2.Commit | None, new: pygit2.Commit
     ) -> dict[str, tuple[str | None, str | None]]:
-        if old is None:
-            diff = new.tree.diff_to_tree(swap=True)
-        else:
-            diff = old.tree.diff_to_tree(new.tree)
+        diff = new.tree.diff_to_tree(swap=True) if old is None else old.tree.diff_to_tree(new.tree)
         out: dict[str, tuple[str | None, str | None]] = {}
         for delta in diff.deltas:
             path = (
@@ -136,7 +141,7 @@ class Reference:
         return out
 
 
-def fast_keys(changes, skips) -> set[Key]:  # type: ignore[no-untyped-def]
+def fast_keys(changes: Iterable[loopintel.Change]) -> set[Key]:
     """The fast path's changes in the reference's terms (moves as delete + add)."""
     out: set[Key] = set()
     for c in changes:
@@ -144,6 +149,8 @@ def fast_keys(changes, skips) -> set[Key]:  # type: ignore[no-untyped-def]
         if kind in ("added", "deleted", "modified"):
             out.add((c.commit, kind, c.path, c.qualname))
         else:
+            assert c.old_path is not None
+            assert c.old_qualname is not None
             out.add((c.commit, "deleted", c.old_path, c.old_qualname))
             out.add((c.commit, "added", c.path, c.qualname))
     return out

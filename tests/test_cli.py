@@ -1,29 +1,46 @@
-"""The real ``loopintel`` command, run as a user runs it."""
+"""The ``loopintel`` command: what it prints and the exit codes it returns.
+
+Run in-process (``tests/cli_runner.py``); what only a real process shows is in
+``tests/test_cli_process.py``.
+"""
 
 from __future__ import annotations
 
 import csv
 import io
 import json
-import subprocess
-import sys
 from typing import TYPE_CHECKING
 
-from loopintel.cli import EXPORT_FIELDS
+from tests.cli_runner import run_cli
 
 if TYPE_CHECKING:
     from pathlib import Path
 
     from tests.conftest import RepoBuilder
 
-
-def run(*args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
-    result = subprocess.run(
-        [sys.executable, "-m", "loopintel", *args], capture_output=True, text=True, check=False
-    )
-    if check:
-        assert result.returncode == 0, result.stderr
-    return result
+EXPORT_RECORD = (
+    "commit",
+    "parent",
+    "authored_at",
+    "committed_at",
+    "author_name",
+    "author_email",
+    "path",
+    "qualname",
+    "old_path",
+    "old_qualname",
+    "kind",
+    "change_types",
+    "lines_added",
+    "lines_removed",
+    "complexity",
+    "lineage",
+    "start_line",
+    "end_line",
+)
+"""The fields of the export record, in order: the design's fifteen, with ``committed_at``
+beside ``authored_at`` and the span at the end. Written out here, not imported, so that a
+change to the writer's list shows up as a failing test (scripts read these columns)."""
 
 
 def build(builder: RepoBuilder) -> None:
@@ -41,24 +58,38 @@ def build(builder: RepoBuilder) -> None:
 def test_index_prints_a_summary_and_json(repo_builder: RepoBuilder, tmp_path: Path) -> None:
     build(repo_builder)
     index = str(tmp_path / "i.sqlite3")
-    human = run("index", str(repo_builder.path), "--index-path", index)
+    human = run_cli("index", str(repo_builder.path), "--index-path", index)
     assert "indexed 2 new commits" in human.stdout
     assert "3 function changes" in human.stdout
     summary = json.loads(
-        run("index", str(repo_builder.path), "--index-path", index, "--json").stdout
+        run_cli("index", str(repo_builder.path), "--index-path", index, "--json").stdout
     )
     assert summary["commits_indexed"] == 0
     assert summary["commits_total"] == 2
     assert summary["head"] == repo_builder.head
 
 
-def test_changes_jsonl_has_every_export_field(repo_builder: RepoBuilder, tmp_path: Path) -> None:
+def test_export_fields_are_the_documented_ones_in_order(
+    repo_builder: RepoBuilder, tmp_path: Path
+) -> None:
     build(repo_builder)
-    out = run("changes", str(repo_builder.path), "--index-path", str(tmp_path / "i.sqlite3")).stdout
+    where = [str(repo_builder.path), "--index-path", str(tmp_path / "i.sqlite3")]
+    jsonl = run_cli("changes", *where).stdout.splitlines()
+    assert len(jsonl) == 3
+    for line in jsonl:
+        assert tuple(json.loads(line)) == EXPORT_RECORD
+    header, *rows = run_cli("changes", *where, "--format", "csv", "--no-update").stdout.splitlines()
+    assert tuple(header.split(",")) == EXPORT_RECORD
+    assert len(rows) == 3
+
+
+def test_changes_jsonl_records(repo_builder: RepoBuilder, tmp_path: Path) -> None:
+    build(repo_builder)
+    out = run_cli(
+        "changes", str(repo_builder.path), "--index-path", str(tmp_path / "i.sqlite3")
+    ).stdout
     records = [json.loads(line) for line in out.splitlines()]
     assert len(records) == 3
-    for record in records:
-        assert tuple(record) == EXPORT_FIELDS
     modified = next(r for r in records if r["kind"] == "modified")
     assert modified["qualname"] == "serve"
     assert modified["old_qualname"] == "serve"
@@ -74,19 +105,20 @@ def test_changes_jsonl_has_every_export_field(repo_builder: RepoBuilder, tmp_pat
 def test_changes_csv_and_filters(repo_builder: RepoBuilder, tmp_path: Path) -> None:
     build(repo_builder)
     index = str(tmp_path / "i.sqlite3")
-    out = run("changes", str(repo_builder.path), "--index-path", index, "--format", "csv").stdout
+    out = run_cli(
+        "changes", str(repo_builder.path), "--index-path", index, "--format", "csv"
+    ).stdout
     rows = list(csv.DictReader(io.StringIO(out)))
-    assert tuple(rows[0]) == EXPORT_FIELDS
     assert len(rows) == 3
-    by_bob = run(
+    by_bob = run_cli(
         "changes", str(repo_builder.path), "--index-path", index, "--author", "bob@example.com"
     ).stdout
     assert {json.loads(line)["qualname"] for line in by_bob.splitlines()} == {"serve", "stop"}
-    serve = run(
+    serve = run_cli(
         "changes", str(repo_builder.path), "--index-path", index, "--function", "pkg/app.py::serve"
     ).stdout
     assert len(serve.splitlines()) == 2
-    added = run(
+    added = run_cli(
         "changes", str(repo_builder.path), "--index-path", index, "--kind", "added", "--no-update"
     ).stdout
     assert len(added.splitlines()) == 2
@@ -96,11 +128,11 @@ def test_functions_and_skipped(repo_builder: RepoBuilder, tmp_path: Path) -> Non
     build(repo_builder)
     repo_builder.commit({"bad.py": b"\x00binary"})
     index = str(tmp_path / "i.sqlite3")
-    listed = run("functions", str(repo_builder.path), "--index-path", index).stdout
+    listed = run_cli("functions", str(repo_builder.path), "--index-path", index).stdout
     assert listed.splitlines() == ["pkg/app.py::serve\t1-2", "pkg/app.py::stop\t5-6"]
     skipped = [
         json.loads(x)
-        for x in run(
+        for x in run_cli(
             "skipped", str(repo_builder.path), "--index-path", index, "--json"
         ).stdout.splitlines()
     ]
@@ -108,24 +140,24 @@ def test_functions_and_skipped(repo_builder: RepoBuilder, tmp_path: Path) -> Non
 
 
 def test_errors_exit_1_with_a_message(tmp_path: Path) -> None:
-    missing = run("index", str(tmp_path / "nowhere"), check=False)
-    assert missing.returncode == 1
+    missing = run_cli("index", str(tmp_path / "nowhere"), check=False)
+    assert missing.exit_code == 1
     assert "no such file or directory" in missing.stderr
     assert "Traceback" not in missing.stderr
-    plain = run("index", str(tmp_path), check=False)
-    assert plain.returncode == 1
+    plain = run_cli("index", str(tmp_path), check=False)
+    assert plain.exit_code == 1
     assert "not a git repository" in plain.stderr
 
 
 def test_unknown_ref_and_bad_dates_exit_1(repo_builder: RepoBuilder, tmp_path: Path) -> None:
     build(repo_builder)
     index = str(tmp_path / "i.sqlite3")
-    bad_ref = run(
+    bad_ref = run_cli(
         "index", str(repo_builder.path), "--index-path", index, "--ref", "v9", check=False
     )
-    assert bad_ref.returncode == 1
+    assert bad_ref.exit_code == 1
     assert "unknown ref 'v9'" in bad_ref.stderr
-    bad_date = run(
+    bad_date = run_cli(
         "changes",
         str(repo_builder.path),
         "--index-path",
@@ -134,13 +166,13 @@ def test_unknown_ref_and_bad_dates_exit_1(repo_builder: RepoBuilder, tmp_path: P
         "yesterday-ish",
         check=False,
     )
-    assert bad_date.returncode == 1
+    assert bad_date.exit_code == 1
     assert "invalid since" in bad_date.stderr
 
 
-def test_usage_errors_exit_2(tmp_path: Path) -> None:
-    result = run("changes", ".", "--format", "xml", check=False)
-    assert result.returncode == 2
+def test_usage_errors_exit_2() -> None:
+    result = run_cli("changes", ".", "--format", "xml", check=False)
+    assert result.exit_code == 2
     assert "xml" in result.stderr
 
 
@@ -149,43 +181,27 @@ def test_paths_are_read_like_git_reads_them(repo_builder: RepoBuilder, tmp_path:
     work = repo_builder.path
     (work / "pkg").mkdir()
     index = str(tmp_path / "i.sqlite3")
-    base = [sys.executable, "-m", "loopintel", "changes", "--index-path", index]
-    from_root = subprocess.run(
-        [*base, "--path", "./pkg/app.py"], cwd=work, capture_output=True, text=True, check=True
-    )
-    from_sub = subprocess.run(
-        [*base, "--path", "app.py"], cwd=work / "pkg", capture_output=True, text=True, check=True
-    )
-    absolute = subprocess.run(
-        [*base, str(work), "--path", str(work / "pkg")],
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        check=True,
-    )
+    base = ["changes", "--index-path", index]
+    from_root = run_cli(*base, "--path", "./pkg/app.py", cwd=work)
+    from_sub = run_cli(*base, "--path", "app.py", cwd=work / "pkg")
+    absolute = run_cli(*base, str(work), "--path", str(work / "pkg"), cwd=tmp_path)
     assert len(from_root.stdout.splitlines()) == 3
     assert from_sub.stdout == from_root.stdout
     assert absolute.stdout == from_root.stdout
-    nothing = subprocess.run(
-        [*base, "--path", "nowhere"], cwd=work, capture_output=True, text=True, check=False
-    )
-    assert nothing.returncode == 1
+    nothing = run_cli(*base, "--path", "nowhere", cwd=work, check=False)
+    assert nothing.exit_code == 1
     assert nothing.stdout == ""
     assert "no indexed file or directory matches 'nowhere'" in nothing.stderr
-    from_root_in_sub = subprocess.run(
-        [*base, "--path", "pkg/app.py"], cwd=work / "pkg", capture_output=True, text=True
-    )
+    from_root_in_sub = run_cli(*base, "--path", "pkg/app.py", cwd=work / "pkg")
     assert from_root_in_sub.stdout == from_root.stdout
-    gone = subprocess.run(
-        [*base, "--path", "pkg/ap.py"], cwd=work, capture_output=True, text=True, check=False
-    )
-    assert gone.returncode == 1
+    gone = run_cli(*base, "--path", "pkg/ap.py", cwd=work, check=False)
+    assert gone.exit_code == 1
     assert "closest: pkg/app.py" in gone.stderr
 
 
 def test_unknown_function_lists_the_closest(repo_builder: RepoBuilder, tmp_path: Path) -> None:
     build(repo_builder)
-    result = run(
+    result = run_cli(
         "changes",
         str(repo_builder.path),
         "--index-path",
@@ -194,7 +210,7 @@ def test_unknown_function_lists_the_closest(repo_builder: RepoBuilder, tmp_path:
         "pkg/app.py::serv",
         check=False,
     )
-    assert result.returncode == 1
+    assert result.exit_code == 1
     assert "no function matches 'pkg/app.py::serv'; closest: pkg/app.py::serve" in result.stderr
 
 
@@ -202,12 +218,12 @@ def test_index_location_errors_say_what_is_wrong(repo_builder: RepoBuilder, tmp_
     build(repo_builder)
     blocker = tmp_path / "afile"
     blocker.write_text("")
-    under_file = run(
+    under_file = run_cli(
         "index", str(repo_builder.path), "--index-path", str(blocker / "x.sqlite3"), check=False
     )
-    assert under_file.returncode == 1
+    assert under_file.exit_code == 1
     assert "is not a directory" in under_file.stderr
-    missing = run(
+    missing = run_cli(
         "changes",
         str(repo_builder.path),
         "--index-path",
@@ -215,29 +231,30 @@ def test_index_location_errors_say_what_is_wrong(repo_builder: RepoBuilder, tmp_
         "--no-update",
         check=False,
     )
-    assert missing.returncode == 1
+    assert missing.exit_code == 1
     assert "run `loopintel index` first" in missing.stderr
 
 
 def test_history_and_who_of_a_function(repo_builder: RepoBuilder, tmp_path: Path) -> None:
     build(repo_builder)
     index = str(tmp_path / "i.sqlite3")
-    lines = run(
+    lines = run_cli(
         "history", "serve", str(repo_builder.path), "--index-path", index
     ).stdout.splitlines()
     assert len(lines) == 2
-    assert "modified" in lines[0] and "pkg/app.py::serve" in lines[0]
+    assert "modified" in lines[0]
+    assert "pkg/app.py::serve" in lines[0]
     assert "added" in lines[1]
     records = [
         json.loads(x)
-        for x in run(
+        for x in run_cli(
             "who", "pkg/app.py::serve", str(repo_builder.path), "--index-path", index, "--json"
         ).stdout.splitlines()
     ]
     assert [r["email"] for r in records] == ["ann@example.com", "bob@example.com"]
     assert records[0]["first_author"] is True
-    missing = run("who", "nosuch", str(repo_builder.path), "--index-path", index, check=False)
-    assert missing.returncode == 1
+    missing = run_cli("who", "nosuch", str(repo_builder.path), "--index-path", index, check=False)
+    assert missing.exit_code == 1
     assert "no function matches" in missing.stderr
 
 
@@ -245,7 +262,7 @@ def test_show_a_function(repo_builder: RepoBuilder, tmp_path: Path) -> None:
     build(repo_builder)
     index = str(tmp_path / "i.sqlite3")
     record = json.loads(
-        run("show", "serve", str(repo_builder.path), "--index-path", index, "--json").stdout
+        run_cli("show", "serve", str(repo_builder.path), "--index-path", index, "--json").stdout
     )
     assert (record["path"], record["qualname"], record["changes"], record["at_head"]) == (
         "pkg/app.py",
@@ -256,9 +273,10 @@ def test_show_a_function(repo_builder: RepoBuilder, tmp_path: Path) -> None:
     assert record["last_changed"]["author_email"] == "bob@example.com"
     assert record["introduced"]["author_email"] == "ann@example.com"
     assert record["experts"][0]["email"] == "ann@example.com"
-    human = run("show", "serve", str(repo_builder.path), "--index-path", index).stdout
+    human = run_cli("show", "serve", str(repo_builder.path), "--index-path", index).stdout
     assert human.startswith("pkg/app.py::serve")
-    assert "last changed" in human and "Bob" in human
+    assert "last changed" in human
+    assert "Bob" in human
 
 
 def test_function_paths_are_read_from_the_current_directory(
@@ -270,18 +288,8 @@ def test_function_paths_are_read_from_the_current_directory(
     inside.mkdir()
     (inside / "app.py").write_text("")  # a checkout has the file where the user stands
 
-    def run_in(*args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
-            [sys.executable, "-m", "loopintel", *args, "--index-path", index],
-            cwd=inside,
-            capture_output=True,
-            text=True,
-            check=False,
-        )
-
     for query in ("app.py::serve", "app.py:1", "pkg/app.py::serve"):
-        shown = run_in("show", query)
-        assert shown.returncode == 0, shown.stderr
+        shown = run_cli("show", query, "--index-path", index, cwd=inside)
         assert shown.stdout.startswith("pkg/app.py::serve")
 
 
@@ -291,7 +299,7 @@ def test_a_malformed_function_name_is_a_clean_error(
     build(repo_builder)
     index = str(tmp_path / "index.sqlite3")
     for query in ("pkg/app.py::", "::serve"):
-        result = run("show", query, str(repo_builder.path), "--index-path", index, check=False)
-        assert result.returncode == 1
+        result = run_cli("show", query, str(repo_builder.path), "--index-path", index, check=False)
+        assert result.exit_code == 1
         assert result.stderr.startswith("error: invalid function")
         assert "Traceback" not in result.stderr

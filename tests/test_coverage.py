@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
 import sqlite3
 import subprocess
 import sys
 import textwrap
 from typing import TYPE_CHECKING
 
+import coverage
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -18,6 +21,7 @@ from loopintel.analysis.coverage import Body, per_function
 from loopintel.snapshots import match_paths
 from loopintel.sources.coverage import read_coverage
 from loopintel.store import decode_lines, encode_lines
+from tests.cli_runner import run_cli
 from tests.conftest import RepoBuilder
 
 if TYPE_CHECKING:
@@ -146,18 +150,24 @@ def project(tmp_path_factory: pytest.TempPathFactory) -> RepoBuilder:
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(text)
 
-    def coverage(*args: str) -> None:
-        subprocess.run(
-            [sys.executable, "-m", "coverage", *args],
-            cwd=builder.path,
-            check=True,
-            capture_output=True,
-        )
-
-    coverage("run", "-m", "pytest", "-q", "-p", "no:cacheprovider", "tests")
-    coverage("json", "--show-contexts", "-q")
-    coverage("xml", "-q")
-    coverage("lcov", "-q")
+    # The tests run for real under coverage.py, in their own process; the reports are
+    # written from that data by coverage.py's API, as its command line would.
+    coverage_run = [sys.executable, "-m", "coverage", "run"]
+    subprocess.run(
+        [*coverage_run, "-m", "pytest", "-q", "-p", "no:cacheprovider", "tests"],
+        cwd=builder.path,
+        # The project's tests need no plugin; loading the installed ones (Hypothesis's
+        # among them) under coverage's tracer took seconds.
+        env={**os.environ, "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1"},
+        check=True,
+        capture_output=True,
+    )
+    with contextlib.chdir(builder.path):  # reports name files relative to the directory
+        data = coverage.Coverage()
+        data.load()
+        data.json_report(outfile="coverage.json", show_contexts=True)
+        data.xml_report(outfile="coverage.xml")
+        data.lcov_report(outfile="coverage.lcov")
     return builder
 
 
@@ -397,28 +407,19 @@ def test_values_read_well(repo: loopintel.Repository, project: RepoBuilder) -> N
 def test_cli_imports_lists_and_shows(project: RepoBuilder, tmp_path: Path) -> None:
     index = str(tmp_path / "index.sqlite3")
 
-    def run(*args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
-            [sys.executable, "-m", "loopintel", *args],
-            capture_output=True,
-            text=True,
-            check=False,
-        )
-
     where = [str(project.path), "--index-path", index]
-    done = run("coverage", "import", str(project.path / "coverage.xml"), *where, "--json")
-    assert done.returncode == 0, done.stderr
+    done = run_cli("coverage", "import", str(project.path / "coverage.xml"), *where, "--json")
     assert json.loads(done.stdout)["format"] == "cobertura"
-    human = run("coverage", "import", str(project.path / ".coverage"), *where)
+    human = run_cli("coverage", "import", str(project.path / ".coverage"), *where)
     assert human.stdout.startswith("imported snapshot 2: coverage.py")
-    listed = run("coverage", "list", *where, "--json").stdout.splitlines()
+    listed = run_cli("coverage", "list", *where, "--json").stdout.splitlines()
     assert [json.loads(line)["id"] for line in listed] == [1, 2]
-    shown = run("show", "partial", *where).stdout
+    shown = run_cli("show", "partial", *where).stdout
     assert "coverage       67% (2/3 lines, 1 test)" in shown
-    as_json = json.loads(run("show", "partial", *where, "--json").stdout)
+    as_json = json.loads(run_cli("show", "partial", *where, "--json").stdout)
     assert as_json["coverage"]["tests"] == ["test_calc.test_partial"]
-    missing = run("coverage", "import", str(tmp_path / "none.lcov"), *where)
-    assert missing.returncode == 1
+    missing = run_cli("coverage", "import", str(tmp_path / "none.lcov"), *where, check=False)
+    assert missing.exit_code == 1
     assert "No such file" in missing.stderr
 
 

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from typing import TYPE_CHECKING
 
 import pytest
 
 import loopintel
 from loopintel.analysis.deprecation import matching_prefix, module_name
+from tests.cli_runner import run_cli
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -478,13 +477,7 @@ def test_show_says_when_a_function_is_deprecated(repo_builder: RepoBuilder, tmp_
     index = str(tmp_path / "i.sqlite3")
 
     def show(*args: str) -> str:
-        result = subprocess.run(
-            [sys.executable, "-m", "loopintel", "show", *args, str(repo_builder.path)]
-            + ["--index-path", index],
-            capture_output=True,
-            text=True,
-            check=True,
-        )
+        result = run_cli("show", *args, str(repo_builder.path), "--index-path", index)
         return result.stdout
 
     human = show("run")

@@ -8,17 +8,15 @@ history the docs describe).
 from __future__ import annotations
 
 import doctest
-import os
 import re
 import shlex
-import subprocess
-import sys
 from pathlib import Path
 
 import click
 import pytest
 
 from loopintel.cli import main
+from tests.cli_runner import run_cli
 from tests.conftest import RepoBuilder
 
 DOCS = Path(__file__).resolve().parent.parent / "docs"
@@ -131,7 +129,7 @@ def test_examples_run(
 
 
 def test_console_commands_run(demo: Path, tmp_path: Path) -> None:
-    env = {**os.environ, "LOOPINTEL_INDEX": str(tmp_path / "docs.sqlite3")}
+    env = {"LOOPINTEL_INDEX": str(tmp_path / "docs.sqlite3")}
     commands = [
         line[2:]
         for page in PAGES
@@ -142,15 +140,9 @@ def test_console_commands_run(demo: Path, tmp_path: Path) -> None:
     assert commands
     for command in commands:
         argv = shlex.split(command.split(" #")[0].split(" >")[0].split(" |")[0])
-        result = subprocess.run(
-            [sys.executable, "-m", "loopintel", *argv[1:]],
-            cwd=demo,
-            env=env,
-            capture_output=True,
-            text=True,
-            check=False,
-        )
-        assert result.returncode == 0, f"{command}: {result.stderr}"
+        assert argv[0] == "loopintel"
+        result = run_cli(*argv[1:], cwd=demo, env=env, check=False)
+        assert result.exit_code == 0, f"{command}: {result.stderr}"
 
 
 def test_every_command_and_option_is_documented() -> None:

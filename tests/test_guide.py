@@ -6,14 +6,12 @@ Behind the corpus marker: it indexes the flask bundle.
 from __future__ import annotations
 
 import doctest
-import os
 import shlex
-import subprocess
-import sys
 from typing import TYPE_CHECKING
 
 import pytest
 
+from tests.cli_runner import run_cli
 from tests.conftest import corpus_repo
 from tests.test_docs import DOCS, blocks
 
@@ -50,7 +48,7 @@ def test_guide_examples_run(flask: Path, index: Path, monkeypatch: pytest.Monkey
 
 
 def test_guide_commands_run(flask: Path, index: Path) -> None:
-    env = {**os.environ, "LOOPINTEL_INDEX": str(index)}
+    env = {"LOOPINTEL_INDEX": str(index)}
     commands = [
         line[2:]
         for body in blocks(GUIDE, "console")
@@ -60,13 +58,6 @@ def test_guide_commands_run(flask: Path, index: Path) -> None:
     assert commands
     for command in commands:
         argv = shlex.split(command)
-        result = subprocess.run(
-            [sys.executable, "-m", "loopintel", *argv[1:]],
-            cwd=flask,
-            env=env,
-            capture_output=True,
-            text=True,
-            check=False,
-        )
-        assert result.returncode == 0, f"{command}: {result.stderr}"
+        result = run_cli(*argv[1:], cwd=flask, env=env, check=False)
+        assert result.exit_code == 0, f"{command}: {result.stderr}"
         assert result.stdout.strip(), command

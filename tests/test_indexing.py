@@ -18,11 +18,10 @@ import pytest
 import loopintel
 from loopintel import indexing
 from loopintel.store import SCHEMA_VERSION, Store
+from tests.conftest import RepoBuilder
 
 if TYPE_CHECKING:
     from pathlib import Path
-
-    from tests.conftest import RepoBuilder
 
 
 def snapshot(repo: loopintel.Repository) -> tuple[object, ...]:
@@ -38,6 +37,7 @@ def snapshot(repo: loopintel.Repository) -> tuple[object, ...]:
 
 def grow(builder: RepoBuilder, commits: int, start: int = 0) -> None:
     """Commits that add, edit and remove functions across a few files."""
+    last = start + commits - 1
     for i in range(start, start + commits):
         path = f"mod{i % 7}.py"
         body = "".join(
@@ -45,7 +45,24 @@ def grow(builder: RepoBuilder, commits: int, start: int = 0) -> None:
         )
         if i % 11 == 0:
             body += f"def extra{i}():\n    return {i}\n"
-        builder.commit({path: body}, f"commit {i}")
+        # The branch is moved once, to the last commit: a ref update per commit (a lock
+        # file and a reflog line each) was a third of the time to build long histories.
+        builder.commit({path: body}, f"commit {i}", ref="refs/heads/main" if i == last else None)
+
+
+LONG = 700
+"""Commits of the history that indexing processes are killed in: several chunks' worth."""
+
+
+@pytest.fixture(scope="module")
+def long_history(tmp_path_factory: pytest.TempPathFactory) -> RepoBuilder:
+    """A history of LONG commits, built once for the tests that run indexing processes.
+
+    They only index it (each into its own file), so they can share it.
+    """
+    builder = RepoBuilder(tmp_path_factory.mktemp("long") / "repo")
+    grow(builder, LONG)
+    return builder
 
 
 def test_incremental_run_processes_only_new_commits(
@@ -70,6 +87,7 @@ def test_incremental_run_processes_only_new_commits(
 def test_history_rewrite_is_reconciled(repo_builder: RepoBuilder, tmp_path: Path) -> None:
     grow(repo_builder, 10)
     keep = repo_builder.head
+    assert keep is not None
     repo_builder.commit({"gone.py": "def gone():\n    return 1\n"}, "to be rewritten")
     index = tmp_path / "i.sqlite3"
     loopintel.open(repo_builder.path, index_path=index).close()
@@ -141,12 +159,11 @@ CRASHING_CHILD = textwrap.dedent(
 
 
 def test_killed_indexing_is_completed_by_the_next_run(
-    repo_builder: RepoBuilder, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    long_history: RepoBuilder, tmp_path: Path
 ) -> None:
-    grow(repo_builder, 700)
     index = tmp_path / "killed.sqlite3"
     child = subprocess.Popen(
-        [sys.executable, "-c", CRASHING_CHILD, str(repo_builder.path), str(index)],
+        [sys.executable, "-c", CRASHING_CHILD, str(long_history.path), str(index)],
         stdout=subprocess.PIPE,
         text=True,
     )
@@ -158,13 +175,13 @@ def test_killed_indexing_is_completed_by_the_next_run(
     partial = Store(index)
     stored = partial.count("commits")
     partial.close()
-    assert 0 < stored < 700
-    with loopintel.open(repo_builder.path, index_path=index, workers=1) as resumed:
+    assert 0 < stored < LONG
+    with loopintel.open(long_history.path, index_path=index, workers=1) as resumed:
         assert resumed.last_index is not None
-        assert resumed.last_index.commits_indexed == 700 - stored
+        assert resumed.last_index.commits_indexed == LONG - stored
         completed = snapshot(resumed)
     with loopintel.open(
-        repo_builder.path, index_path=tmp_path / "clean.sqlite3", workers=1
+        long_history.path, index_path=tmp_path / "clean.sqlite3", workers=1
     ) as clean:
         assert snapshot(clean) == completed
 
@@ -215,8 +232,6 @@ def test_index_location(
 
 
 def test_bare_repository(tmp_path: Path) -> None:
-    from tests.conftest import RepoBuilder
-
     builder = RepoBuilder(tmp_path / "bare.git", bare=True)
     builder.commit({"a.py": "def a():\n    return 1\n"})
     with loopintel.open(builder.path) as repo:
@@ -332,13 +347,12 @@ def test_query_arguments_are_validated(repo_builder: RepoBuilder, tmp_path: Path
         )
 
 
-def test_concurrent_indexers_wait_for_each_other(repo_builder: RepoBuilder, tmp_path: Path) -> None:
-    grow(repo_builder, 600)
+def test_concurrent_indexers_wait_for_each_other(long_history: RepoBuilder, tmp_path: Path) -> None:
     index = tmp_path / "shared.sqlite3"
     code = "import sys, loopintel; r = loopintel.open(sys.argv[1], index_path=sys.argv[2], workers=1); print(r.last_index.commits_indexed)"
     children = [
         subprocess.Popen(
-            [sys.executable, "-c", code, str(repo_builder.path), str(index)],
+            [sys.executable, "-c", code, str(long_history.path), str(index)],
             stdout=subprocess.PIPE,
             text=True,
         )
@@ -346,9 +360,9 @@ def test_concurrent_indexers_wait_for_each_other(repo_builder: RepoBuilder, tmp_
     ]
     outputs = sorted(int(child.communicate()[0]) for child in children)
     assert [child.returncode for child in children] == [0, 0]
-    assert outputs == [0, 600]
-    with loopintel.open(repo_builder.path, index_path=index, update=False) as repo:
-        assert repo.commit_count() == 600
+    assert outputs == [0, LONG]
+    with loopintel.open(long_history.path, index_path=index, update=False) as repo:
+        assert repo.commit_count() == LONG
 
 
 def test_indexing_keeps_garbage_collections_rare_and_restores_the_thresholds(
@@ -371,11 +385,10 @@ def test_indexing_keeps_garbage_collections_rare_and_restores_the_thresholds(
     assert all(during[0] >= 100_000 for during in seen)
 
 
-def test_workers_of_a_killed_indexer_exit(repo_builder: RepoBuilder, tmp_path: Path) -> None:
-    grow(repo_builder, 700)
+def test_workers_of_a_killed_indexer_exit(long_history: RepoBuilder, tmp_path: Path) -> None:
     script = CRASHING_CHILD.replace("workers=1", "workers=2")
     child = subprocess.Popen(
-        [sys.executable, "-c", script, str(repo_builder.path), str(tmp_path / "k.sqlite3")],
+        [sys.executable, "-c", script, str(long_history.path), str(tmp_path / "k.sqlite3")],
         stdout=subprocess.PIPE,
         text=True,
     )

@@ -76,8 +76,18 @@ def test_an_interrupted_parallel_index_keeps_its_work(tmp_path: Path) -> None:
     _fast_import(repo)
     index = tmp_path / "index.sqlite3"
     child = subprocess.Popen(
-        [sys.executable, "-m", "loopintel", "index", str(repo)]
-        + ["--index-path", str(index), "--workers", "2", "-q"],
+        [
+            sys.executable,
+            "-m",
+            "loopintel",
+            "index",
+            str(repo),
+            "--index-path",
+            str(index),
+            "--workers",
+            "2",
+            "-q",
+        ],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,

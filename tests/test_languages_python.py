@@ -16,16 +16,16 @@ from tests.strategies import _with_body, changed, edits, git_hunks, src
 # --- helpers ----------------------------------------------------------------------------
 
 
-def parse(text: str | bytes, **kwargs: int) -> Layout:
+def parse(text: str | bytes, *, max_bytes: int = python.MAX_FILE_BYTES) -> Layout:
     data = text.encode() if isinstance(text, str) else text
-    outcome = python.parse_layout(data, **kwargs)
+    outcome = python.parse_layout(data, max_bytes=max_bytes)
     assert outcome.reason is None, outcome.reason
     assert outcome.layout is not None
     return outcome.layout
 
 
 def spans(text: str | bytes) -> list[tuple[str, int, int]]:
-    return [tuple(s) for s in python.function_spans(parse(text))]
+    return [(s.qualname, s.start, s.end) for s in python.function_spans(parse(text))]
 
 
 def incremental(old_text: str, new_text: str) -> tuple[Layout | None, Layout | None]:
@@ -546,6 +546,7 @@ def test_lines_appended_to_a_block_are_parsed_with_it() -> None:
         "    def c(self):\n        pass\n"
     )
     updated, whole = incremental(old_text, new_text)
+    assert whole is not None
     assert updated is None or updated == whole
     assert [s.qualname for s in python.function_spans(whole)] == ["C.a", "C.new", "C.b", "C.c"]
 

@@ -25,7 +25,7 @@ def parse(text: str) -> Layout:
 
 
 def spans(text: str) -> list[tuple[str, int, int]]:
-    return [tuple(s) for s in python.function_spans(parse(text))]
+    return [(s.qualname, s.start, s.end) for s in python.function_spans(parse(text))]
 
 
 def is_python3(text: str) -> bool:

@@ -567,7 +567,7 @@ def test_the_error_crosses_worker_processes(source: History, tmp_path: Path) -> 
     ):
         loopintel.open(damaged, index_path=tmp_path / "d.sqlite3", executor=pool)
     assert caught.value.oid == tree
-    again = pickle.loads(pickle.dumps(caught.value))  # noqa: S301 - our own value
+    again = pickle.loads(pickle.dumps(caught.value))
     assert str(again) == str(caught.value)
     assert again.kind == "tree"
 

@@ -468,8 +468,16 @@ def build(builder: RepoBuilder, pyproject: str | None = None) -> None:
 
 def show(builder: RepoBuilder, index: Path, *args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "loopintel", "show", *args, str(builder.path)]
-        + ["--index-path", str(index)],
+        [
+            sys.executable,
+            "-m",
+            "loopintel",
+            "show",
+            *args,
+            str(builder.path),
+            "--index-path",
+            str(index),
+        ],
         capture_output=True,
         text=True,
         check=True,

@@ -4,14 +4,12 @@ from __future__ import annotations
 
 import json
 import math
-import subprocess
-import sys
 from typing import TYPE_CHECKING
 
 import pytest
 
 import loopintel
-from tests.test_cli import run
+from tests.cli_runner import run_cli
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -135,7 +133,7 @@ def test_unknown_paths_name_the_closest(repo: loopintel.Repository) -> None:
     assert missing.value.path == "pkk"
     assert "pkg" in missing.value.suggestions
     assert isinstance(missing.value, LookupError)
-    with pytest.raises(loopintel.PathNotFound, match="closest: pkg/a.py"):
+    with pytest.raises(loopintel.PathNotFound, match=r"closest: pkg/a\.py"):
         repo.truck_factor("a.py")
     with pytest.raises(loopintel.PathNotFound):
         repo.experts("pkg/a")  # a prefix of a file name is not a directory
@@ -203,18 +201,18 @@ def test_a_moved_function_brings_its_history(repo_builder: RepoBuilder, tmp_path
 def test_who_a_directory(repo_builder: RepoBuilder, tmp_path: Path) -> None:
     build(repo_builder)
     where = [str(repo_builder.path), "--index-path", str(tmp_path / "c.sqlite3")]
-    records = [json.loads(x) for x in run("who", "pkg", *where, "--json").stdout.splitlines()]
+    records = [json.loads(x) for x in run_cli("who", "pkg", *where, "--json").stdout.splitlines()]
     assert [r["email"] for r in records] == [
         "ann@example.com",
         "bob@example.com",
         "dee@example.com",
     ]
     assert records[0]["first_author"] is True
-    human = run("who", "pkg", *where, "--no-update", "--limit", "1").stdout.splitlines()
+    human = run_cli("who", "pkg", *where, "--no-update", "--limit", "1").stdout.splitlines()
     assert human[0] == "pkg: 4 files with functions, truck factor 2: Bob (2 files), Ann (2 files)"
     assert "Ann <ann@example.com>  first author; 1 own / 3 others' changes" in human[1]
     assert human[2] == "  ... and 2 more (--limit 0 shows all)"
-    inactive = run("who", ".", *where, "--no-update", "--inactive-after", "0").stdout
+    inactive = run_cli("who", ".", *where, "--no-update", "--inactive-after", "0").stdout
     assert "Ann (2 files, inactive)" in inactive
     assert "Dee <dee@example.com>  inactive; " in inactive
 
@@ -222,15 +220,15 @@ def test_who_a_directory(repo_builder: RepoBuilder, tmp_path: Path) -> None:
 def test_who_the_truck_factor(repo_builder: RepoBuilder, tmp_path: Path) -> None:
     build(repo_builder)
     where = [str(repo_builder.path), "--index-path", str(tmp_path / "c.sqlite3")]
-    record = json.loads(run("who", "pkg", *where, "--truck-factor", "--json").stdout)
+    record = json.loads(run_cli("who", "pkg", *where, "--truck-factor", "--json").stdout)
     assert record["factor"] == 2
     assert [a["email"] for a in record["authors"]] == ["bob@example.com", "ann@example.com"]
     assert record["orphaned"] == ["pkg/a.py", "pkg/c.py", "pkg/d.py", "pkg/e.py"]
-    human = run("who", "pkg", *where, "--truck-factor", "--no-update").stdout.splitlines()
+    human = run_cli("who", "pkg", *where, "--truck-factor", "--no-update").stdout.splitlines()
     assert human[1] == "  4 of 4 have an author; without the above, 4 have none"
     assert human[2:] == [f"  orphaned  pkg/{name}.py" for name in "acde"]
-    of_a_function = run("who", "pkg/a.py::f", *where, "--truck-factor", check=False)
-    assert of_a_function.returncode == 2
+    of_a_function = run_cli("who", "pkg/a.py::f", *where, "--truck-factor", check=False)
+    assert of_a_function.exit_code == 2
     assert "needs a file or a directory" in of_a_function.stderr
 
 
@@ -238,24 +236,26 @@ def test_who_tells_paths_from_functions(repo_builder: RepoBuilder, tmp_path: Pat
     build(repo_builder)
     index = str(tmp_path / "c.sqlite3")
     where = [str(repo_builder.path), "--index-path", index]
-    function = run("who", "h", *where).stdout.splitlines()
+    function = run_cli("who", "h", *where).stdout.splitlines()
     assert function[0] == "pkg/c.py::h"
     assert "introduced it" in function[1]
-    file = run("who", "pkg/c.py", *where, "--json", "--half-life", "30").stdout.splitlines()
+    file = run_cli("who", "pkg/c.py", *where, "--json", "--half-life", "30").stdout.splitlines()
     assert [json.loads(x)["email"] for x in file] == ["ann@example.com", "dee@example.com"]
     # a path relative to the current directory, as git reads it
     (repo_builder.path / "pkg").mkdir()
-    base = [sys.executable, "-m", "loopintel", "who", "--index-path", index, "--json"]
-    inside = subprocess.run(
-        [*base, "c.py", "--half-life", "30"],
+    inside = run_cli(
+        "who",
+        "c.py",
+        "--index-path",
+        index,
+        "--json",
+        "--half-life",
+        "30",
         cwd=repo_builder.path / "pkg",
-        capture_output=True,
-        text=True,
-        check=True,
     )
     assert inside.stdout.splitlines() == file
-    missing = run("who", "pkk", *where, check=False)
-    assert missing.returncode == 1
+    missing = run_cli("who", "pkk", *where, check=False)
+    assert missing.exit_code == 1
     assert (
         "no function matches 'pkk', nor does any indexed file or directory; closest: pkg"
         in missing.stderr

@@ -78,7 +78,7 @@ def test_paths_are_read_from_the_current_directory_then_the_root(
     assert repo.resolve_path("./src//pkg/", cwd=work) == "src/pkg"
     assert repo.function("src/pkg/urls.py::url_unquote", cwd=sub).ref.qualname == "url_unquote"
     assert repo.function("test_urls.py:1", cwd=sub).ref.qualname == "test_q"
-    with pytest.raises(loopintel.PathNotFound, match="closest: src/pkg/urls.py"):
+    with pytest.raises(loopintel.PathNotFound, match=r"closest: src/pkg/urls\.py"):
         repo.resolve_path("src/pkg/url.py")
     with pytest.raises(loopintel.InvalidQuery, match="a path inside"):
         repo.resolve_path("/elsewhere/x.py")

@@ -319,10 +319,10 @@ def test_another_kind_keeps_its_formats_apart() -> None:
     incidents: Kind[str] = Kind("incidents", loopintel.InvalidData)
     coverage_like: Kind[bytes] = Kind("coverage", loopintel.CoverageDataError)
     registry.register(
-        Format("json", incidents, "incidents as JSON", lambda d: d.startswith(b"["), lambda s, d: s)
+        Format("json", incidents, "incidents as JSON", lambda d: d.startswith(b"["), lambda s, _: s)
     )
     registry.register(
-        Format("json", coverage_like, "coverage JSON", lambda d: d.startswith(b"{"), lambda s, d: d)
+        Format("json", coverage_like, "coverage JSON", lambda d: d.startswith(b"{"), lambda _, d: d)
     )
     assert registry.names(incidents) == ("json",)
     assert registry.detect(incidents, b"{}") is None
@@ -330,7 +330,7 @@ def test_another_kind_keeps_its_formats_apart() -> None:
     assert found is not None
     assert found.kind == incidents
     with pytest.raises(ValueError, match="already registered"):
-        registry.register(Format("json", incidents, "again", bool, lambda s, d: s))
+        registry.register(Format("json", incidents, "again", bool, lambda s, _: s))
     assert [k.name for k in registry.kinds()] == ["incidents", "coverage"]
 
 

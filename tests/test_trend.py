@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import json
 import math
-import subprocess
-import sys
 from typing import TYPE_CHECKING
 
 import loopintel
 from loopintel.analysis.trend import TREND_SLOPE_PER_YEAR, complexity_trend
+from tests.cli_runner import run_cli
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -95,9 +94,10 @@ def test_summary_rules() -> None:
     # a function that exists gets its latest value again at the head
     kept = complexity_trend([0.0], [4], head_time=year, exists=True)
     assert (kept.slope_per_year, kept.direction, kept.change_365d) == (0.0, "flat", 0)
-    gentle = complexity_trend(
-        [0.0, year], [2, 2 + TREND_SLOPE_PER_YEAR * 0.9], head_time=year, exists=True
-    )
+    # complexity is a whole number: a gentle slope is a small rise over many years
+    years = 9 / (0.9 * TREND_SLOPE_PER_YEAR)
+    gentle = complexity_trend([0.0, years * year], [2, 11], head_time=years * year, exists=True)
+    assert math.isclose(gentle.slope_per_year or 0, 0.9 * TREND_SLOPE_PER_YEAR)
     assert gentle.direction == "flat"
     falling = complexity_trend([0.0, year], [6, 4], head_time=year, exists=False)
     assert falling.slope_per_year == -2.0
@@ -120,22 +120,7 @@ def test_show_prints_the_trend(repo_builder: RepoBuilder, tmp_path: Path) -> Non
     index = str(tmp_path / "i.sqlite3")
 
     def show(*args: str) -> str:
-        return subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "loopintel",
-                "show",
-                "f",
-                str(repo_builder.path),
-                "--index-path",
-                index,
-                *args,
-            ],
-            capture_output=True,
-            text=True,
-            check=True,
-        ).stdout
+        return run_cli("show", "f", str(repo_builder.path), "--index-path", index, *args).stdout
 
     assert (
         "  trend          rising: 1 -> 2 over 4 versions (1-3), +1.0/year, +1 in 365 days\n"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import sys
 from typing import TYPE_CHECKING
 
 import pytest
@@ -79,7 +80,7 @@ def test_ambiguous_and_missing_lookups(repo: loopintel.Repository) -> None:
     with pytest.raises(loopintel.AmbiguousFunction) as ambiguous:
         repo.function("run")
     assert ambiguous.value.candidates == ("app.py::Service.run", "util.py::run")
-    with pytest.raises(loopintel.FunctionNotFound, match="closest: io/load.py::read"):
+    with pytest.raises(loopintel.FunctionNotFound, match=r"closest: io/load\.py::read"):
         repo.function("reed")
     with pytest.raises(loopintel.FunctionNotFound):
         repo.function("app.py:99")
@@ -159,8 +160,6 @@ def test_stability_counts_back_from_the_head(repo_builder: RepoBuilder, tmp_path
 def test_answers_turn_into_tables(
     repo: loopintel.Repository, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import sys
-
     history = repo.function("io/load.py::read").history()
     records = history.to_records()
     assert [r["kind"] for r in records] == [c.kind.value for c in history]
