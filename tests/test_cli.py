@@ -9,13 +9,14 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
+import warnings
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from tests.cli_runner import run_cli
 
 if TYPE_CHECKING:
-    from pathlib import Path
-
     from tests.conftest import RepoBuilder
 
 EXPORT_RECORD = (
@@ -303,3 +304,18 @@ def test_a_malformed_function_name_is_a_clean_error(
         assert result.exit_code == 1
         assert result.stderr.startswith("error: invalid function")
         assert "Traceback" not in result.stderr
+
+
+def test_an_in_process_run_leaves_no_trace(repo_builder: RepoBuilder, tmp_path: Path) -> None:
+    """What a real process could not leak, the in-process runner does not either."""
+    build(repo_builder)
+    cwd, environ, filters = Path.cwd(), dict(os.environ), list(warnings.filters)
+    ran = run_cli(
+        "changes",
+        "--index-path",
+        str(tmp_path / "i.sqlite3"),
+        cwd=repo_builder.path,
+        env={"LOOPINTEL_INDEX": str(tmp_path / "elsewhere.sqlite3"), "HOME": None},
+    )
+    assert len(ran.stdout.splitlines()) == 3
+    assert (Path.cwd(), dict(os.environ), list(warnings.filters)) == (cwd, environ, filters)

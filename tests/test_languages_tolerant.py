@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import functools
 import textwrap
 
 import pytest
@@ -322,15 +323,18 @@ def _indent(lines: list[str]) -> list[str]:
     return ["    " + line if line else line for line in lines]
 
 
+# Cached by arguments: Hypothesis then checks each strategy object once instead of at
+# every draw (tuples make the sampled_from calls cacheable too). Same examples, faster.
+@functools.cache
 @st.composite
 def statements(draw: st.DrawFn, depth: int, py2: bool) -> list[str]:
-    simple = PY3_SIMPLE + (PY2_SIMPLE if py2 else [])
-    kinds = ["simple", "simple", "comment"] + (["def", "if", "class"] if depth < 2 else [])
+    simple = tuple(PY3_SIMPLE + (PY2_SIMPLE if py2 else []))
+    kinds = ("simple", "simple", "comment") + (("def", "if", "class") if depth < 2 else ())
     kind = draw(st.sampled_from(kinds))
     if kind == "simple":
         return draw(st.sampled_from(simple)).split("\n")
     if kind == "comment":
-        return [draw(st.sampled_from(["# note", "", "    # indented note"]))]
+        return [draw(st.sampled_from(("# note", "", "    # indented note")))]
     if kind == "def":
         return draw(functions(depth, py2))
     if kind == "class":
@@ -342,16 +346,17 @@ def statements(draw: st.DrawFn, depth: int, py2: bool) -> list[str]:
             )
         )
         body = _with_body([line for member in members for line in member])
-        return [f"class {draw(st.sampled_from(['C', 'D']))}(object):", *_indent(body)]
+        return [f"class {draw(st.sampled_from(('C', 'D')))}(object):", *_indent(body)]
     out = ["if cond:", *_indent(draw(functions(depth, py2)))]
     if draw(st.booleans()):
         out += ["else:", *_indent(draw(functions(depth, py2)))]
     return out
 
 
+@functools.cache
 @st.composite
 def functions(draw: st.DrawFn, depth: int, py2: bool) -> list[str]:
-    head = draw(st.lists(st.sampled_from(["@dec", "@dec.attr(1,", "@property"]), max_size=2))
+    head = draw(st.lists(st.sampled_from(("@dec", "@dec.attr(1,", "@property")), max_size=2))
     head = [line for d in head for line in ([d, "    2)"] if d.endswith(",") else [d])]
     name = draw(NAMES)
     if draw(st.integers(0, 4)) == 0:
@@ -421,6 +426,27 @@ def test_update_layout_of_python2_equals_a_whole_parse(data: st.DataObject, eol:
     assert updated.nodes == whole.nodes
     if whole.tolerant:  # see test_porting_the_last_python2_statement_updates_the_tolerant_flag
         assert updated == whole
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="update_layout answers an edit whose whole-file parse the tolerant reader refuses",
+)
+def test_a_comment_between_decorator_and_def_is_read_as_a_whole_parse_reads_it() -> None:
+    # Found by the property above: the whole parse of the new version fails ("tolerant
+    # parse found errors too"), the incremental one gives its functions, so the index
+    # would depend on which path read the file.
+    old_text = src(
+        """
+        print "python 2"
+        if cond:
+            @dec
+            def f(a): return a
+        """
+    )
+    new_text = old_text.replace("    @dec\n", "    @dec\n# comment\n")
+    updated, whole = incremental(old_text, new_text)
+    assert updated is None or (whole is not None and updated.nodes == whole.nodes)
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
