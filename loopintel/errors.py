@@ -36,6 +36,7 @@ __all__ = [
     "AmbiguousFunction",
     "CoverageDataError",
     "FunctionNotFound",
+    "IncidentDataError",
     "IndexFileError",
     "IndexLocationError",
     "IndexVersionError",
@@ -347,6 +348,16 @@ class CoverageDataError(InvalidData):
     def where(self) -> str | None:
         """The first problem's place in the file (``line 12``), if it has one."""
         return self.problems[0].where if self.problems else None
+
+
+class IncidentDataError(InvalidData):
+    """An incident file cannot be read, or has bad rows: every problem, with its place.
+
+    A file with bad rows imports nothing unless asked to skip them
+    (``skip_invalid=True``, ``--skip-invalid``).
+    """
+
+    what: ClassVar[str] = "incident data"
 
 
 class MissingObject(RepositoryError, LookupError):

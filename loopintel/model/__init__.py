@@ -14,6 +14,9 @@ module             values
 ``coverage``       ``FunctionCoverage``, ``CoverageSnapshot``
 ``deprecation``    ``Deprecation``, ``DeprecationMark`` (``DeprecationMarkKind``),
                    ``DeprecatedName``
+``incidents``      ``Incident``, ``Frame``, ``IncidentLink`` (``LinkKind``), ``Resolution``,
+                   ``ResolvedFrame`` (``FrameStatus``), ``ResolvedVersion``
+                   (``VersionSource``), ``Evidence`` (``EvidenceKind``)
 ``indexing``       ``IndexProgress`` (``IndexPhase``), ``IndexSummary``, ``Skip``
 ``summary``        ``FunctionSummary``
 =================  ===========================================================
@@ -42,6 +45,19 @@ from loopintel.model.functions import (
     StabilityClass,
     TrendDirection,
 )
+from loopintel.model.incidents import (
+    Evidence,
+    EvidenceKind,
+    Frame,
+    FrameStatus,
+    Incident,
+    IncidentLink,
+    LinkKind,
+    Resolution,
+    ResolvedFrame,
+    ResolvedVersion,
+    VersionSource,
+)
 from loopintel.model.indexing import IndexPhase, IndexProgress, IndexSummary, Skip
 from loopintel.model.people import Author, Commit, Expert, KeyAuthor, TruckFactor
 from loopintel.model.summary import FunctionSummary
@@ -59,19 +75,30 @@ __all__ = [
     "Deprecation",
     "DeprecationMark",
     "DeprecationMarkKind",
+    "Evidence",
+    "EvidenceKind",
     "Expert",
+    "Frame",
+    "FrameStatus",
     "Function",
     "FunctionCoverage",
     "FunctionRef",
     "FunctionSummary",
+    "Incident",
+    "IncidentLink",
     "IndexPhase",
     "IndexProgress",
     "IndexSummary",
     "KeyAuthor",
+    "LinkKind",
     "PathScope",
+    "Resolution",
+    "ResolvedFrame",
+    "ResolvedVersion",
     "Skip",
     "Stability",
     "StabilityClass",
     "TrendDirection",
     "TruckFactor",
+    "VersionSource",
 ]

@@ -1,7 +1,10 @@
-"""Readers of data from outside git (coverage files), and the registry of their formats.
+"""Readers of data from outside git (coverage files, incident exports, tracebacks).
+
+The registry of their formats is :mod:`loopintel.sources.formats`.
 
 Every reader module is imported here, so :data:`loopintel.sources.formats.REGISTRY`
 lists every format whenever any part of this package is used.
 """
 
 from loopintel.sources import coverage as _coverage  # noqa: F401 - registers its formats
+from loopintel.sources import incidents as _incidents  # noqa: F401 - the incident kind
