@@ -111,6 +111,9 @@ class Incident(Serializable):
     severity_rank: int | None = None
     """The severity on one scale, 1 (most severe) to 5 (least), mapped per source as
     documented; ``None`` when the source gave none or one the mapping does not know."""
+    type: str | None = None
+    """What kind of problem it is (``incident``, ``bug``, ``regression``), as the source
+    or a mapping of its labels says."""
     status: str | None = None
     """Its status as the source wrote it (``resolved``, ``open``, ``closed``)."""
     started_at: datetime | None = None
