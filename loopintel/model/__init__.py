@@ -11,12 +11,14 @@ module             values
                    ``ChangeType``), ``Stability`` (``StabilityClass``),
                    ``ComplexityPoint``, ``ComplexityTrend`` (``TrendDirection``)
 ``people``         ``Author``, ``Commit``, ``Expert``, ``KeyAuthor``, ``TruckFactor``
+``context``        ``Context``, ``ImplicatedFunction``, ``EarlierIncident``,
+                   ``IncidentImport``
 ``coverage``       ``FunctionCoverage``, ``CoverageSnapshot``
 ``deprecation``    ``Deprecation``, ``DeprecationMark`` (``DeprecationMarkKind``),
                    ``DeprecatedName``
 ``incidents``      ``Incident``, ``Frame``, ``IncidentLink`` (``LinkKind``), ``Resolution``,
                    ``ResolvedFrame`` (``FrameStatus``), ``ResolvedVersion``
-                   (``VersionSource``), ``Evidence`` (``EvidenceKind``)
+                   (``VersionSource``), ``Evidence`` (``EvidenceKind``), ``CodeLink``
 ``indexing``       ``IndexProgress`` (``IndexPhase``), ``IndexSummary``, ``Skip``
 ``summary``        ``FunctionSummary``
 =================  ===========================================================
@@ -25,6 +27,7 @@ Classifications are :class:`enum.StrEnum` members: they equal their text and are
 written as it.
 """
 
+from loopintel.model.context import Context, EarlierIncident, ImplicatedFunction, IncidentImport
 from loopintel.model.coverage import CoverageSnapshot, FunctionCoverage
 from loopintel.model.deprecation import (
     DeprecatedName,
@@ -46,6 +49,7 @@ from loopintel.model.functions import (
     TrendDirection,
 )
 from loopintel.model.incidents import (
+    CodeLink,
     Evidence,
     EvidenceKind,
     Frame,
@@ -67,14 +71,17 @@ __all__ = [
     "Change",
     "ChangeKind",
     "ChangeType",
+    "CodeLink",
     "Commit",
     "ComplexityPoint",
     "ComplexityTrend",
+    "Context",
     "CoverageSnapshot",
     "DeprecatedName",
     "Deprecation",
     "DeprecationMark",
     "DeprecationMarkKind",
+    "EarlierIncident",
     "Evidence",
     "EvidenceKind",
     "Expert",
@@ -84,7 +91,9 @@ __all__ = [
     "FunctionCoverage",
     "FunctionRef",
     "FunctionSummary",
+    "ImplicatedFunction",
     "Incident",
+    "IncidentImport",
     "IncidentLink",
     "IndexPhase",
     "IndexProgress",

@@ -24,8 +24,10 @@ from typing import ClassVar
 import attrs
 
 from loopintel.model._serialize import Serializable, Shape
+from loopintel.model.functions import FunctionRef  # noqa: TC001 - field types stay resolvable at run time
 
 __all__ = [
+    "CodeLink",
     "Evidence",
     "EvidenceKind",
     "Frame",
@@ -266,3 +268,29 @@ class Evidence(Serializable):
     """The index of the frame it rests on, in the incident's frames."""
     path: str | None = None
     """The file, or the glob of a service mapping, it rests on."""
+
+
+@attrs.frozen
+class CodeLink(Serializable):
+    """An incident linked to one function, with every piece of evidence, strongest first."""
+
+    _shape: ClassVar[Shape] = Shape(flatten=("function",), computed=("strongest",))
+
+    incident: str
+    """The incident's key (``source:id``)."""
+    function: FunctionRef
+    """The function, as named at the version the evidence found it in."""
+    lineage: str
+    """Its lineage id: the link follows it through renames and moves."""
+    confidence: float
+    """How sure the link is, 0 to 1: the evidence combined as independent reasons
+    (``1 - (1 - c1)(1 - c2)...``), so more reasons make it surer, never less sure."""
+    evidence: tuple[Evidence, ...]
+    """Why, strongest first."""
+    head: str | None = None
+    """The indexed head it was computed at (``None`` when not stored)."""
+
+    @property
+    def strongest(self) -> EvidenceKind | None:
+        """The kind of its strongest evidence."""
+        return self.evidence[0].kind if self.evidence else None

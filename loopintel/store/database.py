@@ -15,9 +15,11 @@ from typing import TYPE_CHECKING, Any
 
 from loopintel.errors import IndexLocationError
 from loopintel.store.columns import ColumnTables
+from loopintel.store.commits import CommitTables
 from loopintel.store.coverage import CoverageTables
 from loopintel.store.functions import FunctionTables
 from loopintel.store.history import HistoryTables
+from loopintel.store.incidents import IncidentTables
 from loopintel.store.schema import prepare
 
 if TYPE_CHECKING:
@@ -57,7 +59,9 @@ def default_index_path(git_dir: str) -> Path:
     return Path(git_dir) / "loopintel" / "index.sqlite3"
 
 
-class Store(HistoryTables, FunctionTables, CoverageTables, ColumnTables):
+class Store(
+    HistoryTables, FunctionTables, CommitTables, CoverageTables, IncidentTables, ColumnTables
+):
     """The SQLite index of one repository: the only owner of SQL in loopintel."""
 
     def __init__(self, path: Path, *, readonly: bool = False) -> None:
@@ -72,6 +76,7 @@ class Store(HistoryTables, FunctionTables, CoverageTables, ColumnTables):
         self.readonly = readonly
         self._cache: dict[str, tuple[str | None, Any]] = {}
         self._coverage_tables = False
+        self._incident_tables = False
         if readonly and not path.exists():
             raise IndexLocationError(str(path), "no index there yet; run `loopintel index` first")
         for parent in path.parents:

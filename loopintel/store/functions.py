@@ -115,6 +115,9 @@ class FunctionTables(Tables):
         if query.lineages is not None:
             clauses.append(f"ch.lineage IN ({','.join('?' * len(query.lineages))})")
             params += query.lineages
+        if query.commits is not None:
+            clauses.append(f"c.sha IN ({','.join('?' * len(query.commits))})")
+            params += query.commits
         if query.author is not None:
             clauses.append("(lower(c.author_email) = lower(?) OR lower(c.author_name) = lower(?))")
             params += [query.author, query.author]
@@ -124,6 +127,12 @@ class FunctionTables(Tables):
         if query.until is not None:
             clauses.append("c.authored_at < ?")
             params.append(query.until)
+        if query.committed_since is not None:
+            clauses.append("c.committed_at >= ?")
+            params.append(query.committed_since)
+        if query.committed_until is not None:
+            clauses.append("c.committed_at < ?")
+            params.append(query.committed_until)
         if query.kinds:
             clauses.append(f"ch.kind IN ({','.join('?' * len(query.kinds))})")
             params += [ChangeKind(k).value for k in query.kinds]

@@ -36,12 +36,19 @@ class ChangeQuery:
     of functions in it or under it, or that left it; ``""`` for everything."""
     lineages: tuple[str, ...] | None = None
     """Only these lineages."""
+    commits: tuple[str, ...] | None = None
+    """Only changes of these commits (full shas)."""
     author: str | None = None
     """Author email or name after ``.mailmap`` (case-insensitive)."""
     since: int | None = None
     """Authored at or after this time (seconds since the epoch)."""
     until: int | None = None
     """Authored before this time."""
+    committed_since: int | None = None
+    """Committed at or after this time (seconds since the epoch): what reached the
+    branch then, rebased or not."""
+    committed_until: int | None = None
+    """Committed before this time."""
     kinds: tuple[ChangeKind, ...] | None = None
     """Only these kinds of change."""
     cosmetic: bool = True

@@ -3,8 +3,8 @@
 - **Rebuilt from git**: commits, function changes, names, skips, merge sources, the
   head's files and functions, the lineage state. git can give all of it back, so an index
   of an older layout (or indexed with other options) drops these tables and indexes again.
-- **Brought by users**: what git cannot give back (coverage snapshots today; incidents,
-  links and settings next). These tables are never dropped: each change of their layout
+- **Brought by users**: what git cannot give back (coverage snapshots, incidents and
+  their links). These tables are never dropped: each change of their layout
   is a named migration that runs once, in the transaction that opens the index, and is
   recorded in the ``migrations`` table.
 """
@@ -213,14 +213,57 @@ def _coverage_digest(db: sqlite3.Connection) -> None:
     )
 
 
+def _incident_tables(db: sqlite3.Connection) -> None:
+    run_script(
+        db,
+        """
+        CREATE TABLE IF NOT EXISTS incidents (
+            key TEXT PRIMARY KEY,
+            source TEXT NOT NULL,
+            id TEXT NOT NULL,
+            title TEXT NOT NULL,
+            proxy INTEGER NOT NULL,
+            started_at INTEGER,
+            record TEXT NOT NULL,
+            raw TEXT,
+            file TEXT NOT NULL,
+            imported_at INTEGER NOT NULL,
+            updated_at INTEGER NOT NULL,
+            linked_head TEXT
+        );
+        CREATE INDEX IF NOT EXISTS incidents_by_id ON incidents(id);
+        CREATE INDEX IF NOT EXISTS incidents_by_start ON incidents(started_at);
+        CREATE TABLE IF NOT EXISTS incident_links (
+            incident TEXT NOT NULL REFERENCES incidents(key) ON DELETE CASCADE,
+            lineage TEXT NOT NULL,
+            path TEXT NOT NULL,
+            qualname TEXT NOT NULL,
+            confidence REAL NOT NULL,
+            evidence TEXT NOT NULL,
+            head TEXT
+        );
+        CREATE INDEX IF NOT EXISTS incident_links_by_incident ON incident_links(incident);
+        CREATE INDEX IF NOT EXISTS incident_links_by_lineage ON incident_links(lineage)
+        """,
+    )
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration("0001_coverage_snapshots", _coverage_tables),
     Migration("0002_coverage_digest", _coverage_digest),
+    Migration("0003_incidents", _incident_tables),
 )
 """Every layout step of the tables users brought, in the order they run."""
 
 USER_TABLES = frozenset(
-    {"migrations", "coverage_snapshots", "coverage_files", "coverage_functions"}
+    {
+        "migrations",
+        "coverage_snapshots",
+        "coverage_files",
+        "coverage_functions",
+        "incidents",
+        "incident_links",
+    }
 )
 """Tables that hold what users brought: never dropped by a rebuild."""
 
