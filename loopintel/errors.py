@@ -37,6 +37,7 @@ __all__ = [
     "CoverageDataError",
     "FunctionNotFound",
     "IncidentDataError",
+    "IncidentNotFound",
     "IndexFileError",
     "IndexLocationError",
     "IndexVersionError",
@@ -348,6 +349,27 @@ class CoverageDataError(InvalidData):
     def where(self) -> str | None:
         """The first problem's place in the file (``line 12``), if it has one."""
         return self.problems[0].where if self.problems else None
+
+
+class IncidentNotFound(LoopintelError, LookupError):
+    """No stored incident has that key or id (or several have that id)."""
+
+    def __init__(self, query: str, candidates: tuple[str, ...] = ()) -> None:
+        super().__init__(query, candidates)
+        self.query = query
+        """The key or id asked for."""
+        self.candidates = candidates
+        """Keys of the incidents that id names, when it names several; else similar ones."""
+
+    def __str__(self) -> str:
+        if len(self.candidates) > 1 and all(c.endswith(":" + self.query) for c in self.candidates):
+            return f"incident id {self.query!r} is ambiguous; give one of its keys: " + ", ".join(
+                self.candidates
+            )
+        message = f"no incident {self.query!r} in the index"
+        if self.candidates:
+            message += "; did you mean " + ", ".join(self.candidates) + "?"
+        return message
 
 
 class IncidentDataError(InvalidData):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -14,8 +16,7 @@ from loopintel.store import Store, default_index_path
 
 if TYPE_CHECKING:
     import concurrent.futures
-    import os
-    from collections.abc import Callable, Iterable
+    from collections.abc import Callable, Iterable, Sequence
 
     from loopintel.model import IndexProgress
 
@@ -34,6 +35,7 @@ def open(  # noqa: A001 - loopintel.open mirrors the builtin's role for reposito
     progress: Callable[[IndexProgress], None] | None = None,
     max_file_bytes: int = python.MAX_FILE_BYTES,
     deprecated: str | Iterable[str] | None = None,
+    services: str | os.PathLike[str] | Mapping[str, Sequence[str]] | None = None,
     fetch_missing: bool = False,
 ) -> Repository:
     """Open a git repository, index (or update) its history, and return it.
@@ -52,6 +54,10 @@ def open(  # noqa: A001 - loopintel.open mirrors the builtin's role for reposito
         deprecated: module prefixes whose use marks code deprecated (``"myapp.legacy"``);
             default: ``[tool.loopintel] deprecated`` of the repository's
             ``pyproject.toml`` at the indexed head.
+        services: which paths each service runs, for incidents that name services: a
+            mapping of service name to path globs, or a TOML/JSON file holding one;
+            default: ``[tool.loopintel.services]`` of the repository's
+            ``pyproject.toml`` at the indexed head (see ``docs/incidents.md``).
         fetch_missing: in a partial clone, first fetch the blobs indexing reads and
             the clone lacks, from its promisor remote, with git (see
             ``docs/indexing.md``); without it they are skipped and a
@@ -86,7 +92,19 @@ def open(  # noqa: A001 - loopintel.open mirrors the builtin's role for reposito
         workers=workers,
         fetch_missing=fetch_missing,
     )
-    repository = Repository(git, store, options, deprecated=prefixes)
+    service_map = None
+    if services is not None:
+        from loopintel.sources.services import ServiceMap, read_service_map  # noqa: PLC0415
+
+        service_map = (
+            ServiceMap(
+                {str(k): (v,) if isinstance(v, str) else tuple(v) for k, v in services.items()},
+                "open(services=...)",
+            )
+            if isinstance(services, Mapping)
+            else read_service_map(os.fspath(services))
+        )
+    repository = Repository(git, store, options, deprecated=prefixes, services=service_map)
     if update:
         try:
             repository.update(progress=progress, executor=executor)

@@ -9,11 +9,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Self
 
-from loopintel.code import SourceReader
+from loopintel.code import PYPROJECT, SourceReader
 from loopintel.errors import IndexLocationError, InvalidQuery
 from loopintel.indexing import IndexOptions, index_repository
 from loopintel.ownership import path_experts, path_truck_factor
-from loopintel.resolver import Moment, Resolver
+from loopintel.resolver import Moment, Resolver, timestamp
 from loopintel.tables import Records
 
 if TYPE_CHECKING:
@@ -23,18 +23,24 @@ if TYPE_CHECKING:
     from pathlib import Path
 
     from loopintel.history.git import GitRepository
+    from loopintel.incidents import IncidentBook
     from loopintel.model import (
         Change,
         ChangeKind,
+        CodeLink,
         CoverageSnapshot,
+        Evidence,
         Expert,
         Function,
+        Incident,
+        IncidentImport,
         IndexProgress,
         IndexSummary,
         PathScope,
         Skip,
         TruckFactor,
     )
+    from loopintel.sources.services import ServiceMap
     from loopintel.store import Store
     from loopintel.views import FunctionView
 
@@ -54,12 +60,15 @@ class Repository:
         options: IndexOptions,
         *,
         deprecated: tuple[str, ...] | None = None,
+        services: ServiceMap | None = None,
     ) -> None:
         self._git = git
         self._store = store
         self._options = options
         self._source = SourceReader(git, store, deprecated=deprecated)
         self._resolver = Resolver(git, store, self._source)
+        self._services = services
+        self._book: IncidentBook | None = None
         self.last_index: IndexSummary | None = None
         """What the latest indexing run of this object did."""
 
@@ -312,6 +321,184 @@ class Repository:
 
         """
         return self._source.prefixes()
+
+    # -- incidents -----------------------------------------------------------------------
+
+    @property
+    def _incidents(self) -> IncidentBook:
+        if self._book is None:
+            from loopintel.incidents import IncidentBook  # noqa: PLC0415 - loaded on use
+
+            self._book = IncidentBook(
+                self._git,
+                self._store,
+                resolve_frames=None,
+                szz=None,
+                services=self.service_map,
+            )
+        return self._book
+
+    def service_map(self) -> ServiceMap | None:
+        """Which paths each service runs, for incidents that name services.
+
+        The map given to :func:`open` (``services=``), else ``[tool.loopintel.services]``
+        of the ``pyproject.toml`` at the indexed head (read once per head); ``None``
+        when neither has one.
+
+        Raises:
+            InvalidConfiguration: that table is malformed.
+
+        """
+        if self._services is not None:
+            return self._services
+        from loopintel.sources.services import services_from_pyproject  # noqa: PLC0415
+
+        def read() -> ServiceMap | None:
+            head = self.head
+            blob = self._git.blob_at(head, PYPROJECT) if head else None
+            if head is None or blob is None:
+                return None
+            found = services_from_pyproject(self._git.blob(blob), f"{PYPROJECT} at {head[:12]}")
+            return found if found.services else None
+
+        found: ServiceMap | None = self._store.per_head("services", read)
+        return found
+
+    def import_incidents(
+        self,
+        file: str | os.PathLike[str],
+        *,
+        format: str | None = None,  # noqa: A002 - the incident file's format
+        skip_invalid: bool = False,
+    ) -> IncidentImport:
+        """Import an incident file: every incident, linked to the functions it involved.
+
+        An incident already stored (same source and id) is replaced by the file's
+        version. Nothing is stored when anything fails.
+
+        Args:
+            file: an export of PagerDuty, Sentry, GitHub or Jira, loopintel's own JSON,
+                JSON lines or CSV, or a text file holding a traceback.
+            format: its format's name (``loopintel incidents import --help`` lists
+                them); recognised from the content when not given.
+            skip_invalid: import the good rows of a file that has bad ones (the result
+                says how many were skipped, and why).
+
+        Raises:
+            IncidentDataError: the file cannot be read, or has bad rows and
+                ``skip_invalid`` is false; every problem is listed with its place.
+            IndexLocationError: the index was opened read-only (``update=False``).
+
+        """
+        self._writable("import")
+        return self._incidents.import_file(file, format=format, skip_invalid=skip_invalid)
+
+    def incidents(
+        self,
+        *,
+        proxies: bool = False,
+        since: Moment | None = None,
+        until: Moment | None = None,
+    ) -> Records[Incident]:
+        """The stored incidents, oldest start first.
+
+        Args:
+            proxies: the proxies (bug-fix commits standing in for incidents) instead
+                of the real incidents; the two are never mixed.
+            since: only those started at or after this time.
+            until: only those started before this time.
+
+        """
+        return Records(
+            self._store.incidents(
+                proxies=proxies,
+                since=None if since is None else timestamp(since, "since"),
+                until=None if until is None else timestamp(until, "until"),
+            )
+        )
+
+    def incident(self, query: str) -> Incident:
+        """The stored incident of a key (``source:id``) or an id.
+
+        Raises:
+            IncidentNotFound: no incident has it, or several sources have that id.
+
+        """
+        return self._incidents.get(query)
+
+    def delete_incident(self, query: str) -> Incident:
+        """Drop a stored incident and its links; returns what was dropped.
+
+        Raises:
+            IncidentNotFound: no incident has that key or id.
+            IndexLocationError: the index was opened read-only (``update=False``).
+
+        """
+        self._writable("delete")
+        return self._incidents.delete(query)
+
+    def links(self, incident: str | Incident) -> Records[CodeLink]:
+        """The functions an incident is linked to, most confident first, with evidence.
+
+        A stored incident's links are those stored (see :meth:`relink`); an incident
+        value that is not stored is linked now.
+
+        Raises:
+            IncidentNotFound: a key or id that no stored incident has.
+
+        """
+        if isinstance(incident, str):
+            return Records(self._store.links_of(self.incident(incident).key))
+        if self._store.incident_keys([incident.key]):
+            return Records(self._store.links_of(incident.key))
+        book = self._incidents
+        return Records(book.linker().links(book.with_fixes(incident, book.closing_commits())))
+
+    def why(self, incident: str | Incident, function: str) -> tuple[Evidence, ...]:
+        """The evidence behind the link of an incident to a function, strongest first.
+
+        ``()`` when they are not linked.
+
+        Raises:
+            IncidentNotFound: a key or id that no stored incident has.
+            FunctionNotFound: no function matches ``function``.
+
+        """
+        lineage = self.function(function).lineage
+        return next((link.evidence for link in self.links(incident) if link.lineage == lineage), ())
+
+    def relink(self, *, stale_only: bool = True) -> int:
+        """Make stored incidents' links again; returns how many incidents were relinked.
+
+        Links depend on the indexed history (a frame resolved at the head, recent
+        changes); with ``stale_only`` only incidents linked at another head are redone.
+
+        Raises:
+            IndexLocationError: the index was opened read-only (``update=False``).
+
+        """
+        self._writable("relink")
+        return self._incidents.relink(stale_only=stale_only)
+
+    def find_proxies(self) -> Records[Incident]:
+        """Bug-fix commits of the indexed history, as proxy incidents (not stored).
+
+        The rules are documented in ``docs/incidents.md``; each proxy's tags name the
+        rules it matched.
+        """
+        return Records(self._incidents.proxies())
+
+    def import_proxies(self) -> IncidentImport:
+        """Store the bug-fix commits as proxy incidents, linked to what they changed.
+
+        Proxies found before are replaced; they are never listed with real incidents.
+
+        Raises:
+            IndexLocationError: the index was opened read-only (``update=False``).
+
+        """
+        self._writable("import")
+        return self._incidents.import_proxies()
 
     # -- ownership: files and directories ------------------------------------------------
 

@@ -47,6 +47,11 @@ _KEYWORD = re.compile(
     r"\b(?:fix|fixes|fixed|fixing|bug|bugs|bugfix|hotfix|regression|crash|crashes)\b",
     re.IGNORECASE,
 )
+_TIDYING = re.compile(
+    r"\b(?:typos?|spelling|docs?|documentation|docstrings?|comments?|whitespace|formatting|"
+    r"lint|typing|mypy|flake8|tests?|ci)\b",
+    re.IGNORECASE,
+)
 _REVERT_SUMMARY = re.compile(r'^revert\b\s*"?', re.IGNORECASE)
 _REVERTS = re.compile(rf"\bthis reverts commit (?P<sha>{_HEX})\b", re.IGNORECASE)
 _NAMED_CAUSE = re.compile(
@@ -90,7 +95,7 @@ def fix_signal(message: str) -> FixSignal | None:
             issues.append(value.split()[0])
     if trailers:
         rules.append("trailer")
-    if _KEYWORD.search(summary):
+    if _KEYWORD.search(summary) and not _TIDYING.search(summary):
         rules.append("keyword")
     reverted = [m["sha"] for m in _REVERTS.finditer(message)]
     revert = bool(_REVERT_SUMMARY.match(summary)) or bool(reverted)

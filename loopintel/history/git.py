@@ -297,6 +297,10 @@ class GitRepository:
             raw_committer=raw_committer,
         )
 
+    def message(self, sha: str) -> str:
+        """A commit's whole message (undecodable bytes replaced)."""
+        return self.commit(sha).raw_message.decode("utf-8", "replace")
+
     def blob(self, blob_id: str) -> bytes:
         """The bytes of a blob.
 
