@@ -27,6 +27,7 @@ if TYPE_CHECKING:
 
     from loopintel.history.git import GitRepository
     from loopintel.model import CodeLink, Resolution
+    from loopintel.sources.labels import LabelMap
     from loopintel.sources.services import ServiceMap
     from loopintel.store import Store
 
@@ -157,9 +158,12 @@ class IncidentBook:
         *,
         format: str | None = None,  # noqa: A002 - the file's format
         skip_invalid: bool = False,
+        labels: LabelMap | None = None,
         link: bool = True,
     ) -> IncidentImport:
         """Read an incident file and store its incidents and their links.
+
+        ``labels`` gives severity and type to incidents whose source gave none.
 
         Raises:
             IncidentDataError: the file cannot be read, or has bad rows and
@@ -169,7 +173,8 @@ class IncidentBook:
         rows = read_incidents(file, format=format)
         if not skip_invalid:
             rows.check()
-        added, updated, links = self.store(rows.incidents, source=str(file), link=link)
+        incidents = rows.incidents if labels is None else labels.apply_all(rows.incidents)
+        added, updated, links = self.store(incidents, source=str(file), link=link)
         return IncidentImport(
             source=str(file),
             format=rows.format,
@@ -206,6 +211,25 @@ class IncidentBook:
             tuple(k for k in chosen if k not in known),
             tuple(k for k in chosen if k in known),
             sum(len(links) for links in linked.values()),
+        )
+
+    def add(self, incidents: Iterable[Incident], *, source: str) -> IncidentImport:
+        """Store incident values made by a program (not read from a file), with links."""
+        chosen = list(incidents)
+        for incident in chosen:
+            if incident.proxy:
+                raise InvalidQuery(
+                    "incidents", incident.key, "real incidents (proxies come from commits)"
+                )
+        added, updated, links = self.store(chosen, source=source)
+        return IncidentImport(
+            source=source,
+            format="values",
+            added=added,
+            updated=updated,
+            skipped=0,
+            problems=(),
+            links=links,
         )
 
     def proxies(self) -> list[Incident]:

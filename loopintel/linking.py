@@ -362,9 +362,18 @@ def _age(age: timedelta) -> str:
 
 
 def _repository_path(named: str, paths: set[str]) -> str | None:
-    """A file as an incident names it, as a head path: exact, else a unique path suffix."""
-    clean = named.replace("\\", "/").lstrip("./")
-    if clean in paths:
-        return clean
-    tails = [p for p in paths if p.endswith("/" + clean)]
+    """A file as an incident names it, as a head path.
+
+    The path itself; else the longest tail of it that is a head path (a server's
+    ``/srv/app/pkg/mod.py``); else the one head path that ends with it (``mod.py``).
+    """
+    clean = named.replace("\\", "/").strip()
+    while clean.startswith("./"):
+        clean = clean[2:]
+    parts = [part for part in clean.split("/") if part]
+    for start in range(len(parts)):
+        tail = "/".join(parts[start:])
+        if tail in paths:
+            return tail
+    tails = [p for p in paths if p.endswith("/" + "/".join(parts))]
     return tails[0] if len(tails) == 1 else None

@@ -7,7 +7,7 @@ paths), the store (changes, functions), ownership (experts, truck factors), snap
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Self
+from typing import TYPE_CHECKING, Any, Self
 
 from loopintel.code import PYPROJECT, SourceReader
 from loopintel.errors import IndexLocationError, InvalidQuery
@@ -19,7 +19,7 @@ from loopintel.tables import Records
 if TYPE_CHECKING:
     import concurrent.futures
     import os
-    from collections.abc import Callable, Iterator
+    from collections.abc import Callable, Iterable, Iterator, Mapping
     from pathlib import Path
 
     from loopintel.history.git import GitRepository
@@ -40,6 +40,7 @@ if TYPE_CHECKING:
         Skip,
         TruckFactor,
     )
+    from loopintel.sources.labels import LabelMap
     from loopintel.sources.services import ServiceMap
     from loopintel.store import Store
     from loopintel.views import FunctionView
@@ -364,12 +365,39 @@ class Repository:
         found: ServiceMap | None = self._store.per_head("services", read)
         return found
 
+    def label_map(self) -> LabelMap:
+        """Which labels give incidents their severity and type (GitHub, Jira labels).
+
+        :data:`loopintel.sources.labels.DEFAULT_LABELS`, with ``[tool.loopintel.labels]``
+        of the ``pyproject.toml`` at the indexed head added (its entries win).
+
+        Raises:
+            InvalidConfiguration: that table is malformed.
+
+        """
+        from loopintel.sources.labels import (  # noqa: PLC0415 - loaded on use
+            DEFAULT_LABELS,
+            labels_from_pyproject,
+        )
+
+        def read() -> LabelMap:
+            head = self.head
+            blob = self._git.blob_at(head, PYPROJECT) if head else None
+            if head is None or blob is None:
+                return DEFAULT_LABELS
+            found = labels_from_pyproject(self._git.blob(blob), f"{PYPROJECT} at {head[:12]}")
+            return DEFAULT_LABELS if found is None else DEFAULT_LABELS.merged(found)
+
+        labels: LabelMap = self._store.per_head("labels", read)
+        return labels
+
     def import_incidents(
         self,
         file: str | os.PathLike[str],
         *,
         format: str | None = None,  # noqa: A002 - the incident file's format
         skip_invalid: bool = False,
+        labels: LabelMap | Mapping[str, Mapping[str, Any]] | None = None,
     ) -> IncidentImport:
         """Import an incident file: every incident, linked to the functions it involved.
 
@@ -383,15 +411,58 @@ class Repository:
                 them); recognised from the content when not given.
             skip_invalid: import the good rows of a file that has bad ones (the result
                 says how many were skipped, and why).
+            labels: which labels mean which severity rank and type, added to
+                :meth:`label_map` (a :class:`~loopintel.sources.labels.LabelMap`, or
+                ``{"severity": {"sev-one": 1}, "type": {"defect": "bug"}}``).
 
         Raises:
             IncidentDataError: the file cannot be read, or has bad rows and
                 ``skip_invalid`` is false; every problem is listed with its place.
             IndexLocationError: the index was opened read-only (``update=False``).
+            InvalidQuery: ``labels`` is malformed.
 
         """
         self._writable("import")
-        return self._incidents.import_file(file, format=format, skip_invalid=skip_invalid)
+        return self._incidents.import_file(
+            file, format=format, skip_invalid=skip_invalid, labels=self._labels(labels)
+        )
+
+    def _labels(self, given: LabelMap | Mapping[str, Mapping[str, Any]] | None) -> LabelMap:
+        from loopintel.sources.labels import LabelMap  # noqa: PLC0415 - loaded on use
+
+        if given is None:
+            return self.label_map()
+        if not isinstance(given, LabelMap):
+            try:
+                given = LabelMap(given.get("severity", {}), given.get("type", {}))
+            except (AttributeError, TypeError, ValueError) as exc:
+                raise InvalidQuery(
+                    "labels", given, "a LabelMap or {'severity': {...}, 'type': {...}}"
+                ) from exc
+        return self.label_map().merged(given)
+
+    def add_incidents(
+        self,
+        incidents: Iterable[Incident],
+        *,
+        source: str = "api",
+        labels: LabelMap | Mapping[str, Mapping[str, Any]] | None = None,
+    ) -> IncidentImport:
+        """Store incidents made by a program, linked to the functions they involved.
+
+        For tools that build :class:`~loopintel.Incident` values themselves; an
+        incident already stored (same source and id) is replaced. ``source`` says where
+        they came from in the import's summary; ``labels`` as for
+        :meth:`import_incidents`.
+
+        Raises:
+            InvalidQuery: an incident is a proxy (those come from commits), or
+                ``labels`` is malformed.
+            IndexLocationError: the index was opened read-only (``update=False``).
+
+        """
+        self._writable("import")
+        return self._incidents.add(self._labels(labels).apply_all(incidents), source=source)
 
     def incidents(
         self,
