@@ -1,0 +1,212 @@
+"""The shell every ``loopintel`` command shares: the group, opening a repository, errors.
+
+Exit codes: 0 success, 1 a loopintel error (message on stderr), 2 a usage error, 130
+interrupted.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import sys
+import warnings
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeVar
+
+import click
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TaskProgressColumn,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
+
+import loopintel
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+__all__ = [
+    "count",
+    "errors",
+    "fail",
+    "find_function",
+    "function_argument",
+    "main",
+    "no_update",
+    "open_repo",
+    "path_option",
+    "reader",
+    "repo_options",
+]
+
+F = TypeVar("F", bound="Callable[..., Any]")
+
+
+def count(number: int, noun: str) -> str:
+    """``1 commit``, ``2,000 commits``."""
+    return f"{number:,} {noun}{'' if number == 1 else 's'}"
+
+
+def fail(message: str) -> None:
+    """Say what went wrong on stderr and exit 1."""
+    click.echo(f"error: {message}", err=True)
+    sys.exit(1)
+
+
+def errors(func: F) -> F:
+    """A command whose loopintel errors, interrupts and closed pipes end it cleanly."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except loopintel.InvalidData as exc:
+            # Every problem kept, not the first few the message shows: the user fixes
+            # the file in one pass.
+            fail(exc.report())
+        except loopintel.LoopintelError as exc:
+            fail(str(exc))
+        except KeyboardInterrupt as exc:
+            # One line on how far it got (an interrupted indexing run says what it kept).
+            message = str(exc) if isinstance(exc, loopintel.IndexingInterrupted) else ""
+            click.echo(message or "interrupted", err=True)
+            sys.exit(130)
+        except BrokenPipeError:
+            # The reader went away (``| head``): not an error. Later writes, and the
+            # flush at exit, go nowhere instead of failing again.
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+            sys.exit(0)
+        return None
+
+    return wrapper  # type: ignore[return-value]
+
+
+def repo_options(func: F) -> F:
+    """Options shared by every command that opens a repository."""
+    func = click.option(
+        "--index-path",
+        type=click.Path(dir_okay=False),
+        help="Index file (default: $LOOPINTEL_INDEX or <git dir>/loopintel/index.sqlite3).",
+    )(func)
+    func = click.option("--ref", default="HEAD", show_default=True, help="Ref to index.")(func)
+    func = click.option(
+        "--first-parent", is_flag=True, help="Walk first parents only (merges vs first parent)."
+    )(func)
+    return click.argument("path", default=".", type=click.Path(file_okay=False))(func)
+
+
+no_update = click.option(
+    "--no-update", is_flag=True, help="Read the index as it is; do not index first."
+)
+"""The option of every command that reads the index."""
+
+
+def reader(func: Callable[..., None]) -> Callable[..., None]:
+    """Repository options and ``--no-update``; the command gets the open ``repo``."""
+
+    @functools.wraps(func)
+    def command(
+        *,
+        path: str,
+        ref: str,
+        index_path: str | None,
+        first_parent: bool,
+        no_update: bool,
+        **options: Any,
+    ) -> None:
+        repo = open_repo(path, ref, index_path, first_parent=first_parent, update=not no_update)
+        with repo:
+            func(repo, **options)
+
+    return repo_options(no_update(errors(command)))
+
+
+def open_repo(
+    path: str,
+    ref: str,
+    index_path: str | None,
+    *,
+    first_parent: bool,
+    update: bool = True,
+    quiet: bool = True,
+    workers: int | None = None,
+    fetch_missing: bool = False,
+) -> loopintel.Repository:
+    """Open (and, unless ``update`` is false, index) a repository; warnings on stderr.
+
+    A progress bar is shown on a terminal unless ``quiet``.
+    """
+    console = Console(stderr=True)
+    show = update and not quiet and console.is_terminal
+    options: dict[str, Any] = {
+        "ref": ref,
+        "index_path": index_path,
+        "first_parent": first_parent,
+        "update": update,
+        "workers": workers,
+        "fetch_missing": fetch_missing,
+    }
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", loopintel.ShallowCloneWarning)
+        warnings.simplefilter("always", loopintel.MissingObjectsWarning)
+        if not show:
+            repo = loopintel.open(path, **options)
+        else:
+            with Progress(
+                TextColumn("indexing"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                TextColumn("commits"),
+                TaskProgressColumn(),
+                TextColumn("{task.fields[rate]}"),
+                TimeElapsedColumn(),
+                TextColumn("ETA"),
+                TimeRemainingColumn(),
+                console=console,
+                transient=True,
+            ) as bar:
+                task = bar.add_task("index", total=None, rate="")
+
+                def report(step: loopintel.IndexProgress) -> None:
+                    elapsed = bar.tasks[0].elapsed or 0.0
+                    rate = f"{step.done / elapsed:,.0f}/s" if elapsed > 0 and step.done else ""
+                    bar.update(task, completed=step.done, total=step.total, rate=rate)
+
+                repo = loopintel.open(path, progress=report, **options)
+    for warning in caught:
+        click.echo(f"warning: {warning.message}", err=True)
+    return repo
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(loopintel.__version__, prog_name="loopintel")
+def main() -> None:
+    """Git-history codebase intelligence, function by function."""
+
+
+def function_argument(func: F) -> F:
+    """FUNC and --at, for commands about one function."""
+    func = click.option("--at", help="Look FUNCTION up in the tree of this commit (any ref).")(func)
+    return click.argument("function")(func)
+
+
+def find_function(
+    repo: loopintel.Repository, query: str, at: str | None = None
+) -> loopintel.FunctionView:
+    """``repo.function``, reading a file path from the current directory as git does."""
+    return repo.function(query, at=at, cwd=Path.cwd())
+
+
+def path_option(repo: loopintel.Repository, path: str | None) -> str | None:
+    """A ``--path`` as git reads it: from the current directory inside the work tree.
+
+    So ``cd src && loopintel changes --path core.py`` works, and so does a path from
+    the repository root typed in a subdirectory.
+    """
+    return None if path is None else repo.resolve_path(path, cwd=Path.cwd())
