@@ -7,6 +7,7 @@ paths), the store (changes, functions), ownership (experts, truck factors), snap
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import TYPE_CHECKING, Any, Self
 
 from loopintel.code import PYPROJECT, SourceReader
@@ -28,6 +29,7 @@ if TYPE_CHECKING:
         Change,
         ChangeKind,
         CodeLink,
+        Context,
         CoverageSnapshot,
         Evidence,
         Expert,
@@ -550,6 +552,40 @@ class Repository:
         """
         self._writable("relink")
         return self._incidents.relink(stale_only=stale_only)
+
+    def context(
+        self,
+        target: str | Incident,
+        *,
+        cwd: str | os.PathLike[str] | None = None,
+        limit: int = 15,
+        recent: timedelta = timedelta(weeks=4),
+    ) -> Context:
+        """What a traceback, an incident, a place or a name implicates, for a responder.
+
+        Args:
+            target: a pasted traceback (text), an :class:`~loopintel.Incident`, the key
+                or id of a stored incident, ``path:line``, a function's name, a file or
+                a directory.
+            cwd: read a relative path in ``target`` from here (as the CLI does).
+            limit: how many implicated functions to summarise (the most confident).
+            recent: how far back before the incident (or now) changes count as recent.
+
+        Returns:
+            The implicated functions ranked by evidence, each with its summary, recent
+            changes and earlier incidents; the frames and the version they were
+            resolved at.
+
+        Raises:
+            TargetNotFound: the target is none of those.
+            IncidentNotFound: an id several stored incidents have.
+            AmbiguousFunction: a name several functions have.
+
+        """
+        from loopintel.context import ContextMaker  # noqa: PLC0415 - loaded on use
+
+        maker = ContextMaker(self._store, self._resolver, self._incidents, resolve_frames=None)
+        return maker.context(target, cwd=cwd, limit=limit, recent=recent)
 
     def find_proxies(self) -> Records[Incident]:
         """Bug-fix commits of the indexed history, as proxy incidents (not stored).
