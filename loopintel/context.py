@@ -161,8 +161,15 @@ class ContextMaker:
         since = until - recent
         functions = self._store.functions("" if scope.path == "." else scope.path)
         counts = {f.lineage: self._recent(f.lineage, since, until) for f in functions}
+        when = {
+            c.sha: c.committed_at for c in self._store.commits([f.last_commit for f in functions])
+        }
         head = self._store.meta("head")
-        ranked = sorted(functions, key=lambda f: (-counts[f.lineage], str(f.ref)))
+        # Most changed lately first; then the most recently changed.
+        ranked = sorted(
+            functions,
+            key=lambda f: (-counts[f.lineage], -when[f.last_commit].timestamp(), str(f.ref)),
+        )
         links = [
             CodeLink(
                 incident="",
