@@ -14,6 +14,9 @@ Where a repository has no incident data, bug-fix commits stand in for incidents
     a fix word as a whole word in the first line: ``fix``, ``fixes``, ``fixed``,
     ``fixing``, ``bug``, ``bugs``, ``bugfix``, ``hotfix``, ``regression``, ``crash``,
     ``crashes``. Whole words only: ``prefix``, ``fixture`` and ``debug`` are not fixes.
+    A first line that is about tidying (``typo``, ``spelling``, ``docs``, ``comments``,
+    ``whitespace``, ``formatting``, ``lint``, ``typing``, ``tests``, ``ci``...) is no fix
+    by this rule alone: "Fix typo in the docs" is not a bug fix.
 ``revert``
     ``Revert "..."`` first lines and ``This reverts commit <sha>``: the reverted commit is
     a cause. A revert of a revert re-applies a change and is no fix.
@@ -21,8 +24,9 @@ Where a repository has no incident data, bug-fix commits stand in for incidents
 ``named-cause``
     the message names the commit that introduced its bug (``introduced in <sha>``,
     ``regression from <sha>``, ``broken by <sha>``, ``caused by <sha>``): a cause link.
- Messages that only touch documentation or tests are still matched: whether
-a fix changed any function is for the caller to see in the index.
+
+Whether a fix changed any function is not decided here: a proxy that changed none has
+no links.
 """
 
 from __future__ import annotations
