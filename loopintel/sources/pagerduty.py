@@ -117,11 +117,17 @@ class _Row:
         self.teams: list[str] = []
         self.url: str | None = None
 
-    def incident(self, row: RowProblems, raw: str) -> Incident | None:
-        """The incident, or ``None`` (with the problems noted) when it has any."""
-        if self.ident is None:
+    def incident(
+        self, row: RowProblems, raw: str, *, reported: frozenset[str] = frozenset()
+    ) -> Incident | None:
+        """The incident, or ``None`` (with the problems noted) when it has any.
+
+        ``reported`` names the fields whose bad values were already reported: they are
+        not reported missing too.
+        """
+        if self.ident is None and "id" not in reported:
             row.add("missing (every incident has PagerDuty's id)", field="id")
-        if self.title is None:
+        if self.title is None and "title" not in reported:
             row.add("missing (expected a title, summary or description)", field="title")
         if not row.ok or self.ident is None or self.title is None:
             return None
@@ -260,7 +266,12 @@ def _read_json(source: str, data: bytes) -> IncidentRows:
         for obj, line in items:
             row = RowProblems(problems, line)
             fields = _api_row(obj, row)
-            incident = fields.incident(row, raw_json(obj)) if fields is not None else None
+            incident = None
+            if fields is not None:
+                reported = frozenset(
+                    key for key in ("id", "title") if not isinstance(obj.get(key), str | None)
+                )
+                incident = fields.incident(row, raw_json(obj), reported=reported)
             if incident is None:
                 skipped += 1
             else:

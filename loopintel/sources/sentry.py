@@ -291,9 +291,9 @@ def _event(obj: Any, row: RowProblems) -> Incident | None:
         or _message(obj.get("message"))
         or _message(obj.get("logentry"))
     )
-    if ident is None:
+    if ident is None and all(isinstance(obj.get(k), str | None) for k in (id_field, "id")):
         row.add("missing (every event has an id)", field=id_field)
-    if title is None:
+    if title is None and isinstance(obj.get("title"), str | None):
         row.add("missing (expected a title, an exception or a message)", field="title")
     if not row.ok or ident is None or title is None:
         return None
