@@ -138,6 +138,23 @@ def test_a_pagerduty_alert_quoting_a_sentry_event_is_still_pagerduty(tmp_path: P
 # -- PagerDuty: the REST API's JSON ------------------------------------------------------------
 
 
+def test_a_first_page_without_incidents_is_still_pagerduty(tmp_path: Path) -> None:
+    empty = {"incidents": [], "limit": 25, "offset": 0, "total": None, "more": False}
+    rows = _read(_write(tmp_path, "p.json", json.dumps(empty) + "\n"))
+    assert rows.format == "pagerduty"
+    assert rows.incidents == ()
+    assert rows.problems == ()
+
+
+def test_an_sdk_event_with_its_id_after_a_long_exception_is_sentry(tmp_path: Path) -> None:
+    frame = {"abs_path": "/srv/a.py", "lineno": 1, "function": "f", "vars": {"blob": "x" * 70000}}
+    event = {"exception": {"values": [{"type": "E", "stacktrace": {"frames": [frame]}}]}}
+    event["event_id"] = "4" * 32
+    rows = _read(_write(tmp_path, "e.json", json.dumps(event)))
+    assert rows.format == "sentry"
+    assert [i.id for i in rows.incidents] == ["4" * 32]
+
+
 def test_pagerduty_pages_in_one_file_read_as_one_list() -> None:
     path = DATA / "pagerduty-incidents.json"
     pages = _pages(path.read_text())

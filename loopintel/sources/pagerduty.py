@@ -283,10 +283,12 @@ def _sniff_json(data: bytes) -> bool:
     head = data[:65536].lstrip(b"\xef\xbb\xbf \t\r\n")
     if not head.startswith((b"{", b"[")):
         return False
-    # Fields only PagerDuty's incidents have: a generic JSON of incidents has none.
-    return b'"incident_number"' in head and any(
-        marker in head for marker in (b'"urgency"', b'"escalation_policy"', b'"incident_key"')
-    )
+    # Fields only PagerDuty's incidents have: a generic JSON of incidents has none; or
+    # PagerDuty's pagination, for a first page without incidents.
+    return (
+        b'"incident_number"' in head
+        and any(key in head for key in (b'"urgency"', b'"escalation_policy"', b'"incident_key"'))
+    ) or all(key in head for key in (b'"incidents"', b'"more"', b'"offset"', b'"limit"'))
 
 
 # -- the incidents CSV ---------------------------------------------------------------------------

@@ -337,8 +337,9 @@ def _sniff(data: bytes) -> bool:
     head = data[:65536].lstrip(b"\xef\xbb\xbf \t\r\n")
     return (
         head.startswith((b"{", b"["))
-        and _EVENT_ID.search(head) is not None
         and b'"incident_number"' not in head  # a PagerDuty alert's body can quote an event
+        # An SDK may write the id after a long exception: look at the whole file for it.
+        and _EVENT_ID.search(data) is not None
     )
 
 
