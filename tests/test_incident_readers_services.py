@@ -148,7 +148,9 @@ def test_a_first_page_without_incidents_is_still_pagerduty(tmp_path: Path) -> No
 
 def test_an_sdk_event_with_its_id_after_a_long_exception_is_sentry(tmp_path: Path) -> None:
     frame = {"abs_path": "/srv/a.py", "lineno": 1, "function": "f", "vars": {"blob": "x" * 70000}}
-    event = {"exception": {"values": [{"type": "E", "stacktrace": {"frames": [frame]}}]}}
+    event: dict[str, Any] = {
+        "exception": {"values": [{"type": "E", "stacktrace": {"frames": [frame]}}]}
+    }
     event["event_id"] = "4" * 32
     rows = _read(_write(tmp_path, "e.json", json.dumps(event)))
     assert rows.format == "sentry"
