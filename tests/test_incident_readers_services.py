@@ -473,6 +473,21 @@ def test_every_documented_csv_column_is_read(tmp_path: Path) -> None:
         assert incident.url == values["html_url"]
 
 
+def test_a_csv_with_a_byte_order_mark_quoted_headers_and_crlf(tmp_path: Path) -> None:
+    text = (
+        '\ufeff"Incident ID","Incident Number","Title","Urgency","Created On"\r\n'
+        '"PCRLF01","3","a, b","high","2024-01-01 00:00:00 +0100"\r\n'
+        "PCRLF02,4,c,low,\r\n"
+    )
+    path = tmp_path / "export.csv"
+    path.write_bytes(text.encode())
+    rows = _read(path)
+    assert rows.format == "pagerduty-csv"
+    assert [(i.id, i.title) for i in rows.incidents] == [("PCRLF01", "a, b"), ("PCRLF02", "c")]
+    assert rows.incidents[0].started_at == datetime(2023, 12, 31, 23, tzinfo=UTC)
+    assert rows.incidents[1].started_at is None
+
+
 def test_a_csv_without_an_id_column_fails_at_once(tmp_path: Path) -> None:
     text = "incident_number,title,urgency\n1,t,high\n"
     with pytest.raises(loopintel.IncidentDataError, match="no id column"):
