@@ -3,17 +3,22 @@
 from __future__ import annotations
 
 import json
+import textwrap
 import traceback
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import loopintel
 from loopintel.sources.formats import REGISTRY
 from loopintel.sources.incidents import INCIDENTS, IncidentRows, read_incidents
+from loopintel.sources.json_values import element_lines, read_values
 from loopintel.sources.pagerduty import CSV_COLUMNS, pagerduty_rank
+from loopintel.sources.problems import Problems
 from loopintel.sources.sentry import LEVEL_RANK
 
 if TYPE_CHECKING:
@@ -809,3 +814,49 @@ def test_an_exception_without_a_stack_keeps_its_place_in_the_chain(tmp_path: Pat
     (incident,) = _read(_write(tmp_path, "e.json", json.dumps(event))).incidents
     assert [(f.exception, f.file) for f in incident.frames] == [(1, "/srv/a.py")]
     assert incident.title == "RuntimeError: wrapped"
+
+
+# -- JSON values and the lines of their rows ---------------------------------------------------
+
+_SCALARS = st.none() | st.booleans() | st.integers() | st.text(max_size=8)
+_JSON = st.recursive(
+    _SCALARS,
+    lambda inner: (
+        st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=5), inner, max_size=3)
+    ),
+    max_leaves=8,
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    pages=st.lists(st.lists(_JSON, max_size=4), min_size=1, max_size=3),
+    indent=st.sampled_from([None, 2]),
+    separator=st.sampled_from(["", "\n", "\n\n"]),
+)
+def test_rows_are_found_at_the_line_they_start(
+    pages: list[list[Any]], indent: int | None, separator: str
+) -> None:
+    # Each page is written alone, so the line where each row starts is known by counting
+    # the lines of what was written before it.
+    text, expected = "", []
+    for rows in pages:
+        parts = [json.dumps(row, indent=indent) for row in rows]
+        if indent is None:
+            page = '{"more": true, "incidents": [' + ", ".join(parts) + "]}"
+            starts = [1] * len(parts)
+        else:
+            body = ",\n".join(textwrap.indent(p, "    ") for p in parts)
+            page = '{\n  "more": true,\n  "incidents": [\n' + body + "\n  ]\n}"
+            starts, line = [], 4
+            for part in parts:
+                starts.append(line)
+                line += part.count("\n") + 1
+        offset = text.count("\n")
+        expected.append([offset + s for s in starts])
+        text += page + separator if indent is None or separator else page + "\n"
+    problems = Problems("p.json", loopintel.IncidentDataError)
+    values = read_values(text, problems, what="page")
+    assert problems.total == 0
+    assert [v.value["incidents"] for v in values] == pages
+    assert [element_lines(text, v, "incidents") for v in values] == expected

@@ -176,16 +176,20 @@ def _text(
 
 def _reference(obj: Mapping[str, Any], key: str, row: RowProblems) -> str | None:
     """The name of a referenced object (``service``, ``priority``): its summary or name."""
-    value = obj.get(key)
+    return _name(obj.get(key), key, row)
+
+
+def _name(value: Any, field: str, row: RowProblems) -> str | None:
+    """A reference's summary, name or id; ``None`` for null; a problem when not one."""
     if value is None:
         return None
     if isinstance(value, str):  # some exports flatten references to their names
         return value.strip() or None
     if not isinstance(value, dict):
-        row.add(f"expected an object, got {brief(value)}", field=key)
+        row.add(f"expected an object, got {brief(value)}", field=field)
         return None
     for name in ("summary", "name", "id"):
-        found = _text(value, name, row, f"{key}.{name}")
+        found = _text(value, name, row, f"{field}.{name}")
         if found is not None:
             return found
     return None
@@ -219,7 +223,7 @@ def _api_row(obj: Any, row: RowProblems) -> _Row | None:
     teams = obj.get("teams")
     if isinstance(teams, list):
         for index, team in enumerate(teams):
-            name = _reference({f"teams[{index}]": team}, f"teams[{index}]", row)
+            name = _name(team, f"teams[{index}]", row)
             if name is not None:
                 fields.teams.append(name)
     elif teams is not None:
