@@ -213,6 +213,8 @@ def _exceptions(
 ) -> tuple[list[Frame], str | None]:
     """The frames of every exception of a chain, and the title of the one raised last."""
     values = value.get("values") if isinstance(value, dict) else value
+    if values is None:  # an exception interface with nothing in it
+        return [], None
     if not isinstance(values, list):
         row.add(f'expected {{"values": [...]}}, got {brief(value)}', field=where)
         return [], None
