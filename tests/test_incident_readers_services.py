@@ -789,6 +789,19 @@ def test_wrong_types_in_a_sentry_event(tmp_path: Path) -> None:
     assert rows.skipped == len(events)
 
 
+def test_an_exception_interface_without_values_is_no_stack(tmp_path: Path) -> None:
+    event = {"event_id": "5" * 32, "exception": {"values": None}, "message": "m"}
+    rows = _read(_write(tmp_path, "e.json", json.dumps(event)), format="sentry")
+    assert rows.problems == ()
+    assert [(i.title, i.frames) for i in rows.incidents] == [("m", ())]
+
+
+def test_a_title_of_the_wrong_type_is_reported_once(tmp_path: Path) -> None:
+    event = {"eventID": "6" * 32, "title": ["KeyError"]}
+    rows = _read(_write(tmp_path, "e.json", json.dumps(event)), format="sentry")
+    assert _places(rows) == [(1, "title")]
+
+
 def test_an_event_without_any_title_is_a_problem(tmp_path: Path) -> None:
     event = {"event_id": "2" * 32, "timestamp": "2024-01-01T00:00:00Z"}
     rows = _read(_write(tmp_path, "e.json", json.dumps(event)), format="sentry")
