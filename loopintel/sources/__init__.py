@@ -8,3 +8,5 @@ lists every format whenever any part of this package is used.
 
 from loopintel.sources import coverage as _coverage  # noqa: F401 - registers its formats
 from loopintel.sources import incidents as _incidents  # noqa: F401 - the incident kind
+from loopintel.sources import pagerduty as _pagerduty  # noqa: F401 - registers its formats
+from loopintel.sources import sentry as _sentry  # noqa: F401 - registers its format
