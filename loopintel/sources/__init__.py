@@ -8,4 +8,5 @@ lists every format whenever any part of this package is used.
 
 from loopintel.sources import coverage as _coverage  # noqa: F401 - registers its formats
 from loopintel.sources import incidents as _incidents  # noqa: F401 - the incident kind
+from loopintel.sources import records as _records  # noqa: F401 - registers its formats
 from loopintel.sources import traceback as _traceback  # noqa: F401 - registers its format
