@@ -40,7 +40,7 @@ from loopintel.sources.problems import Problems, decode_text
 if TYPE_CHECKING:
     from collections.abc import Iterator
 
-__all__ = ["ParsedTraceback", "find_tracebacks", "parse_traceback"]
+__all__ = ["ParsedTraceback", "find_tracebacks", "frames_in_text", "parse_traceback"]
 
 
 @attrs.frozen
@@ -358,6 +358,22 @@ def find_tracebacks(text: str) -> tuple[ParsedTraceback, ...]:
 
     """
     return tuple(_scan(_lines(_JIRA_BLOCK.sub("\n", text))))
+
+
+def frames_in_text(text: str) -> tuple[Frame, ...]:
+    """The frames of every traceback in prose, as one stack for an incident.
+
+    Each traceback's exceptions are numbered on from the previous one's, so a frame's
+    ``exception`` still tells the tracebacks (and their exceptions) apart.
+    """
+    frames: list[Frame] = []
+    offset = 0
+    for found in find_tracebacks(text):
+        frames.extend(attrs.evolve(f, exception=f.exception + offset) for f in found.frames)
+        offset += max(
+            len(found.exceptions), 1 + max((f.exception for f in found.frames), default=-1)
+        )
+    return tuple(frames)
 
 
 # -- the incident format -------------------------------------------------------------------
