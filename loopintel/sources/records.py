@@ -12,6 +12,9 @@ frames as a JSON list; ``proxy`` is ``true``/``false``.
 :func:`write_incidents` writes each format so that reading it back gives the same
 incidents (in CSV, links come back grouped by kind, in the order above).
 
+In CSV an empty cell is no value: an empty text (``""``) is written as one too and
+reads back as ``None``.
+
 ``raw``: a row that has a ``raw`` field keeps that (the payload of the source the
 incident first came from); a row without one keeps the row itself.
 """
@@ -421,7 +424,8 @@ def write_incidents(incidents: Iterable[Incident], *, format: str = "loopintel-j
         return "".join(raw_json(i.to_dict()) + "\n" for i in incidents)
     if format == "loopintel-csv":
         out = io.StringIO(newline="")
-        writer = csv.writer(out, lineterminator="\n")
+        # Rows end in CRLF (RFC 4180): a cell holding a lone CR is then quoted too.
+        writer = csv.writer(out, lineterminator="\r\n")
         writer.writerow(CSV_COLUMNS)
         writer.writerows(_csv_row(i) for i in incidents)
         return out.getvalue()

@@ -386,9 +386,11 @@ def _sniff(data: bytes) -> bool:
         return False
     for line in _lines(head.decode("utf-8", "replace")):
         anchor = _ANCHOR.search(line)
-        # In a CSV cell or a quoted string, the header follows a quote: that is the
-        # CSV's or the string's, not a traceback's.
-        if (anchor and '"' not in line[: anchor.start()]) or _IPYTHON_HEADER.match(line.strip()):
+        if anchor:
+            # In a CSV cell or a quoted string, the first header follows a quote: the
+            # file is the CSV, the traceback one of its values.
+            return '"' not in line[: anchor.start()]
+        if _IPYTHON_HEADER.match(line.strip()):
             return True
     return False
 
