@@ -492,3 +492,10 @@ def test_any_incidents_round_trip(incidents: list[Incident], format_: str) -> No
         rows = read_incidents(path, format=format_)
     assert rows.problems == ()
     assert rows.incidents == tuple(incidents)
+
+
+def test_the_docs_name_every_incident_format() -> None:
+    text = (Path(__file__).parent.parent / "docs" / "incidents.md").read_text()
+    readers = text.split("## Readers", 1)[1]
+    missing = [n for n in REGISTRY.names(INCIDENTS) if f"`{n}`" not in readers]
+    assert missing == []
