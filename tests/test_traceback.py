@@ -478,3 +478,18 @@ def test_printed_frames_come_back(frames: list[tuple[str, int, str, str]], prefi
     parsed = parse_traceback(with_prefix("\n".join(lines), prefix))
     assert parsed.frames == tuple(Frame(f, n, fn, code=c) for f, n, fn, c in frames)
     assert parsed.title == "OSError: [Errno 5] Input/output error"
+
+
+def test_a_log_of_two_errors_holds_two_tracebacks() -> None:
+    first, second = raised(chained_cause), raised(lambda: lookup({}, "z"))
+    log = (
+        "2026-12-03 10:00:00,123 ERROR shop.app: Exception on /checkout [POST]\n"
+        + text_of(first)
+        + "2026-12-03 10:00:05,002 INFO werkzeug: 127.0.0.1 - - [03/Dec/2026 10:00:05] GET / 200\n"
+        + "2026-12-03 10:00:07,950 ERROR shop.app: Exception on /cart [GET]\n"
+        + text_of(second)
+    )
+    assert parse_traceback(log).frames == expected_frames(first)
+    found = find_tracebacks(log)
+    assert [t.frames for t in found] == [expected_frames(first), expected_frames(second)]
+    assert [t.title for t in found] == ["RuntimeError: could not load the user", "KeyError: 'z'"]
