@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING
 
 from loopintel.errors import IncidentNotFound
 from loopintel.model import CodeLink, Context, EarlierIncident, ImplicatedFunction, Incident
+from loopintel.sources.traceback import traceback_incident
 from loopintel.store.queries import ChangeQuery
 from loopintel.views import FunctionView
 
@@ -35,7 +36,7 @@ if TYPE_CHECKING:
     from loopintel.resolver import Resolver
     from loopintel.store import Store
 
-__all__ = ["RECENT", "SHOWN", "ContextMaker", "traceback_incident"]
+__all__ = ["RECENT", "SHOWN", "ContextMaker"]
 
 RECENT = timedelta(weeks=4)
 """How far back the changes "before the incident" are counted."""
@@ -46,18 +47,11 @@ SHOWN = 15
 _TRACEBACK_MARKS = ("Traceback (most recent call last)", 'File "', "Cell In[", "----> ")
 
 
-def traceback_incident(text: str) -> Incident | None:
-    """A pasted text as an incident (``source="traceback"``), if it holds a traceback."""
+def _pasted(text: str) -> Incident | None:
+    """A target text as a traceback incident, when it holds a traceback."""
     if not any(mark in text for mark in _TRACEBACK_MARKS):
         return None
-    from loopintel.sources.traceback import (  # noqa: PLC0415 - loaded on use
-        find_tracebacks,
-        traceback_as_incident,
-    )
-
-    if not find_tracebacks(text):
-        return None
-    return traceback_as_incident(text)
+    return traceback_incident(text)
 
 
 class ContextMaker:
@@ -96,7 +90,7 @@ class ContextMaker:
         if isinstance(target, Incident):
             return self._incident_context(target, target.title, "incident", limit, recent, now)
         text = target.strip()
-        pasted = traceback_incident(target) if "\n" in text or "File " in text else None
+        pasted = _pasted(target)
         if pasted is not None:
             return self._incident_context(pasted, pasted.title, "traceback", limit, recent, now)
         stored = self._stored(text)
