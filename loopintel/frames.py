@@ -62,6 +62,12 @@ __all__ = ["FrameResolver"]
 _SHA = re.compile(r"^[0-9a-fA-F]{4,40}$")
 _MODULE_LEVEL = "<module>"
 _TREES_KEPT = 8
+_YES, _NO, _UNKNOWN, _PARSE = object(), object(), object(), object()
+"""What the cheap tests say of a frame: fits, does not, cannot tell, parse to tell."""
+_UNMAPPED = ""
+"""A frame maps to no file of that tree."""
+_AMBIGUOUS = "?"
+"""A frame maps to several files of that tree equally well."""
 
 
 class _Parsed(NamedTuple):
@@ -69,6 +75,7 @@ class _Parsed(NamedTuple):
 
     lines: tuple[str, ...]
     spans: tuple[Span, ...] | None
+    """Each function from its ``def`` line: its decorators run in the enclosing scope."""
     """``None`` when the version cannot be parsed (or its object is missing)."""
     classes: tuple[tuple[str, int, int], ...]
     parsed: bool
@@ -83,7 +90,15 @@ class _Candidate(NamedTuple):
 
 class _Score(NamedTuple):
     consistent: bool
+    """No frame that maps into the tree contradicts it."""
     resolved: int
+    """Frames whose line lies in a function of their printed name there."""
+    unmapped: int
+    """Frames that map into the repository at some version, not at this one."""
+
+
+_Options = list[tuple[str, int]]
+"""The repository paths a frame may map to at some version, with the suffix length."""
 
 
 def _classes(layout: Layout) -> tuple[tuple[str, int, int], ...]:
@@ -98,6 +113,14 @@ def _classes(layout: Layout) -> tuple[tuple[str, int, int], ...]:
 
     visit(layout.nodes)
     return tuple(out)
+
+
+def _from_def(span: Span, lines: Sequence[str]) -> Span:
+    """A function's span without its decorators (they run in the enclosing frame)."""
+    for number in range(span.start, min(span.end, len(lines)) + 1):
+        if lines[number - 1].lstrip().startswith(("def ", "async ")):
+            return span._replace(start=number)
+    return span
 
 
 def _innermost(spans: Sequence[Span], line: int) -> Span | None:
@@ -132,6 +155,7 @@ class FrameResolver:
         self._store = store
         self._cache_size = cache_size
         self._parsed: OrderedDict[str, _Parsed] = OrderedDict()
+        self._quick: dict[tuple[str, int, str | None, str | None], object] = {}
         self._answers: dict[tuple[str, int, str | None, str | None], bool | None] = {}
         self._trees: OrderedDict[str, PathIndex] = OrderedDict()
         self._known: tuple[str | None, PathIndex | None] = (None, None)
@@ -221,7 +245,7 @@ class FrameResolver:
         """The version inferred from the frames themselves, if one fits."""
         known = self._known_paths(head)
         # Per frame: every repository path it could map to at some version.
-        options: list[tuple[Frame, list[tuple[str, int]]]] = []
+        options: list[tuple[Frame, _Options]] = []
         for frame in stack:
             if frame.line is None:
                 continue
@@ -237,21 +261,45 @@ class FrameResolver:
         if not options:
             return None
         tags = self._tags()
-        candidates: dict[str, _Candidate] = {}
+        by_tag: dict[str, _Candidate] = {}
         for name, (sha, time) in sorted(tags.items(), key=lambda item: item[1][1]):
             if moment is None or time <= moment:
-                candidates.setdefault(sha, _Candidate(sha, time, name))
+                by_tag.setdefault(sha, _Candidate(sha, time, name))
+        # Tags first: when one fits and maps every frame that maps anywhere, the
+        # commits between them are not read at all.
+        scored = self._scored(by_tag.values(), options)
+        if scored and min(score.unmapped for _, score in scored) == 0:
+            return self._chosen(scored)
         paths = sorted({path for _, matches in options for path, _ in matches})
-        for sha, time, _ in self._store.commits_changing(paths):
-            if moment is None or time <= moment:
-                candidates.setdefault(sha, _Candidate(sha, time, None))
-        scored: list[tuple[_Candidate, _Score]] = []
-        for candidate in candidates.values():
-            score = self._score(candidate.sha, options)
+        changing = [
+            _Candidate(sha, time, None)
+            for sha, time, _ in self._store.commits_changing(paths)
+            if sha not in by_tag and (moment is None or time <= moment)
+        ]
+        scored.extend(self._scored(changing, options))
+        return self._chosen(scored) if scored else None
+
+    def _scored(
+        self, candidates: Iterable[_Candidate], options: Sequence[tuple[Frame, _Options]]
+    ) -> list[tuple[_Candidate, _Score]]:
+        """The candidates at which the frames fit, with their scores."""
+        chosen = list(candidates)
+        mapped = [self._mapped(c.sha, options) for c in chosen]
+        # Frames in the files that change least go first: their answers serve many
+        # candidates, and one that does not fit spares reading the other files.
+        order = sorted(range(len(options)), key=lambda i: len({m[i] for m in mapped}))
+        scores: dict[tuple[str, ...], _Score] = {}
+        out = []
+        for candidate, blobs in zip(chosen, mapped, strict=True):
+            score = scores.get(blobs)
+            if score is None:
+                score = scores[blobs] = self._score(blobs, options, order)
             if score.consistent and score.resolved:
-                scored.append((candidate, score))
-        if not scored:
-            return None
+                out.append((candidate, score))
+        return out
+
+    def _chosen(self, scored: Sequence[tuple[_Candidate, _Score]]) -> ResolvedVersion:
+        """The best of the fitting candidates, and how many fit as well."""
         most = max(score.resolved for _, score in scored)
         best = [c for c, score in scored if score.resolved == most]
         indexed = self._store.indexed()
@@ -269,12 +317,12 @@ class FrameResolver:
         chosen = best[0]
         return ResolvedVersion(chosen.sha, VersionSource.INFERRED, len(best), chosen.tag)
 
-    def _score(self, sha: str, options: Sequence[tuple[Frame, list[tuple[str, int]]]]) -> _Score:
-        """Whether every frame mapping into the tree of ``sha`` fits there, and how many do."""
+    def _mapped(self, sha: str, options: Sequence[tuple[Frame, _Options]]) -> tuple[str, ...]:
+        """Per frame, the blob it maps to in the tree of ``sha`` (or why none)."""
         blobs: dict[str, str | None] = {}
-        resolved = 0
-        for frame, matches in options:
-            present: list[tuple[str, int, str]] = []
+        out = []
+        for _, matches in options:
+            present: list[tuple[int, str]] = []
             for path, length in matches:
                 if path not in blobs:
                     try:
@@ -283,45 +331,79 @@ class FrameResolver:
                         blobs[path] = None
                 blob = blobs[path]
                 if blob is not None:
-                    present.append((path, length, blob))
+                    present.append((length, blob))
             if not present:
+                out.append(_UNMAPPED)
                 continue
-            longest = max(length for _, length, _ in present)
-            best = [blob for _, length, blob in present if length == longest]
-            if len(best) != 1:
-                continue  # ambiguous there: it neither fits nor contradicts
-            answer = self._fits(best[0], frame)
+            longest = max(length for length, _ in present)
+            best = [blob for length, blob in present if length == longest]
+            out.append(best[0] if len(best) == 1 else _AMBIGUOUS)
+        return tuple(out)
+
+    def _score(
+        self,
+        blobs: Sequence[str],
+        options: Sequence[tuple[Frame, _Options]],
+        order: Sequence[int],
+    ) -> _Score:
+        """Whether every frame that maps into a tree fits there, and how many do."""
+        unmapped = sum(1 for blob in blobs if blob == _UNMAPPED)
+        checked = [i for i in order if blobs[i] not in (_UNMAPPED, _AMBIGUOUS)]
+        # The cheap tests of every frame first: a parse only where none contradicts.
+        for i in checked:
+            if self._fits(blobs[i], options[i][0], parse=False) is False:
+                return _Score(consistent=False, resolved=0, unmapped=unmapped)
+        resolved = 0
+        for i in checked:
+            answer = self._fits(blobs[i], options[i][0], parse=True)
             if answer is False:
-                return _Score(consistent=False, resolved=resolved)
+                return _Score(consistent=False, resolved=resolved, unmapped=unmapped)
             if answer:
                 resolved += 1
-        return _Score(consistent=True, resolved=resolved)
+        return _Score(consistent=True, resolved=resolved, unmapped=unmapped)
 
-    def _fits(self, blob: str, frame: Frame) -> bool | None:
-        """Whether a frame fits a file version; ``None`` when it cannot tell."""
+    def _fits(self, blob: str, frame: Frame, *, parse: bool) -> bool | None:
+        """Whether a frame fits a file version; ``None`` when it cannot tell.
+
+        Without ``parse``, only the cheap tests run: ``True`` then means that nothing
+        contradicts the frame so far, and that the function is still to be checked.
+        """
         assert frame.line is not None
         key = (blob, frame.line, frame.function, frame.code)
-        if key in self._answers:
-            return self._answers[key]
-        answer = self._answer(blob, frame.line, frame.function, frame.code)
-        self._answers[key] = answer
-        return answer
+        quick = self._quick.get(key)
+        if quick is None:
+            quick = self._quick[key] = self._cheap(blob, frame.line, frame.function, frame.code)
+        if quick is not _PARSE:
+            return quick is _YES if quick is not _UNKNOWN else None
+        if not parse:
+            return True
+        if key not in self._answers:
+            assert frame.function is not None
+            self._answers[key] = self._function_fits(blob, frame.line, frame.function)
+        return self._answers[key]
 
-    def _answer(self, blob: str, line: int, function: str | None, code: str | None) -> bool | None:
+    def _cheap(self, blob: str, line: int, function: str | None, code: str | None) -> object:
+        """The tests that need no parse, and what they say.
+
+        The file is long enough, its line is the one printed, it defines the name.
+        """
         lines = self._lines(blob)
         if lines is None:
-            return None
+            return _UNKNOWN
         if not 0 < line <= len(lines):
-            return False
+            return _NO
         if code is not None and code.strip() and not code_matches(code, lines[line - 1]):
-            return False
+            return _NO
         if function is None or function == _MODULE_LEVEL or function in ANONYMOUS:
             # Nothing to check the function against: the printed line, if any, fitted.
-            return True if code else None
-        name = re.escape(_last_name(function))
-        text = "\n".join(lines)
-        if re.search(rf"\b(?:def|class)\s+{name}\b", text) is None:
-            return False
+            return _YES if code else _UNKNOWN
+        name = _last_name(function)
+        defines = re.compile(rf"\b(?:def|class)\s+{re.escape(name)}\b")
+        if not any(defines.search(text) for text in lines if name in text):
+            return _NO
+        return _PARSE
+
+    def _function_fits(self, blob: str, line: int, function: str) -> bool | None:
         parsed = self._parse(blob)
         if parsed.spans is None:
             return None
@@ -438,7 +520,10 @@ class FrameResolver:
             found = found._replace(parsed=True)
         else:
             found = _Parsed(
-                found.lines, tuple(python.function_spans(layout)), _classes(layout), parsed=True
+                found.lines,
+                tuple(_from_def(span, found.lines) for span in python.function_spans(layout)),
+                _classes(layout),
+                parsed=True,
             )
         self._parsed[blob] = found
         return found

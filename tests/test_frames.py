@@ -404,6 +404,7 @@ VALUE = make()  # module-level
 
 
 def outer():
+    @decorate(2)  # decorator-line
     def inner():
         return 1  # inner-body
     return inner
@@ -428,6 +429,8 @@ def names(build: RepoBuilder, tmp_path: Path) -> Iterator[Built]:
         ("# size-body", "size", FrameStatus.RESOLVED, "Store.size"),
         ("# inner-body", "inner", FrameStatus.RESOLVED, "outer.<locals>.inner"),
         ("# inner-body", "outer.<locals>.inner", FrameStatus.RESOLVED, "outer.<locals>.inner"),
+        # a decorator runs in the frame of the function that holds the definition
+        ("# decorator-line", "outer", FrameStatus.RESOLVED, "outer"),
         ("# comprehension", "<listcomp>", FrameStatus.RESOLVED, "Store.each"),
         ("# module-level", "<module>", FrameStatus.NOT_IN_FUNCTION, None),
         ("# class-body", "Meta", FrameStatus.NOT_IN_FUNCTION, None),
