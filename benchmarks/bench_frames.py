@@ -77,8 +77,8 @@ def synthetic_stack(git: GitRepository, store: Store, size: int) -> tuple[str, l
     """A stack printed at an untagged commit: ``size`` frames, one per function.
 
     The commit is the middle one of those that changed the largest file of the head;
-    the frames run through the first functions of its largest files, each at the line
-    after its ``def`` line, with that line's text, as a traceback prints them.
+    the frames run through the first functions of its largest files, each at the first
+    line after its ``def`` line, with that line's text, as a traceback prints them.
     """
     head = store.meta("head")
     assert head is not None
@@ -96,10 +96,11 @@ def synthetic_stack(git: GitRepository, store: Store, size: int) -> tuple[str, l
             continue
         lines = python.decode(data)[0].split("\n")
         for span in python.function_spans(layout)[:8]:
-            line = next(
-                (n for n in range(span.start + 1, span.end + 1) if lines[n - 1].strip()), None
+            header = next(
+                (n for n in range(span.start, span.end + 1) if "def " in lines[n - 1]), span.end
             )
-            if line is None or "def " in lines[line - 1]:
+            line = next((n for n in range(header + 1, span.end + 1) if lines[n - 1].strip()), None)
+            if line is None:
                 continue
             frames.append(
                 Frame(
@@ -169,7 +170,14 @@ def bench(name: str, corpus: Path, runs: int) -> None:
             result = FrameResolver(git, store).resolve(frames)
             version = result.version
             resolved = sum(f.status is FrameStatus.RESOLVED for f in result.frames)
-            right = "the commit it was made at" if version.commit == sha else f"not {sha[:12]}"
+            paths = {f.path for f in result.frames if f.path is not None}
+            same = all(git.blob_at(sha, p) == git.blob_at(version.commit, p) for p in paths)
+            right = (
+                "the commit it was made at"
+                if version.commit == sha
+                else f"not {sha[:12]}; its frames' files "
+                + ("identical" if same else "differ, not at the frames' lines")
+            )
             print(
                 f"{'20 frames at untagged ' + sha[:12]:44} {len(frames):>6} {cold * 1000:>8.1f} "
                 f"{'':>8} {given * 1000:>8.1f} {cold / given:>6.1f}  {version.how.value} "
