@@ -7,7 +7,9 @@ stood at that version (:func:`frame_in`), never from the resolver's answers.
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pygit2
@@ -18,22 +20,21 @@ from loopintel.frames import FrameResolver
 from loopintel.history.git import GitRepository
 from loopintel.model import Frame, FrameStatus, VersionSource
 from loopintel.store import Store
-from tests.conftest import EPOCH
+from tests.conftest import EPOCH, corpus_repo
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
-    from pathlib import Path
 
     from tests.conftest import RepoBuilder
 
 
 class Built:
-    """A built repository, indexed, with its resolver and the sources of each commit."""
+    """A repository, indexed, with its resolver and the lineages of its head's functions."""
 
-    def __init__(self, builder: RepoBuilder, index: Path) -> None:
-        with loopintel.open(builder.path, index_path=index) as repo:
+    def __init__(self, path: Path, index: Path) -> None:
+        with loopintel.open(path, index_path=index) as repo:
             self.lineages = {str(f.ref): f.lineage for f in repo.functions()}
-        self.git = GitRepository(builder.path)
+        self.git = GitRepository(path)
         self.store = Store(index)
         self.resolver = FrameResolver(self.git, self.store)
 
@@ -48,7 +49,7 @@ def build(repo_builder: RepoBuilder) -> RepoBuilder:
 
 
 def indexed(builder: RepoBuilder, tmp_path: Path) -> Built:
-    return Built(builder, tmp_path / "index.sqlite3")
+    return Built(builder.path, tmp_path / "index.sqlite3")
 
 
 def tag(builder: RepoBuilder, name: str, sha: str, *, annotated: bool = False) -> None:
@@ -485,3 +486,77 @@ def test_an_empty_index_resolves_nothing(build: RepoBuilder, tmp_path: Path) -> 
         assert found.status is FrameStatus.OUTSIDE_REPO
     finally:
         built.close()
+
+
+# -- real tracebacks, printed by old releases, resolved on the corpus histories ------------
+
+TRACEBACKS = Path(__file__).parent / "data" / "tracebacks"
+_PRINTED = re.compile(r'^\s*File "(?P<file>.*)", line (?P<line>\d+), in (?P<function>.+)$')
+
+
+def printed_frames(text: str) -> list[Frame]:
+    """The frames of a printed traceback, each with the source line under it."""
+    lines = text.splitlines()
+    out = []
+    for i, line in enumerate(lines):
+        found = _PRINTED.match(line)
+        if found is None:
+            continue
+        after = lines[i + 1] if i + 1 < len(lines) else ""
+        code = after.strip() if after.startswith("    ") and not _PRINTED.match(after) else None
+        out.append(Frame(found["file"], int(found["line"]), found["function"], code=code))
+    return out
+
+
+def test_printed_frames_are_read_with_their_lines() -> None:
+    frames = printed_frames((TRACEBACKS / "flask-2.0.3-url_for.txt").read_text())
+    assert len(frames) == 16
+    assert frames[-2].function == "url_for"
+    assert frames[-2].code == "rv = url_adapter.build("
+    assert frames[-2].file.endswith("site-packages/flask/helpers.py")
+
+
+@pytest.fixture(scope="module")
+def corpus_index(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Built]]:
+    """The corpus repositories, indexed once for the module (bare clones of the bundles)."""
+    out: dict[str, Built] = {}
+    try:
+        for name in ("flask", "requests"):
+            path = corpus_repo(name, tmp_path_factory)
+            out[name] = Built(path, tmp_path_factory.mktemp("index") / "index.sqlite3")
+        yield out
+    finally:
+        for built in out.values():
+            built.close()
+
+
+@pytest.mark.corpus
+@pytest.mark.parametrize(
+    "traceback", sorted(p.name for p in TRACEBACKS.glob("*.txt")), ids=lambda n: n[:-4]
+)
+def test_a_real_traceback_resolves_at_its_release_without_being_told(
+    corpus_index: dict[str, Built], traceback: str
+) -> None:
+    name, release, _ = traceback.split("-", 2)
+    built = corpus_index[name]
+    frames = printed_frames((TRACEBACKS / traceback).read_text())
+    resolution = built.resolver.resolve(frames)
+    tags = {t: sha for t, sha, _ in built.git.tags()}
+    [expected] = [t for t in (release, f"v{release}") if t in tags]
+    version = resolution.version
+    assert version.how is VersionSource.INFERRED
+    # the release's own tag, not merely a commit whose files look the same
+    assert (version.commit, version.tag) == (tags[expected], expected)
+    assert version.candidates >= 1
+    own = f"site-packages/{name}/"
+    for found in resolution.frames:
+        if own in found.frame.file:
+            assert found.status is FrameStatus.RESOLVED, found
+            assert found.qualname is not None
+            assert found.qualname.rsplit(".", 1)[-1] == found.frame.function
+            assert found.path is not None
+            assert found.path.endswith(found.frame.file.split(own, 1)[1])
+            assert found.lineage is not None
+        else:
+            assert found.status is FrameStatus.OUTSIDE_REPO, found
+    assert sum(f.status is FrameStatus.RESOLVED for f in resolution.frames) >= 5
