@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pygit2
 import pytest
@@ -18,6 +18,7 @@ import pytest
 import loopintel
 from loopintel.frames import FrameResolver
 from loopintel.history.git import GitRepository
+from loopintel.languages import python
 from loopintel.model import Frame, FrameStatus, VersionSource
 from loopintel.store import Store
 from tests.conftest import EPOCH, corpus_repo
@@ -254,6 +255,59 @@ def test_the_printed_line_tells_versions_apart(build: RepoBuilder, tmp_path: Pat
         version = built.resolver.resolve(without_code).version
         # both fit: the latest tag
         assert (version.commit, version.candidates) == (c2, 2)
+    finally:
+        built.close()
+
+
+def test_a_tag_that_leaves_a_frame_unmapped_is_not_enough(
+    build: RepoBuilder, tmp_path: Path
+) -> None:
+    """At the tag, one frame's file did not exist yet: the commit that has it wins."""
+    api = "def call(x):\n    return impl(x)\n"
+    impl = "def impl(x):\n    return x.value\n"
+    c1 = build.commit({"pkg/api.py": api})
+    tag(build, "1.0", c1)
+    c2 = build.commit({"pkg/impl.py": impl})
+    build.commit({"pkg/impl.py": "import os\n\n\n" + impl})
+    built = indexed(build, tmp_path)
+    try:
+        frames = [
+            frame_in(api, "impl(x)", "call", file="/venv/site-packages/pkg/api.py"),
+            frame_in(impl, "x.value", "impl", file="/venv/site-packages/pkg/impl.py"),
+        ]
+        resolution = built.resolver.resolve(frames)
+        assert (resolution.version.commit, resolution.version.candidates) == (c2, 1)
+        assert [f.status for f in resolution.frames] == [FrameStatus.RESOLVED] * 2
+    finally:
+        built.close()
+
+
+def test_inference_parses_only_versions_the_cheap_tests_leave(
+    build: RepoBuilder, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Thirty tagged versions of a file, the printed line differing in each: one parse."""
+    versions = []
+    for n in range(30):
+        source = f"def f(x):\n    return x + {n}\n"
+        versions.append(source)
+        tag(build, f"1.{n}", build.commit({"m.py": source}))
+    built = indexed(build, tmp_path)
+    parsed: list[bytes] = []
+    real = python.parse_layout
+
+    def counting(data: bytes, **kwargs: Any) -> Any:
+        parsed.append(data)
+        return real(data, **kwargs)
+
+    monkeypatch.setattr(python, "parse_layout", counting)
+    try:
+        frames = [frame_in(versions[17], "x + 17", "f", file="/srv/m.py")]
+        resolution = built.resolver.resolve(frames)
+        assert (resolution.version.tag, resolution.version.candidates) == ("1.17", 1)
+        assert parsed == [versions[17].encode()]
+        # asked again, nothing is parsed again
+        built.resolver.resolve(frames)
+        assert len(parsed) == 1
     finally:
         built.close()
 
