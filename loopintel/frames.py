@@ -159,6 +159,7 @@ class FrameResolver:
         self._answers: dict[tuple[str, int, str | None, str | None], bool | None] = {}
         self._trees: OrderedDict[str, PathIndex] = OrderedDict()
         self._known: tuple[str | None, PathIndex | None] = (None, None)
+        self._tag_list: dict[str, tuple[str, int]] | None = None
 
     # -- the entry point --------------------------------------------------------------
 
@@ -183,6 +184,7 @@ class FrameResolver:
 
         """
         stack = tuple(frames)
+        self._tag_list = None  # tags may have moved since the last call
         head = self._store.meta("head")
         if not head:
             outside = tuple(ResolvedFrame(frame=f, status=FrameStatus.OUTSIDE_REPO) for f in stack)
@@ -207,13 +209,16 @@ class FrameResolver:
     # -- the version ------------------------------------------------------------------
 
     def _tags(self) -> dict[str, tuple[str, int]]:
-        return {name: (sha, time) for name, sha, time in self._git.tags()}
+        """Tag name to (commit, commit time); read once per :meth:`resolve`."""
+        if self._tag_list is None:
+            self._tag_list = {name: (sha, time) for name, sha, time in self._git.tags()}
+        return self._tag_list
 
     def _tag_of(self, sha: str, tags: dict[str, tuple[str, int]] | None = None) -> str | None:
-        for name, (target, _) in (tags if tags is not None else self._tags()).items():
-            if target == sha:
-                return name
-        return None
+        """A tag of the commit, a release's first."""
+        found = [n for n, (target, _) in (tags or self._tags()).items() if target == sha]
+        found.sort(key=lambda name: not is_release_tag(name))
+        return found[0] if found else None
 
     def _release(self, release: str) -> ResolvedVersion | None:
         """The commit a release names, or ``None`` when it names none."""
@@ -302,7 +307,7 @@ class FrameResolver:
         """The best of the fitting candidates, and how many fit as well."""
         most = max(score.resolved for _, score in scored)
         best = [c for c, score in scored if score.resolved == most]
-        indexed = self._store.indexed()
+        indexed = {c.sha for c in best if self._store.commit_seq(c.sha) is not None}
         # Equally consistent: a release's tag, then an indexed commit, then any tag,
         # then the latest.
         best.sort(
