@@ -9,8 +9,9 @@ The version is, in this order (:class:`~loopintel.model.VersionSource`):
 
 1. ``release``: the release given, as a tag, a full or abbreviated sha, or a version
    string matched to tags (``1.2.3`` to ``1.2.3``, ``v1.2.3``, ``release-1.2.3``...);
-2. ``inferred``: among tags and the commits that changed a function in the frames'
-   files (before the incident time, when given), those at which every frame that maps
+2. ``inferred``: among tags, then the commits that changed a function in the frames'
+   files, then (when none of those fits) the commits whose trees changed those files
+   (before the incident time, when given), those at which every frame that maps
    into the repository has its line in a function of its printed name (and its printed
    source line, if any, at that line); the ones resolving most frames win, tags before
    other commits, then the latest;
@@ -282,6 +283,16 @@ class FrameResolver:
             if sha not in by_tag and (moment is None or time <= moment)
         ]
         scored.extend(self._scored(changing, options))
+        if not scored:
+            # Commits that only moved lines (an import added above) changed no function:
+            # the index does not list them, git's trees do.
+            tried = by_tag.keys() | {c.sha for c in changing}
+            moved = [
+                _Candidate(sha, time, None)
+                for sha, time in self._git.commits_changing(head, paths)
+                if sha not in tried and (moment is None or time <= moment)
+            ]
+            scored = self._scored(moved, options)
         return self._chosen(scored) if scored else None
 
     def _scored(

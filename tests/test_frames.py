@@ -312,6 +312,23 @@ def test_inference_parses_only_versions_the_cheap_tests_leave(
         built.close()
 
 
+def test_a_commit_that_only_moved_lines_is_found(build: RepoBuilder, tmp_path: Path) -> None:
+    """No function changed in c2 (an import moved every line down): git's trees find it."""
+    one = "def f(x):\n    return x.value\n"
+    two = "import os\n\n\n" + one
+    three = two.replace("x.value", "x.value + 1")
+    build.commit({"m.py": one})
+    c2 = build.commit({"m.py": two})
+    build.commit({"m.py": three})
+    built = indexed(build, tmp_path)
+    try:
+        frames = [frame_in(two, "x.value", "f", file="/srv/m.py")]
+        version = built.resolver.resolve(frames).version
+        assert (version.commit, version.how, version.candidates) == (c2, VersionSource.INFERRED, 1)
+    finally:
+        built.close()
+
+
 def test_no_fitting_version_falls_back_to_the_time_then_the_head(
     three: tuple[Built, list[str]],
 ) -> None:

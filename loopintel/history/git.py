@@ -434,6 +434,32 @@ class GitRepository:
             out.append((name[len(prefix) :], str(commit.id), int(commit.commit_time)))
         return sorted(out)
 
+    def commits_changing(self, head: str, paths: Sequence[str]) -> list[tuple[str, int]]:
+        """Commits reachable from ``head`` whose tree changed one of ``paths``.
+
+        Each as ``(sha, commit time)``, parents first. A commit counts when the blob at
+        a path (or its absence) differs from its first parent's; reads trees only.
+        """
+        seen: dict[str, tuple[str | None, ...]] = {}
+        out: list[tuple[str, int]] = []
+        walker = self.repo.walk(head, SortMode.TOPOLOGICAL | SortMode.REVERSE)
+        for commit in walker:
+            sha = str(commit.id)
+            tree = commit.tree
+            blobs: list[str | None] = []
+            for path in paths:
+                try:
+                    blobs.append(str(tree[path].id))
+                except KeyError:
+                    blobs.append(None)
+            here = tuple(blobs)
+            seen[sha] = here
+            parents = commit.parent_ids
+            before = seen.get(str(parents[0])) if parents else None
+            if (before if parents else (None,) * len(paths)) != here:
+                out.append((sha, int(commit.commit_time)))
+        return out
+
     def merge_base(self, one: str, other: str) -> str | None:
         """The best common ancestor of two commits (``None``: unrelated histories)."""
         try:
