@@ -46,6 +46,7 @@ from loopintel.languages.layout import Layout, Node, NodeKind, Span
 from loopintel.model import (
     Frame,
     FrameStatus,
+    Incident,
     Resolution,
     ResolvedFrame,
     ResolvedVersion,
@@ -63,6 +64,8 @@ __all__ = ["FrameResolver"]
 _SHA = re.compile(r"^[0-9a-fA-F]{4,40}$")
 _MODULE_LEVEL = "<module>"
 _TREES_KEPT = 8
+_ANSWERS_KEPT = 200_000
+"""Answers kept per (blob, line, name, printed line) before they are dropped."""
 _YES, _NO, _UNKNOWN, _PARSE = object(), object(), object(), object()
 """What the cheap tests say of a frame: fits, does not, cannot tell, parse to tell."""
 _UNMAPPED = ""
@@ -186,6 +189,9 @@ class FrameResolver:
         """
         stack = tuple(frames)
         self._tag_list = None  # tags may have moved since the last call
+        if len(self._quick) > _ANSWERS_KEPT:
+            self._quick.clear()
+            self._answers.clear()
         head = self._store.meta("head")
         if not head:
             outside = tuple(ResolvedFrame(frame=f, status=FrameStatus.OUTSIDE_REPO) for f in stack)
@@ -206,6 +212,18 @@ class FrameResolver:
             version = ResolvedVersion(head, VersionSource.HEAD, 0, self._tag_of(head))
         resolved = tuple(self._frame_at(frame, version.commit, head) for frame in stack)
         return Resolution(version, resolved)
+
+    def resolve_incident(self, incident: Incident) -> Resolution:
+        """Resolve an incident's stack, with its release and the time it started.
+
+        The start, else the detection time, bounds the versions considered (see
+        :meth:`resolve`); this is the shape the incident linker asks for.
+        """
+        return self.resolve(
+            incident.frames,
+            release=incident.release,
+            at=incident.started_at or incident.detected_at,
+        )
 
     # -- the version ------------------------------------------------------------------
 

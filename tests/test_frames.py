@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import attrs
 import pygit2
 import pytest
 
@@ -19,7 +20,7 @@ import loopintel
 from loopintel.frames import FrameResolver
 from loopintel.history.git import GitRepository
 from loopintel.languages import python
-from loopintel.model import Frame, FrameStatus, VersionSource
+from loopintel.model import Frame, FrameStatus, Incident, VersionSource
 from loopintel.store import Store
 from tests.conftest import EPOCH, corpus_repo
 
@@ -345,6 +346,22 @@ def test_no_fitting_version_falls_back_to_the_time_then_the_head(
     resolution = built.resolver.resolve(frames, at=hour(-5))
     assert resolution.version.how is VersionSource.HEAD
     assert c1 != resolution.version.commit
+
+
+def test_an_incident_is_resolved_with_its_release_and_start(
+    three: tuple[Built, list[str]],
+) -> None:
+    built, (c1, c2, c3, _) = three
+    incident = Incident(source="sentry", id="1", title="boom", frames=tuple(stack(V3)))
+    assert built.resolver.resolve_incident(incident).version.commit == c3
+    told = attrs.evolve(incident, release="1.0")
+    assert built.resolver.resolve_incident(told).version.commit == c1
+    # started before v3: nothing fits, the commit current then
+    early = attrs.evolve(incident, started_at=hour(2))
+    version = built.resolver.resolve_incident(early).version
+    assert (version.commit, version.how) == (c2, VersionSource.TIME)
+    detected = attrs.evolve(incident, detected_at=hour(2))
+    assert built.resolver.resolve_incident(detected).version.commit == c2
 
 
 def test_frames_outside_the_repository_are_kept(three: tuple[Built, list[str]]) -> None:
