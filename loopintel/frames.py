@@ -79,8 +79,8 @@ class _Parsed(NamedTuple):
 
     lines: tuple[str, ...]
     spans: tuple[Span, ...] | None
-    """Each function from its ``def`` line: its decorators run in the enclosing scope."""
-    """``None`` when the version cannot be parsed (or its object is missing)."""
+    """Each function from its ``def`` line (its decorators run in the enclosing scope);
+    ``None`` when the version cannot be parsed (or its object is missing)."""
     classes: tuple[tuple[str, int, int], ...]
     parsed: bool
     """Whether a parse was tried."""
