@@ -417,6 +417,72 @@ class GitRepository:
             )
         return out, (digest.hexdigest() if out else None)
 
+    def tags(self) -> list[tuple[str, str, int]]:
+        """Every tag that names a commit: ``(name, commit sha, commit time)``, by name.
+
+        Annotated tags are peeled to their commit; tags of trees or blobs are left out.
+        """
+        out: list[tuple[str, str, int]] = []
+        prefix = "refs/tags/"
+        for name in self.repo.references:
+            if not name.startswith(prefix):
+                continue
+            try:
+                commit = self.repo.revparse_single(name).peel(pygit2.Commit)
+            except (KeyError, ValueError, pygit2.GitError, pygit2.InvalidSpecError):
+                continue
+            out.append((name[len(prefix) :], str(commit.id), int(commit.commit_time)))
+        return sorted(out)
+
+    def commits_changing(self, head: str, paths: Sequence[str]) -> list[tuple[str, int]]:
+        """Commits reachable from ``head`` whose tree changed one of ``paths``.
+
+        Each as ``(sha, commit time)``, parents first. A commit counts when the blob at
+        a path (or its absence) differs from its first parent's; reads trees only.
+        """
+        seen: dict[str, tuple[str | None, ...]] = {}
+        out: list[tuple[str, int]] = []
+        walker = self.repo.walk(head, SortMode.TOPOLOGICAL | SortMode.REVERSE)
+        for commit in walker:
+            sha = str(commit.id)
+            tree = commit.tree
+            blobs: list[str | None] = []
+            for path in paths:
+                try:
+                    blobs.append(str(tree[path].id))
+                except KeyError:
+                    blobs.append(None)
+            here = tuple(blobs)
+            seen[sha] = here
+            parents = commit.parent_ids
+            before = seen.get(str(parents[0])) if parents else None
+            if (before if parents else (None,) * len(paths)) != here:
+                out.append((sha, int(commit.commit_time)))
+        return out
+
+    def merge_base(self, one: str, other: str) -> str | None:
+        """The best common ancestor of two commits (``None``: unrelated histories)."""
+        try:
+            found = self.repo.merge_base(one, other)
+        except (KeyError, ValueError, pygit2.GitError):
+            return None
+        return None if found is None else str(found)
+
+    def first_parent_at(self, head: str, moment: int) -> str | None:
+        """The commit of ``head``'s first-parent chain current at ``moment`` (epoch seconds).
+
+        The first one, from ``head`` back, committed at or before ``moment``; ``None``
+        when the whole chain is later.
+        """
+        commit = self.commit(head)
+        while True:
+            if commit.commit_time <= moment:
+                return str(commit.id)
+            parents = commit.parent_ids
+            if not parents:
+                return None
+            commit = self.commit(str(parents[0]))
+
     def is_ancestor(self, ancestor: str, commit: str) -> bool:
         """Whether ``ancestor`` is ``commit`` or one of its ancestors."""
         if ancestor == commit:

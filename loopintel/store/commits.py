@@ -59,6 +59,11 @@ class CommitTables(Tables):
         )
         return [row[0] for row in rows]
 
+    def commit_seq(self, sha: str) -> int | None:
+        """An indexed commit's position in graph order (``None``: not indexed)."""
+        row = self.db.execute("SELECT seq FROM commits WHERE sha = ?", (sha,)).fetchone()
+        return None if row is None else int(row[0])
+
     def commit_times(self) -> list[tuple[str, int, int]]:
         """Every indexed commit's sha, commit time and graph position, in graph order."""
         return [

@@ -12,7 +12,7 @@ from loopintel.store.history import tail
 from loopintel.store.queries import ChangeOrder, ChangeQuery
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator
+    from collections.abc import Iterator, Sequence
 
 __all__ = ["FunctionTables", "Name", "OwnershipRow"]
 
@@ -234,6 +234,41 @@ class FunctionTables(Tables):
             ).fetchone()
             return None if head is None else Name(head[0], head[1], lineage)
         return Name(row[0], row[1], lineage)
+
+    def lineages_named(self, path: str, qualname: str) -> list[tuple[str, int, int]]:
+        """Lineages that were ever named ``path::qualname``, oldest first.
+
+        Each with the first and the latest commit position (``seq``) of a change
+        recorded under that name.
+        """
+        return [
+            (row[0], int(row[1]), int(row[2]))
+            for row in self.db.execute(
+                "SELECT lineage, first_seq, last_seq FROM names "
+                "WHERE path = ? AND qualname = ? ORDER BY first_seq",
+                (path, qualname),
+            )
+        ]
+
+    def commits_changing(self, paths: Sequence[str]) -> list[tuple[str, int, int]]:
+        """Commits that changed a function in (or out of) one of ``paths``.
+
+        Each as ``(sha, commit time, seq)``, in graph order.
+        """
+        wanted = list(dict.fromkeys(paths))
+        if not wanted:
+            return []
+        marks = ",".join("?" * len(wanted))
+        return [
+            (row[0], int(row[1]), int(row[2]))
+            for row in self.db.execute(
+                "SELECT c.sha, c.committed_at, c.seq FROM commits c WHERE c.id IN ("
+                f"SELECT commit_id FROM changes WHERE path IN ({marks}) "
+                f"UNION SELECT commit_id FROM changes WHERE old_path IN ({marks})"
+                ") ORDER BY c.seq",
+                [*wanted, *wanted],
+            )
+        ]
 
     def lineages_starting(self, prefix: str) -> list[str]:
         """Lineage ids that start with ``prefix`` (at most a few)."""
