@@ -7,12 +7,13 @@ paths), the store (changes, functions), ownership (experts, truck factors), snap
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any, Self
 
 from loopintel.code import PYPROJECT, SourceReader
 from loopintel.errors import IndexLocationError, InvalidQuery
 from loopintel.indexing import IndexOptions, index_repository
+from loopintel.model import Incident
 from loopintel.ownership import path_experts, path_truck_factor
 from loopintel.resolver import Moment, Resolver, timestamp
 from loopintel.tables import Records
@@ -20,9 +21,10 @@ from loopintel.tables import Records
 if TYPE_CHECKING:
     import concurrent.futures
     import os
-    from collections.abc import Callable, Iterable, Iterator, Mapping
+    from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
     from pathlib import Path
 
+    from loopintel.frames import FrameResolver
     from loopintel.history.git import GitRepository
     from loopintel.incidents import IncidentBook
     from loopintel.model import (
@@ -33,12 +35,13 @@ if TYPE_CHECKING:
         CoverageSnapshot,
         Evidence,
         Expert,
+        Frame,
         Function,
-        Incident,
         IncidentImport,
         IndexProgress,
         IndexSummary,
         PathScope,
+        Resolution,
         Skip,
         TruckFactor,
     )
@@ -72,6 +75,7 @@ class Repository:
         self._resolver = Resolver(git, store, self._source)
         self._services = services
         self._book: IncidentBook | None = None
+        self._frames: FrameResolver | None = None
         self.last_index: IndexSummary | None = None
         """What the latest indexing run of this object did."""
 
@@ -328,6 +332,45 @@ class Repository:
     # -- incidents -----------------------------------------------------------------------
 
     @property
+    def _frame_resolver(self) -> FrameResolver:
+        if self._frames is None:
+            from loopintel.frames import FrameResolver  # noqa: PLC0415 - loaded on use
+
+            self._frames = FrameResolver(self._git, self._store)
+        return self._frames
+
+    def resolve_frames(
+        self,
+        frames: Sequence[Frame] | str | Incident,
+        *,
+        release: str | None = None,
+        at: Moment | None = None,
+    ) -> Resolution:
+        """Stack frames resolved to functions at the version that printed them.
+
+        Args:
+            frames: frames, a traceback as text, or an incident (its frames, release and
+                start time).
+            release: the version that ran: a sha, a tag or a version string matched to
+                tags (``1.2.3``, ``v1.2.3``); inferred from the frames when not given.
+            at: when the frames were printed; versions after it are not considered.
+
+        Returns:
+            The version (and how it was chosen: ``release``, ``inferred``, ``time`` or
+            ``head``, with how many versions were consistent) and every frame with the
+            path, function and lineage it resolved to, or why not.
+
+        """
+        if isinstance(frames, Incident):
+            return self._frame_resolver.resolve_incident(frames)
+        if isinstance(frames, str):
+            from loopintel.sources.traceback import parse_traceback  # noqa: PLC0415
+
+            frames = parse_traceback(frames).frames
+        moment = None if at is None else datetime.fromtimestamp(timestamp(at, "at"), UTC)
+        return self._frame_resolver.resolve(frames, release=release, at=moment)
+
+    @property
     def _incidents(self) -> IncidentBook:
         if self._book is None:
             from loopintel.incidents import IncidentBook  # noqa: PLC0415 - loaded on use
@@ -335,7 +378,7 @@ class Repository:
             self._book = IncidentBook(
                 self._git,
                 self._store,
-                resolve_frames=None,
+                resolve_frames=self._frame_resolver.resolve_incident,
                 szz=None,
                 services=self.service_map,
             )
@@ -584,7 +627,12 @@ class Repository:
         """
         from loopintel.context import ContextMaker  # noqa: PLC0415 - loaded on use
 
-        maker = ContextMaker(self._store, self._resolver, self._incidents, resolve_frames=None)
+        maker = ContextMaker(
+            self._store,
+            self._resolver,
+            self._incidents,
+            resolve_frames=self._frame_resolver.resolve_incident,
+        )
         return maker.context(target, cwd=cwd, limit=limit, recent=recent)
 
     def find_proxies(self) -> Records[Incident]:

@@ -32,7 +32,7 @@ GRACE = ("Grace Hopper", "grace@example.com")
 
 @pytest.fixture
 def shas(repo_builder: RepoBuilder) -> list[str]:
-    """load and save by Ada; save changed twice by Grace later; one fix commit."""
+    """The functions load and save by Ada; save changed twice by Grace later; one fix commit."""
     out = [
         repo_builder.commit(
             {"app/core.py": CORE, "app/other.py": "def idle():\n    pass\n"},
@@ -167,3 +167,71 @@ def test_the_command_prints_the_context_and_json_for_bots(
     )
     assert missing.exit_code == 1
     assert "nothing_here" in missing.stderr
+
+
+TRACEBACK = """\
+[Thu Dec 03 10:00:00.123 2026] [wsgi:error] [pid 12] Traceback (most recent call last):
+[Thu Dec 03 10:00:00.123 2026] [wsgi:error] [pid 12]   File "/srv/venv/lib/python3.12/site-packages/app/core.py", line 2, in load
+[Thu Dec 03 10:00:00.123 2026] [wsgi:error] [pid 12]     return open(path).read()
+[Thu Dec 03 10:00:00.123 2026] [wsgi:error] [pid 12]   File "/srv/venv/lib/python3.12/site-packages/app/core.py", line 7, in save
+[Thu Dec 03 10:00:00.123 2026] [wsgi:error] [pid 12]     out.write(data.encode())
+[Thu Dec 03 10:00:00.123 2026] [wsgi:error] [pid 12]   File "/usr/lib/python3.12/encodings/utf_8.py", line 15, in encode
+[Thu Dec 03 10:00:00.123 2026] [wsgi:error] [pid 12]     return codecs.utf_8_encode(input, errors)
+[Thu Dec 03 10:00:00.123 2026] [wsgi:error] [pid 12] UnicodeEncodeError: 'utf-8' codec can't encode
+"""
+"""A logged traceback: the frames in app/core.py are load (line 2) then save (line 7) at
+the head of the history above, the last one in the standard library."""
+
+
+def test_a_pasted_traceback_resolves_its_frames_and_ranks_the_innermost_first(
+    repo: loopintel.Repository, shas: list[str]
+) -> None:
+    found = repo.context(TRACEBACK)
+    assert found.kind == "traceback"
+    assert found.incident is not None
+    assert found.incident.source == "traceback"
+    assert found.target.startswith("UnicodeEncodeError")
+    assert found.resolved_at is not None
+    # Only the last commit has save's line 7 in save.
+    assert found.resolved_at.commit == shas[2]
+    statuses = [(f.path, f.qualname, f.status) for f in found.frames]
+    assert statuses == [
+        ("app/core.py", "load", loopintel.FrameStatus.RESOLVED),
+        ("app/core.py", "save", loopintel.FrameStatus.RESOLVED),
+        (None, None, loopintel.FrameStatus.OUTSIDE_REPO),
+    ]
+    names = [str(f.link.function) for f in found.functions]
+    assert names == ["app/core.py::save", "app/core.py::load"]
+    save, load = found.functions
+    assert save.link.evidence[0].kind is EvidenceKind.FRAME
+    assert save.link.confidence > load.link.confidence
+    # Not stored: a pasted traceback is looked at, not imported.
+    assert list(repo.incidents()) == []
+
+
+def test_the_command_reads_a_traceback_from_stdin_or_a_file(
+    repo: loopintel.Repository, repo_builder: RepoBuilder, tmp_path: Path
+) -> None:
+    repo.close()
+    index = str(repo.index_path)
+    where = str(repo_builder.path)
+    result = run_cli("context", "-", where, "--index-path", index, "--json", stdin=TRACEBACK)
+    record = json.loads(result.stdout)
+    assert record["kind"] == "traceback"
+    assert set(record["resolved_at"]) >= {"commit", "how", "candidates"}
+    assert record["resolved_at"]["how"] in ("release", "inferred", "time", "head")
+    frame = record["frames"][1]
+    assert {k: frame[k] for k in ("file", "line", "function", "path", "qualname", "status")} == {
+        "file": "/srv/venv/lib/python3.12/site-packages/app/core.py",
+        "line": 7,
+        "function": "save",
+        "path": "app/core.py",
+        "qualname": "save",
+        "status": "resolved",
+    }
+    assert len(frame["lineage"]) == 16
+    pasted = tmp_path / "crash.log"
+    pasted.write_text(TRACEBACK)
+    text = run_cli("context", str(pasted), where, "--index-path", index).stdout
+    assert "resolved at" in text
+    assert "app/core.py::save" in text
