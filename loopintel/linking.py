@@ -2,7 +2,8 @@
 
 Every piece of evidence has a kind and a confidence set per kind (:data:`CONFIDENCE`,
 documented in ``docs/incidents.md``); a link's confidence combines its pieces as
-independent reasons (``1 - (1 - c1)(1 - c2)...``). The kinds, strongest first:
+independent reasons (``1 - (1 - c1)(1 - c2)...``; a function's frames count as one
+reason, its strongest). The kinds, strongest first:
 
 1. a cause commit the incident names: every function it changed (not cosmetically);
 2. a fix commit it names, or a commit whose message closes its issue: every function
@@ -79,8 +80,16 @@ class LinkOptions:
 
 
 def combined(evidence: Sequence[Evidence]) -> float:
-    """Independent reasons together: ``1 - prod(1 - c)``."""
-    return 1.0 - math.prod(1.0 - e.confidence for e in evidence)
+    """Independent reasons together: ``1 - prod(1 - c)``.
+
+    Frames are one reason however many there are: a function on the stack twice (a
+    method re-entered, a handler called while handling) ran no more surely than once,
+    so only its strongest frame counts.
+    """
+    frames = [e.confidence for e in evidence if e.kind is EvidenceKind.FRAME]
+    others = [e.confidence for e in evidence if e.kind is not EvidenceKind.FRAME]
+    reasons = [*others, max(frames)] if frames else others
+    return 1.0 - math.prod(1.0 - c for c in reasons)
 
 
 class Inducing(Protocol):

@@ -13,8 +13,8 @@ from typing import TYPE_CHECKING
 import pytest
 
 import loopintel
-from loopintel import EvidenceKind, Incident, IncidentLink, LinkKind
-from loopintel.linking import CONFIDENCE
+from loopintel import Evidence, EvidenceKind, Incident, IncidentLink, LinkKind
+from loopintel.linking import CONFIDENCE, combined
 from loopintel.store import Store
 from loopintel.store.schema import SCHEMA_VERSION
 from tests.conftest import EPOCH
@@ -370,3 +370,16 @@ def test_a_proxy_cannot_be_added_as_an_incident(
 ) -> None:
     with pytest.raises(loopintel.InvalidQuery):
         repo.add_incidents([Incident(source="commits", id=history.fix, title="x", proxy=True)])
+
+
+def test_confidence_combines_kinds_as_independent_reasons_and_frames_as_one() -> None:
+    def piece(kind: EvidenceKind, confidence: float, frame: int | None = None) -> Evidence:
+        return Evidence(kind=kind, confidence=confidence, detail="", frame=frame)
+
+    fix = piece(EvidenceKind.FIX_COMMIT, 0.85)
+    window = piece(EvidenceKind.TIME_WINDOW, 0.4)
+    assert combined([fix, window]) == pytest.approx(1 - 0.15 * 0.6)
+    frames = [piece(EvidenceKind.FRAME, 0.75, 3), piece(EvidenceKind.FRAME, 0.7, 5)]
+    assert combined(frames) == pytest.approx(0.75)
+    assert combined([*frames, window]) == pytest.approx(1 - 0.25 * 0.6)
+    assert combined([]) == 0.0
