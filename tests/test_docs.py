@@ -20,8 +20,14 @@ from tests.cli_runner import run_cli
 from tests.conftest import RepoBuilder
 
 DOCS = Path(__file__).resolve().parent.parent / "docs"
-PAGES = sorted(p for p in DOCS.glob("*.md") if p.name not in ("benchmarks.md", "guide.md"))
-"""Pages whose examples run on the demo history (the guide runs on flask: test_guide.py)."""
+ON_FLASK = ("guide.md", "responders.md")
+"""Pages whose examples run on flask's history (tests/test_guide.py, test_responders.py)."""
+PAGES = sorted(
+    p
+    for p in DOCS.glob("*.md")
+    if p.name not in ("benchmarks.md", "context-benchmarks.md", *ON_FLASK)
+)
+"""Pages whose examples run on the demo history."""
 BLOCK = re.compile(r"```(\w+)\n(.*?)```", re.DOTALL)
 
 
