@@ -293,39 +293,32 @@ class Linker:
         head_paths = {path for path, is_file in self._store.head_files_under("") if is_file}
         # Mapped paths: named files, service globs, and the files the stack ran through.
         mapped: dict[str, tuple[EvidenceKind | None, str]] = {}
+        """Each mapped path: the kind of evidence it gives its functions, and why."""
         for named in incident.touched_files:
             path = _repository_path(named, head_paths)
             if path is None:
                 self.notes.append(f"touched file {named} is not a file at the indexed head")
                 continue
-            mapped[path] = (EvidenceKind.TOUCHED_FILE, named)
+            mapped[path] = (EvidenceKind.TOUCHED_FILE, f"the incident names its file {named}")
         if self._services is not None and incident.services:
-            for path, glob in self._services.paths(incident.services, sorted(head_paths)).items():
-                mapped.setdefault(path, (EvidenceKind.SERVICE, glob))
+            runs = self._services.paths(incident.services, sorted(head_paths))
+            for path, (service, glob) in runs.items():
+                why = f"its service {service} runs {path} (glob {glob})"
+                mapped.setdefault(path, (EvidenceKind.SERVICE, why))
         elif incident.services and self._services is None:
             self.notes.append("the incident names services, and no service map is set")
         if resolution is not None:
             for resolved in resolution.frames:
                 if resolved.path is not None:
-                    mapped.setdefault(resolved.path, (None, resolved.path))
-        for path, (kind, named) in mapped.items():
+                    mapped.setdefault(resolved.path, (None, ""))
+        for path, (kind, why) in mapped.items():
             if kind is None:
                 continue
-            what = "names its file" if kind is EvidenceKind.TOUCHED_FILE else "runs"
             for function in self._store.functions(path):
                 found.add(
                     function.lineage,
                     function.ref,
-                    Evidence(
-                        kind=kind,
-                        confidence=CONFIDENCE[kind],
-                        detail=(
-                            f"the incident {what} {named}"
-                            if kind is EvidenceKind.TOUCHED_FILE
-                            else f"its service runs {path} (glob {named})"
-                        ),
-                        path=named,
-                    ),
+                    Evidence(kind=kind, confidence=CONFIDENCE[kind], detail=why, path=path),
                 )
         start = incident.started_at or incident.detected_at
         if start is None or not mapped:

@@ -197,7 +197,7 @@ def incidents_delete(
     incident: str, path: str, ref: str, index_path: str | None, first_parent: bool
 ) -> None:
     """Drop INCIDENT (key or id) and its links."""
-    with open_repo(path, ref, index_path, first_parent=first_parent, update=False) as repo:
+    with open_repo(path, ref, index_path, first_parent=first_parent) as repo:
         dropped = repo.delete_incident(incident)
     click.echo(f"deleted {dropped.key}")
 

@@ -74,15 +74,19 @@ class ServiceMap:
         """The first glob of ``service`` that matches ``path``, if any."""
         return next((g for g in self.globs(service) if glob_pattern(g).fullmatch(path)), None)
 
-    def paths(self, services: Iterable[str], paths: Iterable[str]) -> dict[str, str]:
-        """Those of ``paths`` that the services run, each with the glob that matched."""
-        globs = [g for service in services for g in self.globs(service)]
-        found: dict[str, str] = {}
-        if not globs:
+    def paths(self, services: Iterable[str], paths: Iterable[str]) -> dict[str, tuple[str, str]]:
+        """Those of ``paths`` that the services run, with the service and glob that matched.
+
+        When several match a path, the first service named and its first glob are given.
+        """
+        patterns = [
+            (service, g, glob_pattern(g)) for service in services for g in self.globs(service)
+        ]
+        found: dict[str, tuple[str, str]] = {}
+        if not patterns:
             return found
-        patterns = [(g, glob_pattern(g)) for g in globs]
         for path in paths:
-            match = next((g for g, p in patterns if p.fullmatch(path)), None)
+            match = next(((s, g) for s, g, p in patterns if p.fullmatch(path)), None)
             if match is not None:
                 found[path] = match
         return found
