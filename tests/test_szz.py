@@ -6,6 +6,7 @@ merges, and then a fix changes it: the commit that wrote it is the answer.
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING
 
@@ -16,6 +17,7 @@ from loopintel import InvalidQuery, LineRole, UnknownRef
 from loopintel.analysis.szz import changed_lines, content, follow
 from loopintel.history.git import GitRepository
 from loopintel.szz import is_test_path
+from tests.cli_runner import run_cli
 from tests.conftest import EPOCH
 
 if TYPE_CHECKING:
@@ -351,3 +353,30 @@ def test_the_result_is_json_ready(repo_builder: RepoBuilder, tmp_path: Path) -> 
     assert inducing["lines"] == 1
     assert inducing["functions"] == [{"path": "m.py", "qualname": "f"}]
     assert inducing["evidence"][0]["role"] == "changed"
+
+
+def test_the_command_prints_the_answer_and_refuses_bad_input(
+    repo_builder: RepoBuilder, tmp_path: Path
+) -> None:
+    repo_builder.commit({"m.py": "def f():\n    return 1\n"}, "Start")
+    bug = repo_builder.commit({"m.py": "def f():\n    return 0\n"}, "Return nothing")
+    fix = repo_builder.commit({"m.py": "def f():\n    return 1\n"}, "Return one again")
+    env = {"LOOPINTEL_INDEX": str(tmp_path / "cli.sqlite3")}
+    path = str(repo_builder.path)
+    done = run_cli("szz", fix[:10], path, "--json", env=env)
+    record = json.loads(done.stdout)
+    assert record["fix"] == fix
+    assert [i["commit"] for i in record["inducing"]] == [bug]
+    assert record["inducing"][0]["functions"] == [{"path": "m.py", "qualname": "f"}]
+    human = run_cli("szz", fix, path, env=env).stdout
+    assert f"fix {fix[:12]}: 1 line traced to 1 commit" in human
+    assert bug[:12] in human
+    assert "m.py:2 changed: return 0" in human
+    late = run_cli("szz", fix, path, "--issue-date", "2000-01-01", env=env).stdout
+    assert f"dropped {bug[:12]}" in late
+    missing = run_cli("szz", "deadbeef", path, env=env, check=False)
+    assert missing.exit_code == 1
+    assert "unknown ref 'deadbeef'" in missing.stderr
+    bad = run_cli("szz", fix, path, "--issue-date", "soon", env=env, check=False)
+    assert bad.exit_code == 1
+    assert "invalid issue_date 'soon'" in bad.stderr
