@@ -40,7 +40,7 @@ def _export(index: Path, path: Path) -> list[str]:
 
 def _progress(index: Path) -> int:
     try:
-        db = sqlite3.connect(f"file:{index}?mode=ro", uri=True, timeout=0.1)
+        db = sqlite3.connect(f"file:{index}?mode=ro", uri=True, timeout=2.0)
         try:
             stored = db.execute("SELECT count(*) FROM commits").fetchone()[0]
             kept = db.execute("SELECT count(*) FROM staged").fetchone()[0]
@@ -97,6 +97,8 @@ def _interrupted(repo: Path, index: Path) -> tuple[subprocess.Popen[str], int]:
             break
         time.sleep(0.02)
     assert child.poll() is None, "indexing ended before it could be interrupted"
+    # A read that waited for the writer may come when the work is all but done: a signal
+    # then lands in the shutdown, and the attempt is tried again.
     child.send_signal(signal.SIGINT)
     return child, seen
 
