@@ -32,6 +32,7 @@ from loopintel.errors import (
 from loopintel.indexing import IndexingInterrupted, MissingObjectsWarning, ShallowCloneWarning
 from loopintel.model import (
     Author,
+    AuthorActivity,
     Change,
     ChangeKind,
     ChangeType,
@@ -56,6 +57,7 @@ from loopintel.model import (
     FunctionCoverage,
     FunctionRef,
     FunctionSummary,
+    IdentityMatch,
     ImplicatedFunction,
     Incident,
     IncidentImport,
@@ -90,6 +92,7 @@ __version__ = "0.1.0"
 __all__ = [
     "AmbiguousFunction",
     "Author",
+    "AuthorActivity",
     "Change",
     "ChangeKind",
     "ChangeType",
@@ -117,6 +120,7 @@ __all__ = [
     "FunctionRef",
     "FunctionSummary",
     "FunctionView",
+    "IdentityMatch",
     "ImplicatedFunction",
     "Incident",
     "IncidentDataError",

@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from loopintel.history.git import GitRepository
     from loopintel.incidents import IncidentBook
     from loopintel.model import (
+        AuthorActivity,
         Change,
         ChangeKind,
         CodeLink,
@@ -37,6 +38,7 @@ if TYPE_CHECKING:
         Expert,
         Frame,
         Function,
+        IdentityMatch,
         IncidentImport,
         IndexProgress,
         IndexSummary,
@@ -698,6 +700,25 @@ class Repository:
         return self._incidents.import_proxies()
 
     # -- ownership: files and directories ------------------------------------------------
+
+    def authors(self) -> Records[AuthorActivity]:
+        """Every author of the indexed history (after ``.mailmap``), most commits first.
+
+        Each with their commits, first and latest commit, and every identity (name and
+        email as written) their commits carry.
+        """
+        return Records(self._store.author_activity())
+
+    def suggest_mailmap(self) -> Records[IdentityMatch]:
+        """Authors who may be one person under two identities ``.mailmap`` does not join.
+
+        Pairs with the same name (ignoring case, accents and spacing) or the same email
+        user, each with its evidence and the ``.mailmap`` line that would join them;
+        nothing is merged (see ``docs/ownership.md``).
+        """
+        from loopintel.analysis.identities import identity_matches  # noqa: PLC0415
+
+        return Records(identity_matches(self._store.author_activity()))
 
     def experts(
         self,

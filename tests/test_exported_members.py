@@ -8,6 +8,8 @@ import pytest
 import loopintel
 
 EXPECTED = {
+    "AuthorActivity",
+    "IdentityMatch",
     "FixedLine",
     "InducingCommit",
     "LineRole",

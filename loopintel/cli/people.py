@@ -1,4 +1,4 @@
-"""Commands about people and single functions: ``who`` and ``show``."""
+"""Commands about people and single functions: ``who``, ``show`` and ``authors``."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import click
 import loopintel
 from loopintel.cli.shell import count, find_function, function_argument, main, reader
 
-__all__ = ["WHO_LIMIT", "coverage_line", "deprecation_line"]
+__all__ = ["AUTHORS_LIMIT", "WHO_LIMIT", "coverage_line", "deprecation_line"]
 
 WHO_LIMIT = 10
 """Experts listed by ``loopintel who`` for people unless ``--limit`` says otherwise."""
@@ -209,3 +209,61 @@ def coverage_line(coverage: loopintel.FunctionCoverage | None) -> str:
         f"{ratio} ({coverage.covered}/{coverage.coverable} lines{tests}) "
         f"at {coverage.commit[:12]}, snapshot {coverage.snapshot}"
     )
+
+
+AUTHORS_LIMIT = 20
+"""Authors listed by ``loopintel authors`` for people unless ``--limit`` says otherwise."""
+
+
+@main.command()
+@reader
+@click.option(
+    "--suggest-mailmap",
+    is_flag=True,
+    help="Print authors who may be one person, as .mailmap lines with their evidence.",
+)
+@click.option(
+    "--limit",
+    type=click.IntRange(min=0),
+    default=AUTHORS_LIMIT,
+    show_default=True,
+    help="At most this many authors (0: all); --json and --suggest-mailmap list all.",
+)
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per line.")
+def authors(
+    repo: loopintel.Repository,
+    suggest_mailmap: bool,
+    limit: int,
+    as_json: bool,
+) -> None:
+    """The authors of the history after .mailmap, most commits first.
+
+    With --suggest-mailmap: pairs that look like one person (the same name, or the same
+    email user) that .mailmap does not join yet, each as the line that would join them.
+    Nothing is merged: add the lines you agree with to .mailmap.
+    """
+    if suggest_mailmap:
+        matches = repo.suggest_mailmap()
+        for match in matches:
+            if as_json:
+                lines = list(match.mailmap_lines)
+                click.echo(json.dumps(match.to_dict() | {"mailmap_lines": lines}))
+                continue
+            click.echo(f"# {match.rule}: {match.evidence}")
+            for line in match.mailmap_lines:
+                click.echo(line)
+        if not matches and not as_json:
+            click.echo("no likely duplicate identities", err=True)
+        return
+    found = repo.authors()
+    shown = found if as_json or limit == 0 else found[:limit]
+    for author in shown:
+        if as_json:
+            click.echo(json.dumps(author.to_dict()))
+            continue
+        click.echo(
+            f"{author.commits:>6}  {author.first_commit:%Y-%m-%d}  {author.last_commit:%Y-%m-%d}"
+            f"  {author.name} <{author.email}>"
+        )
+    if len(shown) < len(found):
+        click.echo(f"... and {len(found) - len(shown)} more (--limit 0 shows all)")

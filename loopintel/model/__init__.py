@@ -10,7 +10,8 @@ module             values
 ``functions``      ``FunctionRef``, ``Function``, ``PathScope``, ``Change`` (``ChangeKind``,
                    ``ChangeType``), ``Stability`` (``StabilityClass``),
                    ``ComplexityPoint``, ``ComplexityTrend`` (``TrendDirection``)
-``people``         ``Author``, ``Commit``, ``Expert``, ``KeyAuthor``, ``TruckFactor``
+``people``         ``Author``, ``AuthorActivity``, ``IdentityMatch``, ``Commit``,
+                   ``Expert``, ``KeyAuthor``, ``TruckFactor``
 ``context``        ``Context``, ``ImplicatedFunction``, ``EarlierIncident``,
                    ``IncidentImport``
 ``coverage``       ``FunctionCoverage``, ``CoverageSnapshot``
@@ -65,12 +66,21 @@ from loopintel.model.incidents import (
     VersionSource,
 )
 from loopintel.model.indexing import IndexPhase, IndexProgress, IndexSummary, Skip
-from loopintel.model.people import Author, Commit, Expert, KeyAuthor, TruckFactor
+from loopintel.model.people import (
+    Author,
+    AuthorActivity,
+    Commit,
+    Expert,
+    IdentityMatch,
+    KeyAuthor,
+    TruckFactor,
+)
 from loopintel.model.summary import FunctionSummary
 from loopintel.model.szz import FixedLine, InducingCommit, LineRole, SZZResult, TraceStep
 
 __all__ = [
     "Author",
+    "AuthorActivity",
     "Change",
     "ChangeKind",
     "ChangeType",
@@ -95,6 +105,7 @@ __all__ = [
     "FunctionCoverage",
     "FunctionRef",
     "FunctionSummary",
+    "IdentityMatch",
     "ImplicatedFunction",
     "Incident",
     "IncidentImport",

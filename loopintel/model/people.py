@@ -9,7 +9,15 @@ import attrs
 
 from loopintel.model._serialize import Serializable
 
-__all__ = ["Author", "Commit", "Expert", "KeyAuthor", "TruckFactor"]
+__all__ = [
+    "Author",
+    "AuthorActivity",
+    "Commit",
+    "Expert",
+    "IdentityMatch",
+    "KeyAuthor",
+    "TruckFactor",
+]
 
 _IDENTITY = re.compile(r"\s*(?P<name>[^<>]*?)\s*<(?P<email>[^<>\s]*)>\s*")
 
@@ -159,3 +167,63 @@ class TruckFactor(Serializable):
     """The authors removed, in order."""
     orphaned: tuple[str, ...] = attrs.field(repr=_count_files)
     """The files left without an author once they are gone, sorted."""
+
+
+@attrs.frozen
+class AuthorActivity(Serializable):
+    """One author of the indexed history (after ``.mailmap``), with the identities used."""
+
+    name: str
+    """Their name after ``.mailmap``, as on their latest commit."""
+    email: str
+    """Their canonical email: the author's key."""
+    commits: int
+    """Commits they authored."""
+    first_commit: datetime = attrs.field(validator=_aware)
+    """Author time of their first commit (UTC)."""
+    last_commit: datetime = attrs.field(validator=_aware)
+    """Author time of their latest commit (UTC)."""
+    identities: tuple[str, ...] = ()
+    """Every ``Name <email>`` their commits carry as written, before ``.mailmap``, by
+    number of commits."""
+
+    @property
+    def author(self) -> Author:
+        """Who they are, as an :class:`Author`."""
+        return Author(self.name, self.email)
+
+
+@attrs.frozen
+class IdentityMatch(Serializable):
+    """Two authors who may be one person: a ``.mailmap`` line would join them.
+
+    Only suggested, never applied: the user decides, by adding :attr:`mailmap_lines`
+    to the repository's ``.mailmap``.
+    """
+
+    keep: AuthorActivity
+    """The identity to keep (the one with more commits; then the more recent)."""
+    other: AuthorActivity
+    """The identity to map onto it."""
+    rule: str
+    """Why they look alike: ``same-name`` (the same name, ignoring case, accents and
+    spacing) or ``same-email-user`` (the same user part of the email, a GitHub
+    ``noreply`` address read as its login)."""
+    evidence: str
+    """The rule's evidence and both authors' activity, in words."""
+    overlapping: bool
+    """Whether both were active over a common period (two people are likelier then)."""
+
+    @property
+    def mailmap_lines(self) -> tuple[str, ...]:
+        """The ``.mailmap`` lines that join :attr:`other` to :attr:`keep`.
+
+        One per email :attr:`other`'s commits carry as written (``.mailmap`` maps
+        identities as written, not through other lines), each mapping by email alone.
+        """
+        emails = dict.fromkeys(
+            identity.rpartition("<")[2].rstrip(">") for identity in self.other.identities
+        )
+        if not emails:
+            emails = {self.other.email: None}
+        return tuple(f"{self.keep.name} <{self.keep.email}> <{email}>" for email in emails)

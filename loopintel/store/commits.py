@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from loopintel.model import Author, Commit
+from loopintel.model import Author, AuthorActivity, Commit
 from loopintel.store._tables import Tables
-from loopintel.store._time import at_offset
+from loopintel.store._time import at_offset, utc
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -72,3 +72,36 @@ class CommitTables(Tables):
                 "SELECT sha, committed_at, seq FROM commits ORDER BY seq"
             )
         ]
+
+    def author_activity(self) -> list[AuthorActivity]:
+        """Every author of the index (after ``.mailmap``), most commits first."""
+        rows = self.db.execute(
+            "SELECT author_email, author_name, raw_author_name, raw_author_email, count(*), "
+            "min(authored_at), max(authored_at) FROM commits GROUP BY 1, 3, 4"
+        )
+        found: dict[str, list[tuple[str, str, int, int, int]]] = {}
+        for email, name, raw_name, raw_email, commits, first, last in rows:
+            found.setdefault(email, []).append(
+                (f"{raw_name} <{raw_email}>", name, commits, first, last)
+            )
+        latest_names = dict(
+            self.db.execute(
+                "SELECT author_email, author_name FROM commits c WHERE seq = "
+                "(SELECT max(seq) FROM commits WHERE author_email = c.author_email)"
+            )
+        )
+        out = []
+        for email, identities in found.items():
+            identities.sort(key=lambda i: (-i[2], i[0]))
+            out.append(
+                AuthorActivity(
+                    name=latest_names.get(email, identities[0][1]),
+                    email=email,
+                    commits=sum(i[2] for i in identities),
+                    first_commit=utc(min(i[3] for i in identities)),
+                    last_commit=utc(max(i[4] for i in identities)),
+                    identities=tuple(i[0] for i in identities),
+                )
+            )
+        out.sort(key=lambda a: (-a.commits, a.email))
+        return out
