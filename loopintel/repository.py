@@ -7,11 +7,11 @@ paths), the store (changes, functions), ownership (experts, truck factors), snap
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import TYPE_CHECKING, Any, Self
 
 from loopintel.code import PYPROJECT, SourceReader
-from loopintel.errors import IndexLocationError, InvalidQuery
+from loopintel.errors import IndexLocationError, InvalidQuery, UnknownRef
 from loopintel.indexing import IndexOptions, index_repository
 from loopintel.model import Incident
 from loopintel.ownership import path_experts, path_truck_factor
@@ -43,11 +43,13 @@ if TYPE_CHECKING:
         PathScope,
         Resolution,
         Skip,
+        SZZResult,
         TruckFactor,
     )
     from loopintel.sources.labels import LabelMap
     from loopintel.sources.services import ServiceMap
     from loopintel.store import Store
+    from loopintel.szz import SZZ
     from loopintel.views import FunctionView
 
 __all__ = ["Moment", "Repository"]
@@ -76,6 +78,7 @@ class Repository:
         self._services = services
         self._book: IncidentBook | None = None
         self._frames: FrameResolver | None = None
+        self._szz_engine: SZZ | None = None
         self.last_index: IndexSummary | None = None
         """What the latest indexing run of this object did."""
 
@@ -371,6 +374,45 @@ class Repository:
         return self._frame_resolver.resolve(frames, release=release, at=moment)
 
     @property
+    def _szz(self) -> SZZ:
+        if self._szz_engine is None:
+            from loopintel.szz import SZZ  # noqa: PLC0415 - loaded on use
+
+            self._szz_engine = SZZ(self._git, self._store)
+        return self._szz_engine
+
+    def szz(
+        self,
+        fix: str,
+        *,
+        issue_date: datetime | date | str | None = None,
+        paths: Sequence[str] | None = None,
+    ) -> SZZResult:
+        """The commits that introduced what a fix commit fixed, strongest first (SZZ).
+
+        Each line the fix deleted or changed inside a function is followed back through
+        the function's lineage (renames and moves included, cosmetic changes passed
+        over) to the commit that last changed it; see ``docs/szz.md``.
+
+        Args:
+            fix: the fix commit: a sha (abbreviated or full) or a ref.
+            issue_date: when the bug was reported: commits written after it are
+                dropped. An aware datetime, a date (its whole day counts, in UTC) or
+                ISO 8601 text with an offset or of a date.
+            paths: only trace lines of these files or directories (repository paths).
+
+        Raises:
+            UnknownRef: ``fix`` names no commit.
+            InvalidQuery: ``issue_date`` is naive or not a date.
+
+        """
+        sha = self._git.resolve(fix)
+        if sha is None:
+            raise UnknownRef(fix, self.path)
+        wanted = None if paths is None else tuple(self.resolve_path(p) for p in paths)
+        return self._szz.inducing(sha, issue_date=_issue_date(issue_date), paths=wanted)
+
+    @property
     def _incidents(self) -> IncidentBook:
         if self._book is None:
             from loopintel.incidents import IncidentBook  # noqa: PLC0415 - loaded on use
@@ -379,7 +421,7 @@ class Repository:
                 self._git,
                 self._store,
                 resolve_frames=self._frame_resolver.resolve_incident,
-                szz=None,
+                szz=self._szz.for_linker,
                 services=self.service_map,
             )
         return self._book
@@ -728,3 +770,22 @@ class Repository:
             half_life_days=half_life_days,
             inactive_after_days=inactive_after_days,
         )
+
+
+def _issue_date(value: datetime | date | str | None) -> datetime | None:
+    """An issue date as an aware datetime (a date: the end of that day, UTC)."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        text = value.strip()
+        try:
+            value = date.fromisoformat(text) if len(text) == 10 else datetime.fromisoformat(text)
+        except ValueError as exc:
+            raise InvalidQuery("issue_date", text, "an ISO 8601 date or datetime") from exc
+    if isinstance(value, datetime):
+        if value.tzinfo is None:
+            raise InvalidQuery("issue_date", value.isoformat(), "a datetime with a timezone")
+        return value
+    if isinstance(value, date):
+        return datetime.combine(value, time.max, tzinfo=UTC)
+    raise InvalidQuery("issue_date", value, "a datetime, a date or an ISO 8601 string")

@@ -8,6 +8,11 @@ import pytest
 import loopintel
 
 EXPECTED = {
+    "FixedLine",
+    "InducingCommit",
+    "LineRole",
+    "SZZResult",
+    "TraceStep",
     "AmbiguousFunction",
     "Author",
     "Change",

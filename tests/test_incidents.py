@@ -167,8 +167,12 @@ def test_a_fix_commit_links_what_it_changed_and_an_issue_gets_the_commits_closin
     assert repo.relink(stale_only=False) >= 1
     (link,) = repo.links("github:12")
     assert str(link.function) == "app/parse.py::parse_header"
-    assert [e.kind for e in link.evidence] == [EvidenceKind.FIX_COMMIT]
-    assert link.evidence[0].commit == history.fix
+    # The fix commit changed it; SZZ traces the line it changed to the commit that wrote it.
+    assert [(e.kind, e.commit) for e in link.evidence] == [
+        (EvidenceKind.FIX_COMMIT, history.fix),
+        (EvidenceKind.INDUCING_COMMIT, history.base),
+    ]
+    assert "last changed 1 line the fix" in link.evidence[1].detail
 
 
 def test_touched_files_services_and_the_time_window(

@@ -20,7 +20,7 @@ from loopintel.errors import MissingObject, NotARepository, UnknownRef
 from loopintel.languages.layout import Hunk
 
 if TYPE_CHECKING:
-    from collections.abc import Sequence
+    from collections.abc import Iterator, Sequence
 
 __all__ = [
     "CommitMeta",
@@ -460,6 +460,26 @@ class GitRepository:
                 out.append((sha, int(commit.commit_time)))
         return out
 
+    def path_history(self, head: str, path: str) -> Iterator[str]:
+        """Commits reachable from ``head`` whose first-parent diff changes ``path``.
+
+        Newest first (topological), read lazily: a caller that has what it needs stops
+        the walk there.
+        """
+
+        def entry(commit: pygit2.Commit) -> str | None:
+            try:
+                return str(commit.tree[path].id)
+            except KeyError:
+                return None
+
+        for commit in self.repo.walk(head, SortMode.TOPOLOGICAL):
+            here = entry(commit)
+            parents = commit.parents
+            before = entry(parents[0]) if parents else None
+            if here != before:
+                yield str(commit.id)
+
     def merge_base(self, one: str, other: str) -> str | None:
         """The best common ancestor of two commits (``None``: unrelated histories)."""
         try:
@@ -561,6 +581,14 @@ class GitRepository:
         )
         if patch.delta.is_binary:
             return None
+        return tuple(Hunk(h.old_start, h.old_lines, h.new_start, h.new_lines) for h in patch.hunks)
+
+    @staticmethod
+    def text_hunks(old: str, new: str) -> tuple[Hunk, ...]:
+        """Zero-context hunks between two texts, as git's diff finds them."""
+        patch = pygit2.Patch.create_from(
+            old.encode(), new.encode(), context_lines=0, interhunk_lines=0
+        )
         return tuple(Hunk(h.old_start, h.old_lines, h.new_start, h.new_lines) for h in patch.hunks)
 
     def python_blobs(self, sha: str) -> dict[str, str]:

@@ -770,3 +770,27 @@ def function_bodies(data: bytes) -> list[tuple[Span, int]] | None:
     if trees is None:
         return None
     return [(span, max(tree.body[0].lineno, tree.lineno + 1)) for span, tree in trees]
+
+
+def docstring_lines(data: bytes) -> frozenset[int] | None:
+    """The lines of a file's docstrings (module, classes, functions).
+
+    ``None`` when the file does not parse (Python 2 era versions): nothing is known.
+    """
+    try:
+        module = _parse(_prepare(data))
+    except (SyntaxError, ValueError, MemoryError, RecursionError):
+        return None
+    out: set[int] = set()
+    for node in ast.walk(module):
+        if isinstance(node, ast.Module | ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef):
+            body = node.body
+            if (
+                body
+                and isinstance(body[0], ast.Expr)
+                and isinstance(body[0].value, ast.Constant)
+                and isinstance(body[0].value.value, str)
+            ):
+                first = body[0]
+                out.update(range(first.lineno, (first.end_lineno or first.lineno) + 1))
+    return frozenset(out)

@@ -21,6 +21,8 @@ module             values
                    (``VersionSource``), ``Evidence`` (``EvidenceKind``), ``CodeLink``
 ``indexing``       ``IndexProgress`` (``IndexPhase``), ``IndexSummary``, ``Skip``
 ``summary``        ``FunctionSummary``
+``szz``            ``SZZResult``, ``InducingCommit``, ``FixedLine`` (``LineRole``),
+                   ``TraceStep``
 =================  ===========================================================
 
 Classifications are :class:`enum.StrEnum` members: they equal their text and are
@@ -65,6 +67,7 @@ from loopintel.model.incidents import (
 from loopintel.model.indexing import IndexPhase, IndexProgress, IndexSummary, Skip
 from loopintel.model.people import Author, Commit, Expert, KeyAuthor, TruckFactor
 from loopintel.model.summary import FunctionSummary
+from loopintel.model.szz import FixedLine, InducingCommit, LineRole, SZZResult, TraceStep
 
 __all__ = [
     "Author",
@@ -85,6 +88,7 @@ __all__ = [
     "Evidence",
     "EvidenceKind",
     "Expert",
+    "FixedLine",
     "Frame",
     "FrameStatus",
     "Function",
@@ -98,15 +102,19 @@ __all__ = [
     "IndexPhase",
     "IndexProgress",
     "IndexSummary",
+    "InducingCommit",
     "KeyAuthor",
+    "LineRole",
     "LinkKind",
     "PathScope",
     "Resolution",
     "ResolvedFrame",
     "ResolvedVersion",
+    "SZZResult",
     "Skip",
     "Stability",
     "StabilityClass",
+    "TraceStep",
     "TrendDirection",
     "TruckFactor",
     "VersionSource",
