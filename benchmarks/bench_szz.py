@@ -14,6 +14,7 @@ reports; nothing here asserts a score or a time.
 
     python benchmarks/bench_szz.py [--split dev|held-out|all] [--repos click,pip]
         [--kind named|revert|all] [--baseline-only] [--json] [--out docs/szz-benchmarks.md]
+    python benchmarks/bench_szz.py --from-json benchmarks/data/szz-results.json [--out ...]
 
 The bare repositories are looked up as ``<--data>/<name>.git`` (default
 ``/work/data/szz``); a repository that is absent is reported and skipped.
@@ -209,13 +210,33 @@ def set_section(document: dict[str, Any]) -> list[str]:
         "lean toward what SZZ can find. The split is by repository, fixed before any "
         f"scoring: {document['split_rule']}.",
         "",
-        "| repository | split | head mined | commits | named | revert | rejected names |",
-        "| --- | --- | --- | ---: | ---: | ---: | ---: |",
+        (
+            "Rejected names, by reason: *no .py* (the fix keeps no `.py` file it changed), "
+            "*unknown* (the sha resolves to nothing here, e.g. a Mercurial-era hash or another "
+            "repository's), *not ancestor* (resolves, but not to an ancestor of the fix: "
+            "typically a commit of a pull request that was squash-merged or rebased), "
+            "*other* (no bug word, ambiguous, named commit changes no `.py` file)."
+        ),
+        "",
+        (
+            "| repository | split | head mined | commits | named | revert "
+            "| no .py | unknown | not ancestor | other |"
+        ),
+        "| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
+    columns = (
+        "fix changes no .py file it keeps",
+        "unknown sha",
+        "not a proper ancestor of the fix",
+    )
     for name, repo in sorted(document["repos"].items()):
+        why = [r["reason"] for r in repo["rejected"]]
+        counts = [why.count(c) for c in columns]
         lines.append(
             f"| {name} | {repo['split']} | `{repo['head'][:12]}` | {repo['commits_scanned']} "
-            f"| {repo['named']} | {repo['revert']} | {len(repo['rejected'])} |"
+            f"| {repo['named']} | {repo['revert']} | "
+            + " | ".join(str(n) for n in counts)
+            + f" | {len(why) - sum(counts)} |"
         )
     reasons: dict[str, int] = {}
     for repo in document["repos"].values():
@@ -232,11 +253,24 @@ def set_section(document: dict[str, Any]) -> list[str]:
     return lines
 
 
+def measured_on(command: str) -> dict[str, str]:
+    """The command, date, machine and loopintel commit of this run."""
+    return {
+        "command": command,
+        "date": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        "machine": (
+            f"{platform.platform()}, {os.cpu_count()} CPUs, Python "
+            f"{platform.python_version()}, {git_version()}"
+        ),
+        "loopintel": loopintel_commit(),
+    }
+
+
 def report(
     records: list[dict[str, Any]],
     document: dict[str, Any],
     indexed: dict[str, float],
-    command: str,
+    run: dict[str, str],
 ) -> str:
     """The Markdown report: the table, how it was measured, and how the set is built."""
     lines = [
@@ -244,13 +278,10 @@ def report(
         "",
         "Written by `benchmarks/bench_szz.py`; do not edit by hand.",
         "",
-        f"Command: `{command}`  ",
-        f"Date: {dt.datetime.now(dt.UTC).strftime('%Y-%m-%d %H:%M UTC')}  ",
-        (
-            f"Machine: {platform.platform()}, {os.cpu_count()} CPUs, Python "
-            f"{platform.python_version()}, {git_version()}  "
-        ),
-        f"loopintel: {loopintel_commit()}",
+        f"Command: `{run['command']}`  ",
+        f"Date: {run['date']}  ",
+        f"Machine: {run['machine']}  ",
+        f"loopintel: {run['loopintel']}",
         "",
         (
             "Micro-averaged over the fixes of each split: precision TP/(TP+FP), recall "
@@ -286,9 +317,23 @@ def main() -> int:
     parser.add_argument("--baseline-only", action="store_true", help="B-SZZ only")
     parser.add_argument("--out", type=Path, help="also write the Markdown report here")
     parser.add_argument("--json", action="store_true", help=f"per-fix results to {RESULTS}")
+    parser.add_argument(
+        "--from-json",
+        type=Path,
+        metavar="RESULTS",
+        help="print (and --out) the report of a saved --json run instead of measuring",
+    )
     args = parser.parse_args()
 
     document = json.loads(args.pairs.read_text())
+    if args.from_json:
+        saved = json.loads(args.from_json.read_text())
+        print("\n".join(table(saved["results"])))
+        print(ratio_line(saved["results"]))
+        if args.out:
+            args.out.write_text(report(saved["results"], document, saved["indexed"], saved["run"]))
+            print(f"report written to {args.out}")
+        return 0
     wanted = {w.strip() for w in args.repos.split(",")} if args.repos else None
     pairs = [
         p
@@ -330,15 +375,16 @@ def main() -> int:
             note += f", loopintel index {took:.1f} s"
         print(f"{name}: {len(group)} fixes, {note}", file=sys.stderr, flush=True)
 
-    command = "python benchmarks/bench_szz.py " + " ".join(sys.argv[1:])
+    run = measured_on(("python benchmarks/bench_szz.py " + " ".join(sys.argv[1:])).strip())
     print("\n".join(table(records)))
     print(ratio_line(records))
     if args.json:
         RESULTS.parent.mkdir(parents=True, exist_ok=True)
         records.sort(key=lambda r: (r["repo"], r["fix_date"], r["fix"]))
-        RESULTS.write_text(json.dumps({"command": command, "results": records}, indent=2) + "\n")
+        saved = {"run": run, "indexed": indexed, "results": records}
+        RESULTS.write_text(json.dumps(saved, indent=2, sort_keys=True) + "\n")
     if args.out:
-        args.out.write_text(report(records, document, indexed, command.strip()))
+        args.out.write_text(report(records, document, indexed, run))
         print(f"report written to {args.out}")
     return 0
 
