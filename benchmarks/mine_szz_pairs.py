@@ -144,7 +144,7 @@ def named_shas(message: str) -> tuple[str, list[tuple[str, str]], list[str]]:
                 found.extend((label, sha) for sha in shas)
         if found or unvouched:
             # A revert is only ever a revert, even if it also says what broke.
-            found = sorted(set(found), key=lambda f: message.lower().find(f[1]))
+            found = sorted(set(found), key=lambda f: (message.lower().find(f[1]), f[0]))
             return kind, found, sorted(set(unvouched))
     return "", [], []
 
@@ -219,23 +219,30 @@ def mine(name: str, repo: Path) -> tuple[dict[str, object], list[dict[str, objec
             for _, sha in found:
                 reject(sha, "fix is a root commit")
             continue
-        if not any(status != "D" for status, _ in py_changes(repo, fix)):
+        fix_changes = py_changes(repo, fix)
+        if not any(status != "D" for status, _ in fix_changes):
             for _, sha in found:
                 reject(sha, "fix changes no .py file it keeps")
             continue
         inducing: list[str] = []
         phrases: list[str] = []
+        shares_file: list[bool] = []
         for label, sha in found:
             full, why = resolve(repo, sha)
             if full is None:
                 reject(sha, f"{why} sha")
             elif not is_proper_ancestor(repo, full, fix):
                 reject(sha, "not a proper ancestor of the fix")
-            elif not py_changes(repo, full):
+            elif not (named_changes := py_changes(repo, full)):
                 reject(sha, "named commit changes no .py file")
-            elif full not in inducing:
+            elif full in inducing:
+                phrases.append(label)  # the same commit named by a second phrase
+            else:
                 inducing.append(full)
                 phrases.append(label)
+                # Recorded for the reader, never a filter (see the module docstring).
+                fixed = {path for _, path in fix_changes}
+                shares_file.append(any(path in fixed for _, path in named_changes))
         if inducing:
             pairs.append(
                 {
@@ -247,6 +254,7 @@ def mine(name: str, repo: Path) -> tuple[dict[str, object], list[dict[str, objec
                     "phrase": sorted(set(phrases)),
                     "fix_date": date,
                     "subject": subject,
+                    "shares_py_path": shares_file,
                 }
             )
     summary: dict[str, object] = {
