@@ -95,8 +95,13 @@ def combined(evidence: Sequence[Evidence]) -> float:
 class Inducing(Protocol):
     """One commit SZZ traced a fix's lines to (see :meth:`loopintel.Repository.szz`)."""
 
-    commit: str
-    lines: int
+    @property
+    def commit(self) -> str:
+        """The commit (full sha)."""
+
+    @property
+    def lines(self) -> int:
+        """How many of the fix's lines were traced to it."""
 
 
 class _Collected:

@@ -35,7 +35,7 @@ from loopintel.model.szz import FixedLine, InducingCommit, LineRole, SZZResult, 
 from loopintel.store.queries import ChangeQuery
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable, Sequence
+    from collections.abc import Sequence
 
     from loopintel.history.git import GitRepository
     from loopintel.languages.layout import Span
@@ -104,6 +104,51 @@ class _Trace:
         self.steps: list[TraceStep] = []
 
 
+class _Ancestry:
+    """Whether one indexed commit is an ancestor of another, from the index's graph.
+
+    The index numbers commits in graph order (parents first), so a walk from the
+    younger commit need not go below the older one's number; git answers for commits
+    the index does not hold.
+    """
+
+    def __init__(self, git: GitRepository, store: Store) -> None:
+        self._git = git
+        self._store = store
+        self._graph: tuple[dict[str, int], dict[str, tuple[str, ...]]] | None = None
+        self._known: dict[tuple[str, str], bool] = {}
+
+    def __call__(self, ancestor: str, commit: str) -> bool:
+        if ancestor == commit:
+            return True
+        key = (ancestor, commit)
+        found = self._known.get(key)
+        if found is None:
+            found = self._known[key] = self._walk(ancestor, commit)
+        return found
+
+    def _walk(self, ancestor: str, commit: str) -> bool:
+        if self._graph is None:
+            rows = self._store.commit_times()
+            self._graph = ({sha: seq for sha, _, seq in rows}, self._store.parents())
+        seqs, parents = self._graph
+        low, high = seqs.get(ancestor), seqs.get(commit)
+        if low is None or high is None:
+            return self._git.is_ancestor(ancestor, commit)
+        if low > high:
+            return False
+        seen = {commit}
+        stack = [commit]
+        while stack:
+            for parent in parents.get(stack.pop(), ()):
+                if parent == ancestor:
+                    return True
+                if parent not in seen and seqs.get(parent, -1) > low:
+                    seen.add(parent)
+                    stack.append(parent)
+        return False
+
+
 class SZZ:
     """Traces fix commits of one indexed repository (see the module's docstring)."""
 
@@ -112,7 +157,10 @@ class SZZ:
         self._store = store
         self._options = options or SZZOptions()
         self._versions: OrderedDict[tuple[str, str], _Version | None] = OrderedDict()
-        self._parsed: OrderedDict[str, dict[str, Span] | None] = OrderedDict()
+        self._is_ancestor = _Ancestry(git, store)
+        self._parsed: OrderedDict[str, tuple[dict[str, Span] | None, frozenset[int]]] = (
+            OrderedDict()
+        )
 
     # -- the answer ---------------------------------------------------------------------
 
@@ -186,7 +234,7 @@ class SZZ:
             if old is None or new is None or hunks is None:
                 continue
             lines, additions = changed_lines(old.lines, new.lines, hunks)
-            docs = python.docstring_lines(self._git.blob(delta.old_blob)) or frozenset()
+            docs = self._docstrings(old)
             spans = list((self._spans(old) or {}).values())
             for number, deleted in lines:
                 if number in docs:
@@ -316,7 +364,7 @@ class SZZ:
         ``before`` is the lineage's change before it (if any): where it left the
         function is looked for in the parent's file before the file is parsed.
         """
-        here = [g for g in groups if self._git.is_ancestor(change.commit, g.version)]
+        here = [g for g in groups if self._is_ancestor(change.commit, g.version)]
         version = self._version(change.commit, change.path) if here else None
         if version is None:
             return groups
@@ -430,7 +478,7 @@ class SZZ:
         for sha in self._git.path_history(start.version, start.path):
             if not groups:
                 break
-            here = [g for g in groups if self._git.is_ancestor(sha, g.version)]
+            here = [g for g in groups if self._is_ancestor(sha, g.version)]
             version = self._version(sha, start.path) if here else None
             if version is None:
                 continue
@@ -571,19 +619,28 @@ class SZZ:
 
     def _spans(self, version: _Version) -> dict[str, Span] | None:
         """The functions of a file version by name (parsed once per blob)."""
+        return self._parse(version)[0]
+
+    def _docstrings(self, version: _Version) -> frozenset[int]:
+        """The lines of a file version's docstrings (none known if it does not parse)."""
+        return self._parse(version)[1]
+
+    def _parse(self, version: _Version) -> tuple[dict[str, Span] | None, frozenset[int]]:
         blob = version.blob
         if blob in self._parsed:
             self._parsed.move_to_end(blob)
             return self._parsed[blob]
+        docs: set[int] = set()
         try:
-            layout = python.parse_layout(self._git.blob(blob)).layout
+            layout = python.parse_layout(self._git.blob(blob), docs=docs).layout
         except MissingObject:
             layout = None
         spans = None if layout is None else {s.qualname: s for s in python.function_spans(layout)}
-        self._parsed[blob] = spans
+        found = (spans, frozenset(docs))
+        self._parsed[blob] = found
         if len(self._parsed) > self._options.cache_size:
             self._parsed.popitem(last=False)
-        return spans
+        return found
 
 
 def _under(prefix: str, path: str) -> bool:
@@ -614,8 +671,8 @@ def _beside(
     return out
 
 
-def _joined(lines: Iterable[str]) -> str:
-    return "".join(line + "\n" for line in lines)
+def _joined(lines: Sequence[str]) -> str:
+    return "\n".join(lines) + "\n" if lines else ""
 
 
 def _moved(change: Change) -> str | None:

@@ -70,11 +70,8 @@ def _fast_import(path: Path) -> None:
     )
 
 
-@pytest.mark.skipif(shutil.which("git") is None, reason="git builds the long history")
-def test_an_interrupted_parallel_index_keeps_its_work(tmp_path: Path) -> None:
-    repo = tmp_path / "repo"
-    _fast_import(repo)
-    index = tmp_path / "index.sqlite3"
+def _interrupted(repo: Path, index: Path) -> tuple[subprocess.Popen[str], int]:
+    """An indexing process sent SIGINT once it has stored or kept an eighth of the work."""
     child = subprocess.Popen(
         [
             sys.executable,
@@ -101,7 +98,22 @@ def test_an_interrupted_parallel_index_keeps_its_work(tmp_path: Path) -> None:
         time.sleep(0.02)
     assert child.poll() is None, "indexing ended before it could be interrupted"
     child.send_signal(signal.SIGINT)
-    _, err = child.communicate(timeout=60)
+    return child, seen
+
+
+@pytest.mark.skipif(shutil.which("git") is None, reason="git builds the long history")
+def test_an_interrupted_parallel_index_keeps_its_work(tmp_path: Path) -> None:
+    repo = tmp_path / "repo"
+    _fast_import(repo)
+    # On a loaded machine the run can end between the check and the signal: then it is
+    # tried again on a fresh index (the interrupt, when it lands, is what is tested).
+    for attempt in range(3):
+        index = tmp_path / f"index{attempt}.sqlite3"
+        child, seen = _interrupted(repo, index)
+        _, err = child.communicate(timeout=120)
+        if child.returncode != 0:
+            break
+        assert not err, err
     assert child.returncode == 130, err
     lines = err.strip().splitlines()
     assert len(lines) == 1, err

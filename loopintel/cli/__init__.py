@@ -11,6 +11,7 @@ from loopintel.cli import coverage as _coverage  # noqa: F401 - registers its co
 from loopintel.cli import history as _history  # noqa: F401 - registers its commands
 from loopintel.cli import incidents as _incidents  # noqa: F401 - registers its commands
 from loopintel.cli import people as _people  # noqa: F401 - registers its commands
+from loopintel.cli import szz as _szz  # noqa: F401 - registers its commands
 from loopintel.cli.shell import main
 
 __all__ = ["main"]

@@ -463,8 +463,9 @@ class GitRepository:
     def path_history(self, head: str, path: str) -> Iterator[str]:
         """Commits reachable from ``head`` whose first-parent diff changes ``path``.
 
-        Newest first (topological), read lazily: a caller that has what it needs stops
-        the walk there.
+        Newest first by commit time, as ``git log`` lists them, read lazily: a caller
+        that has what it needs stops the walk there (a topological order would walk the
+        whole history first).
         """
 
         def entry(commit: pygit2.Commit) -> str | None:
@@ -473,7 +474,7 @@ class GitRepository:
             except KeyError:
                 return None
 
-        for commit in self.repo.walk(head, SortMode.TOPOLOGICAL):
+        for commit in self.repo.walk(head, SortMode.TIME):
             here = entry(commit)
             parents = commit.parents
             before = entry(parents[0]) if parents else None

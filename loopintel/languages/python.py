@@ -188,7 +188,11 @@ def _prepare(data: bytes) -> bytes:
 
 
 def parse_layout(
-    data: bytes, *, max_bytes: int = MAX_FILE_BYTES, keep: _Keep = None
+    data: bytes,
+    *,
+    max_bytes: int = MAX_FILE_BYTES,
+    keep: _Keep = None,
+    docs: set[int] | None = None,
 ) -> ParseOutcome:
     """Parse a whole file version.
 
@@ -196,6 +200,9 @@ def parse_layout(
         data: the file's bytes.
         max_bytes: larger versions are not parsed.
         keep: if given, filled with each function's syntax tree by first line.
+        docs: if given, filled with the lines of its docstrings (:func:`docstrings`)
+            when the file parses as Python 3 (versions only the tolerant reader reads
+            leave it empty).
 
     Returns:
         The layout, or the reason the version cannot be read.
@@ -213,6 +220,8 @@ def parse_layout(
             where = f" line {exc.lineno}" if isinstance(exc, SyntaxError) and exc.lineno else ""
             return ParseOutcome(None, f"syntax error{where}: {reason}")
         return ParseOutcome(layout, None)
+    if docs is not None:
+        docs.update(docstrings(module))
     nodes = [_node(s, 0, keep) for s in module.body]
     return ParseOutcome(Layout(tuple(_at_signs(nodes, decode(data)[0])), tolerant=False), None)
 
@@ -772,25 +781,27 @@ def function_bodies(data: bytes) -> list[tuple[Span, int]] | None:
     return [(span, max(tree.body[0].lineno, tree.lineno + 1)) for span, tree in trees]
 
 
-def docstring_lines(data: bytes) -> frozenset[int] | None:
-    """The lines of a file's docstrings (module, classes, functions).
+def docstrings(module: ast.Module) -> frozenset[int]:
+    """The lines of a module's docstrings: its own, its classes' and its functions'.
 
-    ``None`` when the file does not parse (Python 2 era versions): nothing is known.
+    Only statements are visited (a definition inside an expression does not exist).
     """
-    try:
-        module = _parse(_prepare(data))
-    except (SyntaxError, ValueError, MemoryError, RecursionError):
-        return None
     out: set[int] = set()
-    for node in ast.walk(module):
+    stack: list[ast.AST] = [module]
+    while stack:
+        node = stack.pop()
+        body = getattr(node, "body", None)
         if isinstance(node, ast.Module | ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef):
-            body = node.body
+            assert isinstance(body, list)
+            first = body[0] if body else None
             if (
-                body
-                and isinstance(body[0], ast.Expr)
-                and isinstance(body[0].value, ast.Constant)
-                and isinstance(body[0].value.value, str)
+                isinstance(first, ast.Expr)
+                and isinstance(first.value, ast.Constant)
+                and isinstance(first.value.value, str)
             ):
-                first = body[0]
                 out.update(range(first.lineno, (first.end_lineno or first.lineno) + 1))
+        for field in ("body", "orelse", "finalbody", "handlers", "cases"):
+            value = getattr(node, field, None)
+            if isinstance(value, list):
+                stack.extend(item for item in value if isinstance(item, ast.AST))
     return frozenset(out)
