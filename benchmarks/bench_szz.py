@@ -204,10 +204,10 @@ def reading(records: list[dict[str, Any]], document: dict[str, Any]) -> list[str
         ),
         (
             f"- Of the {total} named inducing commits, {shared} changed a `.py` path that the "
-            "fix also changed (same path, renames not followed). That is roughly the recall "
-            "ceiling of tracing the fix's own files path by path; the rest were renamed, "
-            "moved or are in a file the fix did not touch (a bug caused in one module and "
-            "fixed in another)."
+            "fix also changed (same path, renames not followed). Sharing a path is needed for "
+            "`git blame` of the fix's files to reach a commit, not enough; the rest were "
+            "renamed, moved, or in a file the fix did not touch (a bug caused in one module "
+            "and fixed in another)."
         ),
         (
             "- loopintel leaves lines in test files out unless the fix changed nothing else, "
@@ -216,7 +216,10 @@ def reading(records: list[dict[str, Any]], document: dict[str, Any]) -> list[str
         ),
         (
             "- Reverts are easy for any blame-based method (a revert deletes the lines the "
-            "reverted commit added); they are shown as a check, not to rank."
+            "reverted commit added); they are shown as a check, not to rank. By design "
+            "loopintel never blames a commit for a change it made only cosmetically "
+            "(re-indenting, reflowing, comments), so a revert of such a change, or of "
+            "a commit that only moved code, counts against it here."
         ),
         (
             "- `dev` and `held-out` are splits of repositories, not of fixes: "
@@ -224,6 +227,32 @@ def reading(records: list[dict[str, Any]], document: dict[str, Any]) -> list[str
             + f" hold {sum(n for _, n in biggest)} of the {len(named)} named fixes scored."
         ),
     ]
+
+
+def agreement(records: list[dict[str, Any]]) -> list[str]:
+    """Per kind: fixes whose named commit both, one or neither method found (all answers)."""
+    if not records or any(predicted(r, "loopintel", "all") is None for r in records):
+        return []
+    lines = [
+        "| kind | fixes | found by both | loopintel only | B-SZZ only | neither |",
+        "| --- | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    for kind in KINDS:
+        tally = {"both": 0, "loopintel": 0, "B-SZZ": 0, "neither": 0}
+        chosen = [r for r in records if r["kind"] == kind]
+        for record in chosen:
+            truth = set(record["inducing"])
+            ours = bool(truth & set(predicted(record, "loopintel", "all") or []))
+            base = bool(truth & set(predicted(record, "B-SZZ", "classic") or []))
+            tally[
+                "both" if ours and base else "loopintel" if ours else "B-SZZ" if base else "neither"
+            ] += 1
+        if chosen:
+            lines.append(
+                f"| {kind} | {len(chosen)} | {tally['both']} | {tally['loopintel']} "
+                f"| {tally['B-SZZ']} | {tally['neither']} |"
+            )
+    return lines
 
 
 def ratio_line(records: list[dict[str, Any]]) -> str:
@@ -372,6 +401,9 @@ def report(
     if errors:
         lines += ["", f"loopintel raised on {len(errors)} fixes (scored as no answer)."]
     lines += ["", "Named fixes per repository:", "", *per_repository(records)]
+    if agree := agreement(records):
+        lines += ["", "Fixes whose named commit each method found (every commit it answered):"]
+        lines += ["", *agree]
     lines += ["", *reading(records, document), "", *set_section(document), ""]
     return "\n".join(lines)
 
