@@ -316,7 +316,7 @@ def set_section(document: dict[str, Any]) -> list[str]:
         ),
         "",
         (
-            "| repository | split | head mined | commits | named | revert "
+            "| repository | split | head mined | non-merge commits | named | revert "
             "| no .py | unknown | not ancestor | other |"
         ),
         "| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
