@@ -51,7 +51,7 @@ __all__ = ["CONFIDENCE", "LinkOptions", "Linker", "combined"]
 CONFIDENCE: dict[EvidenceKind, float] = {
     EvidenceKind.CAUSE_COMMIT: 0.95,
     EvidenceKind.FIX_COMMIT: 0.85,
-    EvidenceKind.INDUCING_COMMIT: 0.7,
+    EvidenceKind.INDUCING_COMMIT: 0.5,
     EvidenceKind.FRAME: 0.8,
     EvidenceKind.TOUCHED_FILE: 0.3,
     EvidenceKind.SERVICE: 0.1,
