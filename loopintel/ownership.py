@@ -21,6 +21,8 @@ if TYPE_CHECKING:
 __all__ = ["path_experts", "path_truck_factor", "ranked_experts"]
 
 DAY = 86400
+RECENT_DAYS = 90
+"""How far back before the indexed head an expert's commits count as recent activity."""
 
 
 def ranked_experts(
@@ -48,6 +50,7 @@ def ranked_experts(
             names=names,
             last_seen=store.last_commit_times(),
             active_since=head_time - inactive_after_days * DAY,
+            recent=store.commit_counts_since(head_time - RECENT_DAYS * DAY),
         )
     )
 

@@ -132,6 +132,7 @@ def given_doa(entries: list[tuple[int, int, float]]) -> AuthorshipTable:
         own_changes=ones,
         others_changes=ones,
         last_touch=ones,
+        first_touch=ones,
     )
 
 
@@ -146,8 +147,13 @@ def test_a_table_of_two_files_by_hand() -> None:
     )
     entries = {
         (int(e), keys[int(a)]): (float(d), bool(f), int(o), int(x), int(t))
-        for e, a, d, f, o, x, t in zip(*table, strict=True)
+        for e, a, d, f, o, x, t in zip(*table[:7], strict=True)
     }
+    firsts = {
+        (int(e), keys[int(a)]): int(first)
+        for e, a, first in zip(table.element, table.author, table.first_touch, strict=True)
+    }
+    assert firsts == {(0, "a@x"): 0, (0, "b@x"): DAY, (1, "b@x"): 0}
     assert entries.keys() == {(0, "a@x"), (0, "b@x"), (1, "b@x")}
     doa, fa, own, others, last = entries[0, "a@x"]
     assert math.isclose(doa, 3.293 + 1.098 + 0.164 * 2 - 0.321 * math.log(2))

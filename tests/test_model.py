@@ -250,6 +250,9 @@ def test_people_are_written_with_nested_values_as_dicts() -> None:
             "others_changes": 1,
             "last_touch": "2024-01-02T00:00:00+00:00",
             "active": False,
+            "first_touch": None,
+            "last_commit": None,
+            "recent_commits": 0,
         }
     )
     factor = TruckFactor("pkg", 1, 3, 3, (KeyAuthor("Ann", "ann@example.com", 3, 2, True),), ("a",))

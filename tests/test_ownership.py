@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import json
 import math
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 import pytest
 
 import loopintel
 from tests.cli_runner import run_cli
+from tests.conftest import EPOCH
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -58,6 +60,10 @@ def repo(repo_builder: RepoBuilder, tmp_path: Path) -> loopintel.Repository:
     return loopintel.open(repo_builder.path, index_path=tmp_path / "o.sqlite3")
 
 
+def at(ts: int) -> datetime:
+    return datetime.fromtimestamp(ts, UTC)
+
+
 def doa(fa: float, own: float, others: float) -> float:
     return 3.293 + 1.098 * fa + 0.164 * own - 0.321 * math.log1p(others)
 
@@ -73,6 +79,22 @@ def test_experts_of_a_file(repo: loopintel.Repository) -> None:
     assert math.isclose(experts[1].share, doa(0, 1, 1) / doa(1, 1, 1))
     assert experts[0].name == "Ann"
     assert all(e.email != "cy@example.com" for e in experts)  # module-level code only
+
+
+def test_each_expert_says_what_they_did_and_whether_they_are_around(
+    repo: loopintel.Repository,
+) -> None:
+    # One commit an hour after EPOCH: Ann wrote a.py (1), Bob changed it (2), a cosmetic
+    # change by Bob (3), Cy's module-level line (4), Dee's rename (5), Bob's new files (6).
+    hour = 3600
+    experts = {e.email: e for e in repo.experts("pkg/a.py", half_life_days=None)}
+    ann, bob = experts["ann@example.com"], experts["bob@example.com"]
+    assert ann.first_touch == ann.last_touch == at(EPOCH + hour)
+    assert bob.first_touch == bob.last_touch == at(EPOCH + 2 * hour)
+    # Anywhere in the repository: Bob's latest commit is his sixth, and all six commits
+    # are in the 90 days before the head.
+    assert bob.last_commit == at(EPOCH + 6 * hour)
+    assert (ann.recent_commits, bob.recent_commits) == (1, 3)
 
 
 def test_a_renamed_file_keeps_its_history(repo: loopintel.Repository) -> None:
@@ -210,7 +232,10 @@ def test_who_a_directory(repo_builder: RepoBuilder, tmp_path: Path) -> None:
     assert records[0]["first_author"] is True
     human = run_cli("who", "pkg", *where, "--no-update", "--limit", "1").stdout.splitlines()
     assert human[0] == "pkg: 4 files with functions, truck factor 2: Bob (2 files), Ann (2 files)"
-    assert "Ann <ann@example.com>  first author; 1 own / 3 others' changes" in human[1]
+    assert (
+        "Ann <ann@example.com>  in the truck factor; first author; 1 own / 3 others' changes"
+        in human[1]
+    )
     assert human[2] == "  ... and 2 more (--limit 0 shows all)"
     inactive = run_cli("who", ".", *where, "--no-update", "--inactive-after", "0").stdout
     assert "Ann (2 files, inactive)" in inactive

@@ -81,6 +81,8 @@ class Authorship(NamedTuple):
     """Changes by everybody else (undecayed count)."""
     last_touch: int
     """Timestamp of the author's latest change."""
+    first_touch: int | None = None
+    """Timestamp of the author's first change."""
 
 
 class AuthorshipTable(NamedTuple):
@@ -103,6 +105,8 @@ class AuthorshipTable(NamedTuple):
     """Changes of the element by everybody else (undecayed count)."""
     last_touch: NDArray[np.int64]
     """Timestamp of the author's latest change of the element."""
+    first_touch: NDArray[np.int64]
+    """Timestamp of the author's first change of the element."""
 
 
 def authorship_table(
@@ -130,7 +134,7 @@ def authorship_table(
     if len(element) == 0:
         empty = np.zeros(0, dtype=np.int64)
         return AuthorshipTable(
-            empty, empty, np.zeros(0), np.zeros(0, dtype=bool), empty, empty, empty
+            empty, empty, np.zeros(0), np.zeros(0, dtype=bool), empty, empty, empty, empty
         )
     # A canonical order makes the floating-point sums, hence the result, independent
     # of the order the changes come in.
@@ -156,6 +160,8 @@ def authorship_table(
     counts = np.bincount(pair, minlength=len(pairs))
     last = np.full(len(pairs), np.iinfo(np.int64).min, dtype=np.int64)
     np.maximum.at(last, pair, timestamp)
+    first = np.full(len(pairs), np.iinfo(np.int64).max, dtype=np.int64)
+    np.minimum.at(first, pair, timestamp)
     return AuthorshipTable(
         element=pair_element,
         author=pair_author,
@@ -164,6 +170,7 @@ def authorship_table(
         own_changes=counts,
         others_changes=np.bincount(element)[pair_element] - counts,
         last_touch=last,
+        first_touch=first,
     )
 
 
@@ -208,6 +215,7 @@ def degree_of_authorship(
             own_changes=int(table.own_changes[i]),
             others_changes=int(table.others_changes[i]),
             last_touch=int(table.last_touch[i]),
+            first_touch=int(table.first_touch[i]),
         )
         for i in ranked
     ]
@@ -219,6 +227,7 @@ def experts_from(
     names: Mapping[str, str],
     last_seen: Mapping[str, int],
     active_since: float,
+    recent: Mapping[str, int] | None = None,
 ) -> list[Expert]:
     """The :class:`~loopintel.Expert` values of a ranking.
 
@@ -227,6 +236,7 @@ def experts_from(
         names: author key to the name to show.
         last_seen: author key to the time of their latest commit in the repository.
         active_since: authors seen at or after this timestamp are active.
+        recent: author key to their commits anywhere in the repository lately.
 
     """
     return [
@@ -240,6 +250,13 @@ def experts_from(
             others_changes=a.others_changes,
             last_touch=datetime.fromtimestamp(a.last_touch, UTC),
             active=last_seen.get(a.author, 0) >= active_since,
+            first_touch=None
+            if a.first_touch is None
+            else datetime.fromtimestamp(a.first_touch, UTC),
+            last_commit=datetime.fromtimestamp(last_seen[a.author], UTC)
+            if a.author in last_seen
+            else None,
+            recent_commits=(recent or {}).get(a.author, 0),
         )
         for a in ranked
     ]

@@ -88,7 +88,8 @@ def who(
         f"truck factor {factor.factor}" + (f": {removed}" if removed else "")
     )
     if not show_truck_factor:
-        _print_experts(experts, limit, as_json, header, "first author")
+        key = {a.email for a in factor.authors}
+        _print_experts(experts, limit, as_json, header, "first author", key)
         return
     click.echo(header)
     if factor.factor:
@@ -106,7 +107,12 @@ def who(
 
 
 def _print_experts(
-    experts: list[loopintel.Expert], limit: int, as_json: bool, header: str, first: str
+    experts: list[loopintel.Expert],
+    limit: int,
+    as_json: bool,
+    header: str,
+    first: str,
+    key: set[str] | None = None,
 ) -> None:
     shown = experts[:limit] if limit else experts
     if as_json:
@@ -115,13 +121,22 @@ def _print_experts(
         return
     click.echo(header)
     for expert in shown:
-        flags = (f"{first}; " if expert.first_author else "") + (
-            "" if expert.active else "inactive; "
+        flags = (
+            ("in the truck factor; " if key and expert.email in key else "")
+            + (f"{first}; " if expert.first_author else "")
+            + ("" if expert.active else "inactive; ")
+        )
+        around = (
+            f"; {count(expert.recent_commits, 'commit')} in the last 90 days"
+            if expert.recent_commits
+            else ""
+            if expert.last_commit is None
+            else f"; last commit {expert.last_commit:%Y-%m-%d}"
         )
         click.echo(
             f"  {expert.share:5.0%}  {expert.name} <{expert.email}>  {flags}"
             f"{expert.own_changes} own / {expert.others_changes} others' changes, "
-            f"last {expert.last_touch:%Y-%m-%d}"
+            f"last {expert.last_touch:%Y-%m-%d}{around}"
         )
     if len(shown) < len(experts):
         click.echo(f"  ... and {len(experts) - len(shown)} more (--limit 0 shows all)")

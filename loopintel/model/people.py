@@ -114,6 +114,12 @@ class Expert(Serializable):
     active: bool
     """Whether they made any commit in the repository recently enough (see
     ``inactive_after_days``)."""
+    first_touch: datetime | None = None
+    """Their first change of it (UTC)."""
+    last_commit: datetime | None = None
+    """Their latest commit anywhere in the repository (UTC): are they still around?"""
+    recent_commits: int = 0
+    """Their commits anywhere in the repository in the 90 days before the indexed head."""
 
     @property
     def author(self) -> Author:

@@ -386,6 +386,18 @@ class FunctionTables(Tables):
             ),
         )
 
+    def commit_counts_since(self, since: float) -> dict[str, int]:
+        """Each author's commits authored at or after ``since`` (epoch seconds)."""
+        return self.per_head(  # type: ignore[no-any-return]
+            f"commit_counts_since:{int(since)}",
+            lambda: dict(
+                self.db.execute(
+                    "SELECT author_email, count(*) FROM commits WHERE authored_at >= ? GROUP BY 1",
+                    (int(since),),
+                )
+            ),
+        )
+
     def ownership_rows(self, path: str) -> list[OwnershipRow]:
         """Who changed the code of the head's files in or under ``path``, oldest first.
 
