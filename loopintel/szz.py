@@ -68,6 +68,9 @@ class SZZOptions:
     """Trace lines at module and class level through their file's history."""
     context_weight: float = 0.5
     """What a line beside an addition counts, against 1 for a line the fix changed."""
+    sweeping: int | None = 100
+    """A commit that changed more functions than this is set apart as sweeping (an
+    import, a mass refactoring) rather than named as inducing; ``None``: never."""
     cache_size: int = 256
     """File versions kept parsed."""
 
@@ -521,6 +524,7 @@ class SZZ:
                 by_commit[trace.origin[0]].append(index)
         found: list[InducingCommit] = []
         dropped: list[InducingCommit] = []
+        sweeping: list[InducingCommit] = []
         for sha, indexes in by_commit.items():
             meta = self._meta(sha)
             functions: dict[FunctionRef, None] = {}
@@ -545,12 +549,23 @@ class SZZ:
                 evidence=tuple(lines[i] for i in indexes),
             )
             late = issue_date is not None and candidate.authored_at > issue_date
-            (dropped if late else found).append(candidate)
+            limit = self._options.sweeping
+            if late:
+                dropped.append(candidate)
+            elif limit is not None and self._store.changes_in(sha) > limit:
+                sweeping.append(candidate)
+            else:
+                found.append(candidate)
         order = lambda c: (-c.score, -c.authored_at.timestamp(), c.commit)  # noqa: E731
         if dropped:
             notes.append(
                 f"{len(dropped)} commit{'s' if len(dropped) != 1 else ''} written after the "
                 "issue date dropped"
+            )
+        if sweeping:
+            notes.append(
+                f"{len(sweeping)} commit{'s' if len(sweeping) != 1 else ''} that changed more "
+                f"than {self._options.sweeping} functions at once set apart as sweeping"
             )
         return SZZResult(
             fix=fix,
@@ -558,6 +573,7 @@ class SZZ:
             issue_date=issue_date,
             inducing=tuple(sorted(found, key=order)),
             dropped=tuple(sorted(dropped, key=order)),
+            sweeping=tuple(sorted(sweeping, key=order)),
             lines=lines,
             notes=tuple(notes),
         )

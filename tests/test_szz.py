@@ -307,6 +307,20 @@ def test_candidates_after_the_issue_date_are_dropped(
     assert commits(repo.szz(fix, issue_date=date(1990, 1, 1))) == []
 
 
+def test_a_sweeping_commit_is_set_apart(repo_builder: RepoBuilder, tmp_path: Path) -> None:
+    many = "".join(f"def f{n}():\n    return {n}\n\n\n" for n in range(101))
+    repo_builder.commit({"m.py": many}, "Start")
+    sweep = repo_builder.commit({"m.py": many.replace("return", "return  0 +")}, "Sweep")
+    fix = repo_builder.commit(
+        {"m.py": many.replace("return", "return  0 +").replace("return  0 + 7\n", "return 7\n")},
+        "Fix f7",
+    )
+    result = opened(repo_builder, tmp_path).szz(fix)
+    assert result.inducing == ()
+    assert [c.commit for c in result.sweeping] == [sweep]
+    assert any("more than 100 functions" in note for note in result.notes)
+
+
 def test_the_strongest_candidate_comes_first(repo_builder: RepoBuilder, tmp_path: Path) -> None:
     repo_builder.commit({"m.py": "def f():\n    a = 1\n    b = 1\n    c = 1\n"})
     one = repo_builder.commit({"m.py": "def f():\n    a = 2\n    b = 1\n    c = 1\n"})

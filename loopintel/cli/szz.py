@@ -70,6 +70,11 @@ def szz(
             )
         if commit.lines > _SHOWN_LINES:
             click.echo(f"      ... {count(commit.lines - _SHOWN_LINES, 'more line')}")
+    for commit in result.sweeping:
+        click.echo(
+            f"  sweeping {commit.commit[:12]}  {commit.authored_at:%Y-%m-%d}: "
+            f"{count(commit.lines, 'line')}, set apart ({commit.summary})"
+        )
     for commit in result.dropped:
         click.echo(
             f"  dropped {commit.commit[:12]}  {commit.authored_at:%Y-%m-%d}: after the issue date"

@@ -119,6 +119,10 @@ class SZZResult(Serializable):
     """The candidates, strongest first: by score, then the most recent."""
     dropped: tuple[InducingCommit, ...] = ()
     """Commits lines were traced to that were written after the issue date."""
+    sweeping: tuple[InducingCommit, ...] = ()
+    """Commits lines were traced to that changed so many functions at once (an import
+    of the code, a sweeping refactoring or reformatting) that they are not taken for
+    the commit that introduced one bug (see :class:`loopintel.szz.SZZOptions`)."""
     lines: tuple[FixedLine, ...] = ()
     """Every line traced, in file and line order."""
     notes: tuple[str, ...] = ()

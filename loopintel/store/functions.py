@@ -386,6 +386,14 @@ class FunctionTables(Tables):
             ),
         )
 
+    def changes_in(self, sha: str) -> int:
+        """How many function changes an indexed commit made (0 for an unknown one)."""
+        row = self.db.execute(
+            "SELECT count(*) FROM changes WHERE commit_id = (SELECT id FROM commits WHERE sha = ?)",
+            (sha,),
+        ).fetchone()
+        return int(row[0])
+
     def commit_counts_since(self, since: float) -> dict[str, int]:
         """Each author's commits authored at or after ``since`` (epoch seconds)."""
         return self.per_head(  # type: ignore[no-any-return]
