@@ -38,15 +38,15 @@ def ranked_experts(
     without a commit for ``inactive_after_days`` before it flagged inactive.
     """
     from loopintel.analysis.knowledge import (  # noqa: PLC0415 - numpy loads on first use
-        degree_of_authorship,
-        experts_from,
+        ranked_by_expertise,
     )
 
     head_time = store.head_time()
-    ranked = degree_of_authorship(touches, now=head_time, half_life_days=half_life_days)
     return Records(
-        experts_from(
-            ranked,
+        ranked_by_expertise(
+            touches,
+            now=head_time,
+            half_life_days=half_life_days,
             names=names,
             last_seen=store.last_commit_times(),
             active_since=head_time - inactive_after_days * DAY,
@@ -73,12 +73,14 @@ def path_experts(
     touches: dict[int, Touch] = {}
     names: dict[str, str] = {}
     first: int | None = None
-    for row in store.ownership_rows(path):
+    for row in store.ownership_rows(path, cosmetic=True):
         names[row.email] = row.name  # rows come oldest first: the latest name wins
-        if first is None and row.added:
+        if first is None and row.added and not row.cosmetic:
             first = row.seq
-        if row.seq not in touches:
-            touches[row.seq] = Touch(row.email, row.authored_at, row.seq == first)
+        known = touches.get(row.seq)
+        if known is None or (known.cosmetic and not row.cosmetic):
+            # A commit counts once, and in substance if it changed any file so.
+            touches[row.seq] = Touch(row.email, row.authored_at, row.seq == first, row.cosmetic)
     return ranked_experts(store, list(touches.values()), names, half_life_days, inactive_after_days)
 
 

@@ -10,6 +10,7 @@ from loopintel.errors import InvalidConfiguration
 from loopintel.model import (
     Change,
     ChangeKind,
+    ChangeType,
     ComplexityPoint,
     ComplexityTrend,
     Deprecation,
@@ -165,7 +166,13 @@ class FunctionView:
         touches = [
             Touch(c.author_email, int(c.authored_at.timestamp()), c is first) for c in history
         ]
-        names = {c.author_email: c.author_name for c in history}
+        # Cosmetic changes say who was around the code, never who knows it.
+        cosmetic = ChangeQuery(lineages=(self.lineage,), copies=False)
+        tidied = [c for c in self._store.changes(cosmetic) if ChangeType.COSMETIC in c.change_types]
+        touches += [
+            Touch(c.author_email, int(c.authored_at.timestamp()), False, True) for c in tidied
+        ]
+        names = {c.author_email: c.author_name for c in [*tidied, *history]}
         return ranked_experts(self._store, touches, names, half_life_days, inactive_after_days)
 
     @property

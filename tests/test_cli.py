@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import math
 import os
 import warnings
 from pathlib import Path
@@ -252,8 +253,10 @@ def test_history_and_who_of_a_function(repo_builder: RepoBuilder, tmp_path: Path
             "who", "pkg/app.py::serve", str(repo_builder.path), "--index-path", index, "--json"
         ).stdout.splitlines()
     ]
-    assert [r["email"] for r in records] == ["ann@example.com", "bob@example.com"]
-    assert records[0]["first_author"] is True
+    # Bob made the latest change: his work stands; Ann introduced it.
+    assert [r["email"] for r in records] == ["bob@example.com", "ann@example.com"]
+    assert [r["first_author"] for r in records] == [False, True]
+    assert math.isclose(sum(r["share"] for r in records), 1.0)
     missing = run_cli("who", "nosuch", str(repo_builder.path), "--index-path", index, check=False)
     assert missing.exit_code == 1
     assert "no function matches" in missing.stderr
@@ -273,7 +276,7 @@ def test_show_a_function(repo_builder: RepoBuilder, tmp_path: Path) -> None:
     )
     assert record["last_changed"]["author_email"] == "bob@example.com"
     assert record["introduced"]["author_email"] == "ann@example.com"
-    assert record["experts"][0]["email"] == "ann@example.com"
+    assert record["experts"][0]["email"] == "bob@example.com"
     human = run_cli("show", "serve", str(repo_builder.path), "--index-path", index).stdout
     assert human.startswith("pkg/app.py::serve")
     assert "last changed" in human

@@ -6,6 +6,7 @@ import math
 import random
 
 import numpy as np
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -14,6 +15,7 @@ from loopintel.analysis.knowledge import (
     Touch,
     authorship_table,
     degree_of_authorship,
+    expertise,
     file_authors,
     greedy_truck_factor,
 )
@@ -307,3 +309,43 @@ def test_the_greedy_removal_stops_at_the_first_majority_of_orphans(
     assert result.factor <= len(set(table.author[authoring].tolist()))
     authors_per_file = np.bincount(table.element[authoring], minlength=files)
     assert result.authored_before == int(np.count_nonzero(authors_per_file))
+
+
+def test_expertise_by_hand() -> None:
+    # a introduced it (day 0) and changed it (day 2); b changed it on day 1; c only
+    # reformatted it (day 3). Undecayed: a's two changes stand whole (nobody came after
+    # the latest), b's one is reworked by one change since.
+    touches = [
+        Touch("a@x", 0, True),
+        Touch("b@x", DAY, False),
+        Touch("a@x", 2 * DAY, False),
+        Touch("c@x", 3 * DAY, False, True),
+    ]
+    ranked = expertise(touches, now=3 * DAY, half_life_days=None)
+    assert [s.author for s in ranked] == ["a@x", "b@x", "c@x"]
+    a, b, c = ranked
+    assert (a.current, b.current) == (2.0, 0.5)
+    assert math.isclose(a.score, 0.95 * 2 / 2.5 + 0.05 * 2 / 3)
+    assert math.isclose(b.score, 0.95 * 0.5 / 2.5 + 0.05 * 1 / 3)
+    assert math.isclose(a.score + b.score, 1.0)
+    assert (c.score, c.latest) == (0.0, 3 * DAY)  # around the code, not its author
+    # With a one-day half-life a's older change fades: 1 + 0.5 ** 2 of a change.
+    decayed = {s.author: s for s in expertise(touches, now=2 * DAY, half_life_days=1)}
+    assert math.isclose(decayed["a@x"].current, 1 + 0.25)
+    assert math.isclose(decayed["b@x"].current, 0.5 / 2)
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_expertise_ignores_the_order_it_is_given(seed: int) -> None:
+    rng = random.Random(seed)
+    touches = [
+        Touch(f"{rng.choice('abcd')}@x", rng.randrange(0, 50) * DAY, i == 0, rng.random() < 0.2)
+        for i in range(40)
+    ]
+    shuffled = list(touches)
+    rng.shuffle(shuffled)
+    one = expertise(touches, now=60 * DAY, half_life_days=30)
+    two = expertise(shuffled, now=60 * DAY, half_life_days=30)
+    assert [s.author for s in one] == [s.author for s in two]
+    assert all(math.isclose(x.score, y.score) for x, y in zip(one, two, strict=True))
+    assert math.isclose(sum(s.score for s in one), 1.0)

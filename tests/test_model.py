@@ -253,6 +253,7 @@ def test_people_are_written_with_nested_values_as_dicts() -> None:
             "first_touch": None,
             "last_commit": None,
             "recent_commits": 0,
+            "cosmetic_only": False,
         }
     )
     factor = TruckFactor("pkg", 1, 3, 3, (KeyAuthor("Ann", "ann@example.com", 3, 2, True),), ("a",))

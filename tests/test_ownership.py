@@ -68,16 +68,28 @@ def doa(fa: float, own: float, others: float) -> float:
     return 3.293 + 1.098 * fa + 0.164 * own - 0.321 * math.log1p(others)
 
 
+def share(standing: dict[str, float], changes: dict[str, int]) -> dict[str, float]:
+    """Expertise shares by the documented formula (frequency weight 0.05)."""
+    total, count = sum(standing.values()), sum(changes.values())
+    return {a: 0.95 * standing[a] / total + 0.05 * changes[a] / count for a in standing}
+
+
 def test_experts_of_a_file(repo: loopintel.Repository) -> None:
     experts = repo.experts("pkg/a.py", half_life_days=None)
+    # Bob's change came after Ann's: his stands whole, hers is reworked by one change.
     assert [(e.email, e.first_author, e.own_changes, e.others_changes) for e in experts] == [
-        ("ann@example.com", True, 1, 1),
         ("bob@example.com", False, 1, 1),  # two functions in one commit, and no cosmetic
+        ("ann@example.com", True, 1, 1),
     ]
-    assert math.isclose(experts[0].doa, doa(1, 1, 1))
-    assert math.isclose(experts[1].doa, doa(0, 1, 1))
-    assert math.isclose(experts[1].share, doa(0, 1, 1) / doa(1, 1, 1))
-    assert experts[0].name == "Ann"
+    expected = share(
+        {"bob@example.com": 1.0, "ann@example.com": 0.5},
+        {"bob@example.com": 1, "ann@example.com": 1},
+    )
+    for expert in experts:
+        assert math.isclose(expert.share, expected[expert.email])
+    assert math.isclose(experts[1].doa, doa(1, 1, 1))
+    assert math.isclose(experts[0].doa, doa(0, 1, 1))
+    assert experts[1].name == "Ann"
     assert all(e.email != "cy@example.com" for e in experts)  # module-level code only
 
 
@@ -100,20 +112,28 @@ def test_each_expert_says_what_they_did_and_whether_they_are_around(
 def test_a_renamed_file_keeps_its_history(repo: loopintel.Repository) -> None:
     experts = repo.experts("pkg/c.py", half_life_days=None)
     assert [(e.email, e.first_author, e.own_changes) for e in experts] == [
+        ("dee@example.com", False, 1),  # the rename, after Ann's
         ("ann@example.com", True, 1),
-        ("dee@example.com", False, 1),
     ]
 
 
 def test_experts_of_a_directory_count_each_commit_once(repo: loopintel.Repository) -> None:
     experts = repo.experts("pkg", half_life_days=None)
     assert [(e.email, e.own_changes, e.others_changes) for e in experts] == [
-        ("ann@example.com", 1, 3),
         ("bob@example.com", 2, 2),  # the change of a.py, then d.py and e.py together
         ("dee@example.com", 1, 3),
+        ("ann@example.com", 1, 3),
     ]
-    assert math.isclose(experts[0].doa, doa(1, 1, 3))
-    assert math.isclose(experts[1].doa, doa(0, 2, 2))
+    # Bob's latest change is the last of all; Dee's rename has Bob's after it, Ann's
+    # first commit three.
+    expected = share(
+        {"bob@example.com": 2.0, "dee@example.com": 1 / 2, "ann@example.com": 1 / 4},
+        {"bob@example.com": 2, "dee@example.com": 1, "ann@example.com": 1},
+    )
+    for expert in experts:
+        assert math.isclose(expert.share, expected[expert.email])
+    assert math.isclose(experts[2].doa, doa(1, 1, 3))
+    assert math.isclose(experts[0].doa, doa(0, 2, 2))
     # the whole repository is the same code here (setup.py has no function)
     for whole in (".", "", "./"):
         assert repo.experts(whole, half_life_days=None) == experts
@@ -127,8 +147,9 @@ def test_the_defaults_decay_and_flag_the_inactive(repo: loopintel.Repository) ->
     assert [e.email for e in decayed] == [e.email for e in plain]
     # a few hours of age against a year of half-life: close to undecayed, not equal
     # (the first author's own changes fade, and so do the others' that count against her)
-    assert decayed[0].doa < plain[0].doa
-    assert decayed[1].doa != plain[1].doa
+    ann = {e.email: e for e in decayed}["ann@example.com"]
+    assert ann.doa < {e.email: e for e in plain}["ann@example.com"].doa
+    assert decayed[0].doa != plain[0].doa
     assert all(
         math.isclose(d.doa, p.doa, rel_tol=1e-3) for d, p in zip(decayed, plain, strict=True)
     )
@@ -209,11 +230,12 @@ def test_a_moved_function_brings_its_history(repo_builder: RepoBuilder, tmp_path
     )
     repo = loopintel.open(repo_builder.path, index_path=tmp_path / "m.sqlite3")
     experts = repo.experts("new.py", half_life_days=None)
-    # f came with Ann's introduction, the oldest in new.py: she is its first author
+    # f came with Ann's introduction, the oldest in new.py: she is its first author;
+    # Dee's move came last, so it heads the list
     assert [(e.email, e.first_author, e.own_changes) for e in experts] == [
-        ("ann@example.com", True, 1),
-        ("bob@example.com", False, 1),
         ("dee@example.com", False, 1),
+        ("bob@example.com", False, 1),
+        ("ann@example.com", True, 1),
     ]
 
 
@@ -225,18 +247,21 @@ def test_who_a_directory(repo_builder: RepoBuilder, tmp_path: Path) -> None:
     where = [str(repo_builder.path), "--index-path", str(tmp_path / "c.sqlite3")]
     records = [json.loads(x) for x in run_cli("who", "pkg", *where, "--json").stdout.splitlines()]
     assert [r["email"] for r in records] == [
-        "ann@example.com",
         "bob@example.com",
         "dee@example.com",
+        "ann@example.com",
     ]
-    assert records[0]["first_author"] is True
-    human = run_cli("who", "pkg", *where, "--no-update", "--limit", "1").stdout.splitlines()
+    assert records[2]["first_author"] is True
+    human = run_cli("who", "pkg", *where, "--no-update", "--limit", "3").stdout.splitlines()
     assert human[0] == "pkg: 4 files with functions, truck factor 2: Bob (2 files), Ann (2 files)"
+    assert "Bob <bob@example.com>  in the truck factor; 2 own / 2 others' changes" in human[1]
+    assert "Dee <dee@example.com>  1 own / 3 others' changes" in human[2]
     assert (
         "Ann <ann@example.com>  in the truck factor; first author; 1 own / 3 others' changes"
-        in human[1]
+        in human[3]
     )
-    assert human[2] == "  ... and 2 more (--limit 0 shows all)"
+    short = run_cli("who", "pkg", *where, "--no-update", "--limit", "1").stdout.splitlines()
+    assert short[2] == "  ... and 2 more (--limit 0 shows all)"
     inactive = run_cli("who", ".", *where, "--no-update", "--inactive-after", "0").stdout
     assert "Ann (2 files, inactive)" in inactive
     assert "Dee <dee@example.com>  inactive; " in inactive
@@ -263,9 +288,10 @@ def test_who_tells_paths_from_functions(repo_builder: RepoBuilder, tmp_path: Pat
     where = [str(repo_builder.path), "--index-path", index]
     function = run_cli("who", "h", *where).stdout.splitlines()
     assert function[0] == "pkg/c.py::h"
-    assert "introduced it" in function[1]
+    assert "Dee <dee@example.com>" in function[1]  # the rename, the latest change
+    assert "introduced it" in function[2]
     file = run_cli("who", "pkg/c.py", *where, "--json", "--half-life", "30").stdout.splitlines()
-    assert [json.loads(x)["email"] for x in file] == ["ann@example.com", "dee@example.com"]
+    assert [json.loads(x)["email"] for x in file] == ["dee@example.com", "ann@example.com"]
     # a path relative to the current directory, as git reads it
     (repo_builder.path / "pkg").mkdir()
     inside = run_cli(

@@ -122,17 +122,26 @@ def test_lookups_at_a_past_commit(repo: loopintel.Repository) -> None:
 def test_experts_of_a_function(repo: loopintel.Repository) -> None:
     experts = repo.function("io/load.py::read").experts(half_life_days=None)
     # Ann introduced it; Bob changed it once; the tidy-up was cosmetic (not counted);
-    # the move was made by Ann (the builder's default author).
-    # Ann: FA + 1 change; Ada (the move) and Bob: 1 change each, tied, by email.
-    assert [e.email for e in experts] == ["ann@example.com", "ada@example.com", "bob@example.com"]
-    assert math.isclose(experts[0].doa, 3.293 + 1.098 + 0.164 - 0.321 * math.log(3))
+    # the move was made by Ada (the builder's default author), last. Each one's work
+    # stands until others change the code after them: Ada 1/1, Bob 1/2, Ann 1/3 of a
+    # change, shares 0.95 of those over their sum plus 0.05 of each one's third of the
+    # changes.
+    assert [e.email for e in experts] == ["ada@example.com", "bob@example.com", "ann@example.com"]
+    standing = {"ada@example.com": 1.0, "bob@example.com": 1 / 2, "ann@example.com": 1 / 3}
+    total = sum(standing.values())
+    for expert in experts:
+        assert math.isclose(expert.share, 0.95 * standing[expert.email] / total + 0.05 / 3)
+    assert math.isclose(sum(e.share for e in experts), 1.0)
     by_email = {e.email: e for e in experts}
+    assert math.isclose(
+        by_email["ann@example.com"].doa, 3.293 + 1.098 + 0.164 - 0.321 * math.log(3)
+    )
     assert by_email["ann@example.com"].first_author
     assert by_email["bob@example.com"].own_changes == 1
     assert not by_email["bob@example.com"].first_author
     assert all(e.active for e in experts)
-    assert experts[0].share == 1.0
-    assert experts == sorted(experts, key=lambda e: -e.doa)
+    assert not any(e.cosmetic_only for e in experts)
+    assert experts == sorted(experts, key=lambda e: -e.share)
 
 
 def test_stability_counts_back_from_the_head(repo_builder: RepoBuilder, tmp_path: Path) -> None:

@@ -35,15 +35,19 @@ if TYPE_CHECKING:
 __all__ = [
     "AUTHOR_MIN_SHARE",
     "DOA_INTERCEPT",
+    "FREQUENCY_WEIGHT",
     "Authorship",
     "AuthorshipTable",
+    "Standing",
     "Touch",
     "TruckFactorResult",
     "authorship_table",
     "degree_of_authorship",
+    "expertise",
     "experts_from",
     "file_authors",
     "greedy_truck_factor",
+    "ranked_by_expertise",
 ]
 
 DOA_INTERCEPT = 3.293
@@ -64,6 +68,8 @@ class Touch(NamedTuple):
     """Author time, seconds since the epoch."""
     introduced: bool
     """Whether this change introduced the function."""
+    cosmetic: bool = False
+    """Whether the change touched only formatting or comments: presence, not knowledge."""
 
 
 class Authorship(NamedTuple):
@@ -262,6 +268,50 @@ def experts_from(
     ]
 
 
+def ranked_by_expertise(
+    touches: Sequence[Touch],
+    *,
+    now: int,
+    half_life_days: float | None,
+    names: Mapping[str, str],
+    last_seen: Mapping[str, int],
+    active_since: float,
+    recent: Mapping[str, int] | None = None,
+) -> list[Expert]:
+    """The experts of a body of code, ordered by :func:`expertise`, with their evidence.
+
+    Each carries the expertise score as its ``share``, and its degree of authorship
+    (decayed with the same half-life) with the counts behind it; people whose only
+    changes were cosmetic come last, flagged ``cosmetic_only``.
+    """
+    real = [t for t in touches if not t.cosmetic]
+    doa = {a.author: a for a in degree_of_authorship(real, now=now, half_life_days=half_life_days)}
+    first = {t.author: t.timestamp for t in sorted(touches, key=lambda t: -t.timestamp)}
+    out = []
+    for standing in expertise(touches, now=now, half_life_days=half_life_days):
+        author = standing.author
+        found = doa.get(author)
+        seen = last_seen.get(author)
+        out.append(
+            Expert(
+                name=names.get(author, author),
+                email=author,
+                doa=0.0 if found is None else found.doa,
+                share=standing.score,
+                first_author=False if found is None else found.first_author,
+                own_changes=0 if found is None else found.own_changes,
+                others_changes=len(real) if found is None else found.others_changes,
+                last_touch=datetime.fromtimestamp(standing.latest, UTC),
+                active=(seen or 0) >= active_since,
+                first_touch=datetime.fromtimestamp(first[author], UTC),
+                last_commit=None if seen is None else datetime.fromtimestamp(seen, UTC),
+                recent_commits=(recent or {}).get(author, 0),
+                cosmetic_only=found is None,
+            )
+        )
+    return out
+
+
 def file_authors(table: AuthorshipTable, elements: int) -> NDArray[np.bool_]:
     """Which entries of ``table`` make their author an author of the element.
 
@@ -340,3 +390,92 @@ def greedy_truck_factor(table: AuthorshipTable, elements: int) -> TruckFactorRes
         authored_before=before,
         orphaned=left == 0,
     )
+
+
+FREQUENCY_WEIGHT = 0.05
+"""How much of the expertise score is the author's share of all changes (the rest is
+recent, still-current work); chosen on flask and requests by a replay of who changes the
+code next (``docs/expert-benchmarks.md``)."""
+
+
+class Standing(NamedTuple):
+    """One author's expertise in one body of code, as the ranking sees it."""
+
+    author: str
+    score: float
+    """Their share of the expertise: the scores of all authors sum to 1 (0 for those
+    whose only changes were cosmetic)."""
+    current: float
+    """Their recent work still standing: decayed own changes over ``1 +`` the changes
+    others made since their latest one."""
+    frequency: float
+    """Their share of all the (non-cosmetic) changes."""
+    latest: int
+    """Timestamp of their latest change, cosmetic ones included."""
+
+
+def expertise(
+    touches: Sequence[Touch],
+    *,
+    now: int,
+    half_life_days: float | None,
+    frequency_weight: float = FREQUENCY_WEIGHT,
+) -> list[Standing]:
+    """Rank the people who know a body of code: recent standing work, then frequency.
+
+    ``score = (1 - w) * current / sum(current) + w * own / all``, where ``current`` is an
+    author's changes, each decayed by ``0.5 ** (age / half_life)``, divided by ``1 +``
+    the changes others made after the author's latest one (the code moved on without
+    them), and ``own / all`` their share of every change. Both terms are shares, so the
+    scores of all authors sum to 1. People whose only changes were cosmetic come after
+    everyone else with a score of 0: they were around the code, they did not shape it.
+
+    Order-free: the same touches in any order give the same ranking. Ties go to the most
+    recent, then by author key.
+    """
+    real = [t for t in touches if not t.cosmetic]
+    if not real:
+        seen = {t.author: t.timestamp for t in sorted(touches, key=lambda t: t.timestamp)}
+        return [
+            Standing(a, 0.0, 0.0, 0.0, seen[a]) for a in sorted(seen, key=lambda a: (-seen[a], a))
+        ]
+    times = np.sort(np.fromiter((t.timestamp for t in real), dtype=np.int64, count=len(real)))
+    own: dict[str, float] = {}
+    count: dict[str, int] = {}
+    latest: dict[str, int] = {}
+    for t in real:
+        weight = (
+            1.0
+            if half_life_days is None
+            else 0.5 ** (max(0.0, (now - t.timestamp) / 86400.0) / half_life_days)
+        )
+        own[t.author] = own.get(t.author, 0.0) + weight
+        count[t.author] = count.get(t.author, 0) + 1
+        latest[t.author] = max(latest.get(t.author, t.timestamp), t.timestamp)
+    current = {}
+    for author, decayed in own.items():
+        # Changes after the author's latest one are all by somebody else.
+        since = len(times) - int(np.searchsorted(times, latest[author], side="right"))
+        current[author] = decayed / (1 + since)
+    total = sum(current.values()) or 1.0
+    out = [
+        Standing(
+            author,
+            (1 - frequency_weight) * current[author] / total
+            + frequency_weight * count[author] / len(real),
+            current[author],
+            count[author] / len(real),
+            latest[author],
+        )
+        for author in current
+    ]
+    out.sort(key=lambda s: (-round(s.score, 12), -s.latest, s.author))
+    present: dict[str, int] = {}
+    for t in touches:
+        if t.cosmetic and t.author not in current:
+            present[t.author] = max(present.get(t.author, t.timestamp), t.timestamp)
+    out.extend(
+        Standing(a, 0.0, 0.0, 0.0, present[a])
+        for a in sorted(present, key=lambda a: (-present[a], a))
+    )
+    return out

@@ -125,6 +125,7 @@ def _print_experts(
             ("in the truck factor; " if key and expert.email in key else "")
             + (f"{first}; " if expert.first_author else "")
             + ("" if expert.active else "inactive; ")
+            + ("cosmetic changes only; " if expert.cosmetic_only else "")
         )
         around = (
             f"; {count(expert.recent_commits, 'commit')} in the last 90 days"

@@ -100,9 +100,12 @@ class Expert(Serializable):
     email: str
     """Author email after ``.mailmap``: the author's key."""
     doa: float
-    """Degree of authorship, decayed by age (see ``docs/functions.md``)."""
+    """Degree of authorship, decayed by age (see ``docs/functions.md``); 0 for someone
+    whose only changes were cosmetic."""
     share: float
-    """``doa`` relative to the top author of this function (1.0 for the top)."""
+    """Their share of the expertise in this code, what the list is ordered by: recent
+    work of theirs that still stands, and their share of all changes (see
+    ``docs/functions.md``). The shares of all its experts sum to 1."""
     first_author: bool
     """Whether they introduced it."""
     own_changes: int
@@ -120,6 +123,9 @@ class Expert(Serializable):
     """Their latest commit anywhere in the repository (UTC): are they still around?"""
     recent_commits: int = 0
     """Their commits anywhere in the repository in the 90 days before the indexed head."""
+    cosmetic_only: bool = False
+    """Whether all their changes of it were cosmetic: around the code, not its author
+    (listed last)."""
 
     @property
     def author(self) -> Author:

@@ -95,6 +95,9 @@ class OwnershipRow(NamedTuple):
     authored_at: int
     added: bool
     """Whether the commit introduced one of the file's functions."""
+    cosmetic: bool = False
+    """Whether the commit's changes to the file's code were all cosmetic (asked for
+    with ``cosmetic=True`` only)."""
 
 
 class FunctionTables(Tables):
@@ -406,22 +409,25 @@ class FunctionTables(Tables):
             ),
         )
 
-    def ownership_rows(self, path: str) -> list[OwnershipRow]:
+    def ownership_rows(self, path: str, *, cosmetic: bool = False) -> list[OwnershipRow]:
         """Who changed the code of the head's files in or under ``path``, oldest first.
 
         One row per (file, commit) that made a non-cosmetic change to a lineage of a
-        function in the file; copies of an earlier commit (cherry-picks) are left out.
+        function in the file (with ``cosmetic``, also those whose changes to it were all
+        cosmetic, flagged); copies of an earlier commit (cherry-picks) are left out.
         """
         where, params = under("h.path", path)
+        bit = ChangeType.COSMETIC.bit
+        rows = self.db.execute(
+            "SELECT h.path, c.seq, c.author_email, c.author_name, c.authored_at, "
+            "max(ch.kind = 'added'), min(ch.types = ?) "
+            "FROM head_functions h JOIN changes ch ON ch.lineage = h.lineage "
+            "JOIN commits c ON c.id = ch.commit_id "
+            f"WHERE {'' if cosmetic else 'ch.types != ? AND '}c.duplicate_of IS NULL "
+            f"AND {where} GROUP BY h.path, c.id ORDER BY c.seq, h.path",
+            [bit, *([] if cosmetic else [bit]), *params],
+        )
         return [
-            OwnershipRow(row[0], row[1], row[2], row[3], row[4], bool(row[5]))
-            for row in self.db.execute(
-                "SELECT h.path, c.seq, c.author_email, c.author_name, c.authored_at, "
-                "max(ch.kind = 'added') "
-                "FROM head_functions h JOIN changes ch ON ch.lineage = h.lineage "
-                "JOIN commits c ON c.id = ch.commit_id "
-                f"WHERE ch.types != ? AND c.duplicate_of IS NULL AND {where} "
-                "GROUP BY h.path, c.id ORDER BY c.seq, h.path",
-                [ChangeType.COSMETIC.bit, *params],
-            )
+            OwnershipRow(row[0], row[1], row[2], row[3], row[4], bool(row[5]), bool(row[6]))
+            for row in rows
         ]
