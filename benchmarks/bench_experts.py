@@ -1,0 +1,653 @@
+r"""Replay evaluation of expertise rankings: who, ranked from the past, makes the next change.
+
+"Who knows this code" cannot be asked of the people themselves, so this replays a
+repository's history (the standard proxy): the index's function changes are walked in
+commit graph order, cosmetic ones left out. After a warm-up (the first 20% of the commits
+that changed functions), before each change of a function that is not its introduction,
+the function's authors are ranked from the changes made BEFORE that commit only, and the
+change's author is scored: hit@1 (ranked first), hit@3 (in the top three) and the
+reciprocal rank (0 when the author had never touched it: such events are misses for
+every ranker, and their share is reported). The same for files (a change's path; the
+function changes under it, one touch per commit) and directories (the path's parent
+directory, one touch per commit).
+
+Every ranker sees the same touches ``(author, timestamp, introduced)`` and the moment of
+the event, and returns author keys best first (:data:`Ranker`). Baselines: ``last``
+(latest toucher first), ``most-changes``, ``surviving-lines`` (``git blame`` at the
+parent of the event's commit; expensive, so scored on a smaller sample beside the
+others), ``doa`` (undecayed degree of authorship) and ``doa-decayed`` (loopintel's
+default, half-life 365 days). Candidates: ``recent-changes``, ``doa-x-recency``,
+``doa-evidence-decayed`` and ``doa-since-last`` (see each function). The half-life H of
+the candidates is chosen on flask and requests only (``--choose-half-life``) and then
+applied untouched to every repository.
+
+It only reports; nothing asserts. Usage, from the repository root::
+
+    python benchmarks/bench_experts.py --choose-half-life          # flask + requests
+    python benchmarks/bench_experts.py --half-life 365 --out docs/expert-benchmarks.md \
+        --json benchmarks/data/expert-results.json
+
+Repositories are bare clones under ``--data`` (default ``/work/data/eb``), named
+``<repo>.git`` (``git clone --bare`` of the corpus bundle or of a public repository);
+each is indexed by ``loopintel.open`` on first use. A repository that is absent is
+skipped with a note.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import platform
+import posixpath
+import random
+import subprocess
+import sys
+import time
+from collections import defaultdict
+from datetime import UTC, datetime
+from functools import partial
+from pathlib import Path
+from typing import TYPE_CHECKING, NamedTuple
+
+import loopintel
+from loopintel.analysis.knowledge import DOA_INTERCEPT, Touch, degree_of_authorship
+from loopintel.languages.python import function_spans, parse_layout
+from loopintel.model import ChangeKind, ChangeType
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterable, Mapping, Sequence
+
+    Ranker = Callable[[Sequence[Touch], int], list[str]]
+
+ROOT = Path(__file__).resolve().parent.parent
+DATA = Path("/work/data/eb")
+DEFAULT_REPOS = ("flask", "requests", "click", "werkzeug", "attrs")
+TUNING_REPOS = ("flask", "requests")
+HALF_LIVES = (90.0, 180.0, 365.0, 730.0)
+LEVELS = ("function", "file", "directory")
+WARM_UP = 0.2
+MAX_EVENTS = 4000
+MAX_BLAME_EVENTS = 600
+SEED = 20261206
+DAY = 86400.0
+_FA, _DL, _AC = 1.098, 0.164, 0.321
+
+
+# --- rankers: (touches, now) -> author keys, best first ---------------------------------
+
+
+def _latest(touches: Sequence[Touch]) -> dict[str, int]:
+    """Author key to the position of their latest touch (history order)."""
+    return {t.author: i for i, t in enumerate(touches)}
+
+
+def _by_score(scores: Mapping[str, float], latest: Mapping[str, int]) -> list[str]:
+    """Authors by score, ties to whoever touched last."""
+    return sorted(scores, key=lambda a: (-round(scores[a], 12), -latest[a]))
+
+
+def _weight(timestamp: int, now: int, half_life_days: float) -> float:
+    return 0.5 ** (max(0.0, now - timestamp) / DAY / half_life_days)
+
+
+def rank_last(touches: Sequence[Touch], now: int) -> list[str]:  # noqa: ARG001 - a Ranker
+    """Baseline: the latest toucher first, then the one before (recency order)."""
+    latest = _latest(touches)
+    return sorted(latest, key=lambda a: -latest[a])
+
+
+def rank_most_changes(touches: Sequence[Touch], now: int) -> list[str]:  # noqa: ARG001
+    """Baseline: most changes first, ties to the most recent."""
+    counts: dict[str, float] = defaultdict(float)
+    for t in touches:
+        counts[t.author] += 1
+    return _by_score(counts, _latest(touches))
+
+
+def rank_doa(touches: Sequence[Touch], now: int, *, half_life_days: float | None) -> list[str]:
+    """Baselines ``doa`` and ``doa-decayed``: loopintel's degree of authorship."""
+    return [a.author for a in degree_of_authorship(touches, now=now, half_life_days=half_life_days)]
+
+
+def rank_surviving_lines(touches: Sequence[Touch], lines: Mapping[str, int]) -> list[str]:
+    """Baseline: most lines surviving at the moment (blame), ties to the latest toucher.
+
+    Everyone blame names is ranked (also people whose changes the index did not count),
+    then the touchers with no surviving line, most recent first.
+    """
+    latest = _latest(touches)
+    people = set(lines) | set(latest)
+    return sorted(people, key=lambda a: (-lines.get(a, 0), -latest.get(a, -1), a))
+
+
+def recent_changes(touches: Sequence[Touch], now: int, *, half_life_days: float) -> list[str]:
+    """Candidate: each change counts ``0.5 ** (age / H)``; most recent weight first.
+
+    Frequency and recency in one number: an author with many old changes and one with a
+    few recent ones are weighed on the same scale, and nothing else enters.
+    """
+    scores: dict[str, float] = defaultdict(float)
+    for t in touches:
+        scores[t.author] += _weight(t.timestamp, now, half_life_days)
+    return _by_score(scores, _latest(touches))
+
+
+def _undecayed_doa(touches: Sequence[Touch]) -> dict[str, float]:
+    own: dict[str, int] = defaultdict(int)
+    first: set[str] = set()
+    for t in touches:
+        own[t.author] += 1
+        if t.introduced:
+            first.add(t.author)
+    total = len(touches)
+    return {
+        a: DOA_INTERCEPT + _FA * (a in first) + _DL * n - _AC * math.log1p(total - n)
+        for a, n in own.items()
+    }
+
+
+def doa_x_recency(touches: Sequence[Touch], now: int, *, half_life_days: float) -> list[str]:
+    """Candidate: undecayed DOA times ``0.5 ** (age of the author's own last touch / H)``.
+
+    The model orders people by what they did; recency multiplies it once per person, so
+    decay cannot change the balance between the model's terms. With the intercept in
+    the product, recency weighs heavily: people within a few points of DOA are ordered
+    by how recently they worked on it.
+    """
+    doa = _undecayed_doa(touches)
+    last: dict[str, int] = {}
+    for t in touches:
+        last[t.author] = max(last.get(t.author, t.timestamp), t.timestamp)
+    scores = {a: d * _weight(last[a], now, half_life_days) for a, d in doa.items()}
+    return _by_score(scores, _latest(touches))
+
+
+def doa_evidence_decayed(touches: Sequence[Touch], now: int, *, half_life_days: float) -> list[str]:
+    """Candidate: DOA whose author's own evidence fades, ranked on the evidence terms.
+
+    ``1.098 * FA' + 0.164 * DL' - 0.321 * ln(1 + AC)``, FA' and DL' decayed by
+    ``0.5 ** (age / H)`` per change, AC (everybody else's changes) counted as made.
+    Ranking by DOA minus its intercept, with every term decayed, would order people
+    exactly as ``doa-decayed`` does (a constant shift keeps the order), so that variant
+    is not separately measurable; what flattens today's ranking is that decaying AC
+    also forgives the rework by others, which does not make old knowledge fresher.
+    Here what you did fades, what others did to the code since stays against you.
+    """
+    own: dict[str, float] = defaultdict(float)
+    created: dict[str, float] = defaultdict(float)
+    count: dict[str, int] = defaultdict(int)
+    for t in touches:
+        w = _weight(t.timestamp, now, half_life_days)
+        own[t.author] += w
+        count[t.author] += 1
+        if t.introduced:
+            created[t.author] = max(created[t.author], w)
+    total = len(touches)
+    scores = {a: _FA * created[a] + _DL * own[a] - _AC * math.log1p(total - count[a]) for a in own}
+    return _by_score(scores, _latest(touches))
+
+
+def doa_since_last(touches: Sequence[Touch], now: int) -> list[str]:  # noqa: ARG001
+    """Candidate without a time constant: DOA whose AC counts only rework since you left.
+
+    ``3.293 + 1.098 * FA + 0.164 * DL - 0.321 * ln(1 + AC_since)``, where AC_since is
+    the changes by others after the author's own latest change. Knowledge of code is
+    eroded by what others changed after you last worked on it, not by what they did
+    before (you saw that); time alone, with nobody changing the code, erodes nothing.
+    No half-life to choose, so nothing is tuned.
+    """
+    own: dict[str, int] = defaultdict(int)
+    first: set[str] = set()
+    latest = _latest(touches)
+    for t in touches:
+        own[t.author] += 1
+        if t.introduced:
+            first.add(t.author)
+    total = len(touches)
+    # Every touch after an author's latest one is by somebody else.
+    scores = {
+        a: DOA_INTERCEPT + _FA * (a in first) + _DL * n - _AC * math.log1p(total - 1 - latest[a])
+        for a, n in own.items()
+    }
+    return _by_score(scores, latest)
+
+
+def rankers(half_life_days: float) -> dict[str, Ranker]:
+    """Every ranker scored on every event, the candidates with this half-life."""
+    h = half_life_days
+    return {
+        "last": rank_last,
+        "most-changes": rank_most_changes,
+        "doa": partial(rank_doa, half_life_days=None),
+        "doa-decayed": partial(rank_doa, half_life_days=365.0),
+        f"recent-changes (H={h:g})": partial(recent_changes, half_life_days=h),
+        f"doa-x-recency (H={h:g})": partial(doa_x_recency, half_life_days=h),
+        f"doa-evidence-decayed (H={h:g})": partial(doa_evidence_decayed, half_life_days=h),
+        "doa-since-last": doa_since_last,
+    }
+
+
+def tunable(half_life_days: float) -> dict[str, Ranker]:
+    """The candidates that have a half-life, for choosing it."""
+    h = half_life_days
+    return {
+        "recent-changes": partial(recent_changes, half_life_days=h),
+        "doa-x-recency": partial(doa_x_recency, half_life_days=h),
+        "doa-evidence-decayed": partial(doa_evidence_decayed, half_life_days=h),
+    }
+
+
+# --- replay -------------------------------------------------------------------------------
+
+
+class Event(NamedTuple):
+    """One scored moment: a change of an element, with what was known before it."""
+
+    level: str
+    key: str
+    """Lineage, file path or directory."""
+    before: int
+    """How many of the element's touches precede the event."""
+    author: str
+    now: int
+    parent: str | None
+    """The commit the event's commit was compared with (blame runs there)."""
+    path: str | None
+    """File to blame at the parent (``None``: directories, not blamed)."""
+    qualname: str | None
+    """Function to blame at the parent (``None``: the whole file)."""
+
+
+class Replay(NamedTuple):
+    """A repository's history as touches per element, and the events to score."""
+
+    touches: dict[str, dict[str, list[Touch]]]
+    """Level to element key to its touches in history order."""
+    events: dict[str, list[Event]]
+    """Level to every event after the warm-up, in history order."""
+    commits: int
+    warm_up: int
+
+
+def _directory(path: str) -> str:
+    return posixpath.dirname(path) or "."
+
+
+def replay(repo: loopintel.Repository) -> Replay:
+    """Touches and events of every level from the index's non-cosmetic function changes."""
+    by_commit: dict[str, list[loopintel.Change]] = {}
+    for change in repo.changes():
+        by_commit.setdefault(change.commit, []).append(change)
+    warm_up = int(len(by_commit) * WARM_UP)
+    touches: dict[str, dict[str, list[Touch]]] = {level: defaultdict(list) for level in LEVELS}
+    events: dict[str, list[Event]] = {level: [] for level in LEVELS}
+    introduced: dict[str, set[str]] = {"file": set(), "directory": set()}
+    for position, changes in enumerate(by_commit.values()):
+        counted = [c for c in changes if ChangeType.COSMETIC not in c.change_types]
+        if not counted:
+            continue
+        first = counted[0]
+        author, now, parent = first.author_email, int(first.authored_at.timestamp()), first.parent
+        scored = position >= warm_up
+        seen: set[str] = set()
+        for c in counted:
+            if c.lineage in seen:
+                continue
+            seen.add(c.lineage)
+            history = touches["function"][c.lineage]
+            added = c.kind is ChangeKind.ADDED
+            if scored and not added:
+                old_path = c.old_path or c.path
+                old_name = c.old_qualname or c.qualname
+                events["function"].append(
+                    Event(
+                        "function", c.lineage, len(history), author, now, parent, old_path, old_name
+                    )
+                )
+            history.append(Touch(author, now, added and not history))
+        for level, keys in (
+            ("file", {c.path: c for c in counted}),
+            ("directory", {_directory(c.path): c for c in counted}),
+        ):
+            for key in sorted(keys):
+                history = touches[level][key]
+                if scored and history:
+                    target = key if level == "file" else None
+                    events[level].append(
+                        Event(level, key, len(history), author, now, parent, target, None)
+                    )
+                adds = any(
+                    c.kind is ChangeKind.ADDED
+                    and (c.path if level == "file" else _directory(c.path)) == key
+                    for c in counted
+                )
+                fresh = adds and key not in introduced[level]
+                if fresh:
+                    introduced[level].add(key)
+                history.append(Touch(author, now, fresh))
+    return Replay(touches, events, len(by_commit), warm_up)
+
+
+def sample(events: Sequence[Event], size: int, seed: int) -> list[Event]:
+    """At most ``size`` events drawn uniformly (fixed seed), kept in history order."""
+    if len(events) <= size:
+        return list(events)
+    chosen = sorted(
+        random.Random(seed).sample(  # noqa: S311 - a reproducible sample, not a secret
+            range(len(events)), size
+        )
+    )
+    return [events[i] for i in chosen]
+
+
+class Score(NamedTuple):
+    """A ranker's result over a set of events."""
+
+    events: int
+    hit1: float
+    hit3: float
+    mrr: float
+    new: float
+    """Share of events whose author had never touched the element before."""
+
+
+def score(
+    events: Sequence[Event],
+    history: Mapping[str, Sequence[Touch]],
+    rank: Callable[[Event, Sequence[Touch]], list[str]],
+) -> Score:
+    """Hit@1, hit@3, mean reciprocal rank and the share of unseen authors."""
+    hit1 = hit3 = new = 0
+    rr = 0.0
+    for event in events:
+        before = history[event.key][: event.before]
+        if all(t.author != event.author for t in before):
+            new += 1
+        ranked = rank(event, before)
+        if event.author in ranked:
+            place = ranked.index(event.author) + 1
+            hit1 += place == 1
+            hit3 += place <= 3
+            rr += 1.0 / place
+    n = max(1, len(events))
+    return Score(len(events), hit1 / n, hit3 / n, rr / n, new / n)
+
+
+# --- blame --------------------------------------------------------------------------------
+
+
+class Blamer:
+    """Surviving lines per author at a commit, from ``git blame --line-porcelain``.
+
+    ``git blame`` applies the ``.mailmap`` (of HEAD, in a bare clone) to ``author-mail``;
+    emails are lower-cased as loopintel keys them.
+    """
+
+    def __init__(self, git_dir: Path) -> None:
+        self.git_dir = git_dir
+        self.failures = 0
+        self._files: dict[tuple[str, str], list[str] | None] = {}
+
+    def _git(self, *args: str) -> bytes | None:
+        done = subprocess.run(
+            ["git", "--git-dir", str(self.git_dir), *args], capture_output=True, check=False
+        )
+        return done.stdout if done.returncode == 0 else None
+
+    def _line_authors(self, commit: str, path: str) -> list[str] | None:
+        """The author key of each line of the file at ``commit`` (1-based via index+1)."""
+        if (commit, path) not in self._files:
+            out = self._git("blame", "--line-porcelain", commit, "--", path)
+            authors = None
+            if out is not None:
+                authors = [
+                    line[len(b"author-mail ") :].strip(b"<> ").decode("utf-8", "replace").lower()
+                    for line in out.splitlines()
+                    if line.startswith(b"author-mail ")
+                ]
+            self._files[(commit, path)] = authors
+        return self._files[(commit, path)]
+
+    def _span(self, commit: str, path: str, qualname: str) -> tuple[int, int] | None:
+        data = self._git("cat-file", "blob", f"{commit}:{path}")
+        if data is None:
+            return None
+        outcome = parse_layout(data)
+        if outcome.layout is None:
+            return None
+        for span in function_spans(outcome.layout):
+            if span.qualname == qualname:
+                return span.start, span.end
+        return None
+
+    def lines(self, event: Event) -> dict[str, int]:
+        """Author key to surviving lines of the event's function or file at its parent."""
+        if event.parent is None or event.path is None:
+            self.failures += 1
+            return {}
+        authors = self._line_authors(event.parent, event.path)
+        if authors is None:
+            self.failures += 1
+            return {}
+        if event.qualname is not None:
+            span = self._span(event.parent, event.path, event.qualname)
+            if span is None:
+                self.failures += 1
+                return {}
+            authors = authors[span[0] - 1 : span[1]]
+        counts: dict[str, int] = defaultdict(int)
+        for author in authors:
+            counts[author] += 1
+        return dict(counts)
+
+
+# --- runs -----------------------------------------------------------------------------------
+
+
+def _open(name: str, data: Path) -> loopintel.Repository | None:
+    path = data / f"{name}.git"
+    if not path.exists():
+        print(f"{path} is absent: {name} skipped")
+        return None
+    return loopintel.open(path)
+
+
+def evaluate(
+    name: str,
+    data: Path,
+    half_life_days: float,
+    *,
+    levels: Iterable[str] = LEVELS,
+    blame: bool = True,
+) -> dict[str, object] | None:
+    """Every ranker on every level of one repository: the main sample and the blame one."""
+    repo = _open(name, data)
+    if repo is None:
+        return None
+    started = time.perf_counter()
+    played = replay(repo)
+    chosen = rankers(half_life_days)
+    blamer = Blamer(data / f"{name}.git")
+    result: dict[str, object] = {
+        "commits": played.commits,
+        "warm_up_commits": played.warm_up,
+        "levels": {},
+    }
+    for level in levels:
+        everything = played.events[level]
+        events = sample(everything, MAX_EVENTS, SEED)
+        history = played.touches[level]
+        main = {
+            label: score(events, history, lambda e, t, r=r: r(t, e.now))
+            for label, r in chosen.items()
+        }
+        entry: dict[str, object] = {
+            "events_total": len(everything),
+            "sampled": len(events) < len(everything),
+            "main": {k: v._asdict() for k, v in main.items()},
+        }
+        if blame and level != "directory":
+            small = sample(events, MAX_BLAME_EVENTS, SEED + 1)
+            lines = {id(e): blamer.lines(e) for e in small}
+            failures = blamer.failures
+            blamer.failures = 0
+            on_small = {
+                "surviving-lines": score(
+                    small, history, lambda e, t, lines=lines: rank_surviving_lines(t, lines[id(e)])
+                )
+            }
+            on_small |= {
+                label: score(small, history, lambda e, t, r=r: r(t, e.now))
+                for label, r in chosen.items()
+            }
+            entry["blame"] = {k: v._asdict() for k, v in on_small.items()}
+            entry["blame_unavailable"] = failures
+        result["levels"][level] = entry  # type: ignore[index]
+        print(f"  {name} {level}: {len(events)} events ({time.perf_counter() - started:.0f} s)")
+    result["seconds"] = round(time.perf_counter() - started, 1)
+    return result
+
+
+def choose_half_life(data: Path) -> tuple[float, dict[str, object]]:
+    """The half-life with the best mean MRR of the candidates over flask and requests.
+
+    The mean runs over the candidates that have a half-life, at function and file level.
+    """
+    table: dict[str, object] = {}
+    best: tuple[float, float] | None = None
+    for h in HALF_LIVES:
+        per: dict[str, object] = {}
+        mrrs = []
+        for name in TUNING_REPOS:
+            repo = _open(name, data)
+            if repo is None:
+                continue
+            played = replay(repo)
+            for level in ("function", "file"):
+                events = sample(played.events[level], MAX_EVENTS, SEED)
+                for label, r in tunable(h).items():
+                    s = score(events, played.touches[level], lambda e, t, r=r: r(t, e.now))
+                    per[f"{name}/{level}/{label}"] = s._asdict()
+                    mrrs.append(s.mrr)
+        mean = sum(mrrs) / max(1, len(mrrs))
+        table[f"{h:g}"] = {"mean_mrr": mean, "scores": per}
+        print(f"H={h:g}: mean MRR {mean:.4f}")
+        if best is None or mean > best[1]:
+            best = (h, mean)
+    assert best is not None
+    return best[0], table
+
+
+# --- report ---------------------------------------------------------------------------------
+
+
+def _row(repo: str, label: str, s: Mapping[str, float]) -> str:
+    return (
+        f"| {repo} | {label} | {int(s['events'])} | {s['hit1']:.3f} | {s['hit3']:.3f} "
+        f"| {s['mrr']:.3f} | {s['new']:.3f} |"
+    )
+
+
+def markdown(results: Mapping[str, Mapping[str, object]], meta: Mapping[str, object]) -> str:
+    """The report: one table per level and sample, the command, date and machine."""
+    head = "| repository | ranker | events | hit@1 | hit@3 | MRR | new |\n| --- | --- | ---: | ---: | ---: | ---: | ---: |"  # noqa: E501
+    out = [
+        "# Expertise rankings replayed on history",
+        "",
+        f"Command: `{meta['command']}`  ",
+        f"Date: {meta['date']}; machine: {meta['machine']}; git {meta['git']}.",
+        "",
+        "`new` is the share of events whose author had never touched the element before:",
+        (
+            "every ranker misses those. Repositories with more events than "
+            f"{MAX_EVENTS} at a level are sampled uniformly (seed {SEED}); the blame tables use"
+        ),
+        f"at most {MAX_BLAME_EVENTS} of those (seed {SEED + 1}).",
+        "",
+    ]
+    for level in LEVELS:
+        out += [f"## {level.capitalize()} level", "", head]
+        for repo, result in results.items():
+            entry = result["levels"][level]  # type: ignore[index]
+            for label, s in entry["main"].items():
+                out.append(_row(repo, label, s))
+        out.append("")
+        for repo, result in results.items():
+            entry = result["levels"][level]  # type: ignore[index]
+            total, sampled = entry["events_total"], entry["sampled"]
+            if sampled:
+                out.append(f"- {repo}: {total} events, {MAX_EVENTS} sampled.")
+        out.append("")
+        if level == "directory" or not all(
+            "blame" in result["levels"][level]  # type: ignore[index]
+            for result in results.values()
+        ):
+            continue
+        out += [f"### {level.capitalize()} level, blame sample", "", head]
+        for repo, result in results.items():
+            entry = result["levels"][level]  # type: ignore[index]
+            for label, s in entry["blame"].items():
+                out.append(_row(repo, label, s))
+        out.append("")
+        for repo, result in results.items():
+            entry = result["levels"][level]  # type: ignore[index]
+            if entry["blame_unavailable"]:
+                out.append(
+                    f"- {repo}: blame found no lines for {entry['blame_unavailable']} events "
+                    "(the file or function absent at the parent, or unparsable)."
+                )
+        out.append("")
+    return "\n".join(out)
+
+
+def _machine() -> str:
+    cores = subprocess.run(["nproc"], capture_output=True, text=True, check=False).stdout.strip()
+    return f"{platform.machine()}, {cores} cores, Python {platform.python_version()}"
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
+    parser.add_argument("--repos", nargs="+", default=list(DEFAULT_REPOS))
+    parser.add_argument("--data", type=Path, default=DATA, help="folder of <repo>.git clones")
+    parser.add_argument("--half-life", type=float, default=365.0, help="H of the candidates")
+    parser.add_argument(
+        "--choose-half-life",
+        action="store_true",
+        help=f"try H in {HALF_LIVES} on flask and requests and report the best",
+    )
+    parser.add_argument("--no-blame", action="store_true", help="skip surviving-lines")
+    parser.add_argument("--out", type=Path, help="write the Markdown report here")
+    parser.add_argument("--json", type=Path, help="write the results here")
+    args = parser.parse_args()
+    git = subprocess.run(["git", "--version"], capture_output=True, text=True, check=False)
+    meta = {
+        "command": "python benchmarks/bench_experts.py " + " ".join(sys.argv[1:]),
+        "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        "machine": _machine(),
+        "git": git.stdout.split()[-1] if git.stdout else "?",
+    }
+    if args.choose_half_life:
+        best, table = choose_half_life(args.data)
+        print(f"chosen H = {best:g}")
+        if args.json:
+            args.json.parent.mkdir(parents=True, exist_ok=True)
+            args.json.write_text(json.dumps({"meta": meta, "best": best, "table": table}, indent=1))
+        return 0
+    results: dict[str, dict[str, object]] = {}
+    for name in args.repos:
+        found = evaluate(name, args.data, args.half_life, blame=not args.no_blame)
+        if found is not None:
+            results[name] = found
+    report = markdown(results, meta)
+    print(report)
+    if args.out:
+        args.out.write_text(report + "\n")
+    if args.json:
+        args.json.parent.mkdir(parents=True, exist_ok=True)
+        args.json.write_text(json.dumps({"meta": meta, "results": results}, indent=1))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
