@@ -17,7 +17,7 @@ the event, and returns author keys best first (:data:`Ranker`). Baselines: ``las
 parent of the event's commit; expensive, so scored on a smaller sample beside the
 others), ``doa`` (undecayed degree of authorship) and ``doa-decayed`` (loopintel's
 default, half-life 365 days). Candidates: ``recent-changes``, ``doa-x-recency``,
-``doa-evidence-decayed`` and ``doa-since-last`` (see each function). The half-life H of
+``doa-evidence-decayed`` and ``recent-since`` (see each function). The half-life H of
 the candidates is chosen on flask and requests only (``--choose-half-life``) and then
 applied untouched to every repository.
 
@@ -188,28 +188,21 @@ def doa_evidence_decayed(touches: Sequence[Touch], now: int, *, half_life_days: 
     return _by_score(scores, _latest(touches))
 
 
-def doa_since_last(touches: Sequence[Touch], now: int) -> list[str]:  # noqa: ARG001
-    """Candidate without a time constant: DOA whose AC counts only rework since you left.
+def recent_since(touches: Sequence[Touch], now: int, *, half_life_days: float) -> list[str]:
+    """Candidate: ``recent-changes`` divided by ``1 +`` the rework by others since you left.
 
-    ``3.293 + 1.098 * FA + 0.164 * DL - 0.321 * ln(1 + AC_since)``, where AC_since is
-    the changes by others after the author's own latest change. Knowledge of code is
-    eroded by what others changed after you last worked on it, not by what they did
-    before (you saw that); time alone, with nobody changing the code, erodes nothing.
-    No half-life to choose, so nothing is tuned.
+    ``sum(0.5 ** (age / H)) / (1 + AC_since)``, AC_since the changes by others after the
+    author's own latest one. Two kinds of forgetting: time (the decay of each change)
+    and the code moving on without you (each change by someone else since your last one
+    makes what you knew less true). DOA's AC counts all of the others' changes, also
+    those made before yours, which you saw; this counts only those made since.
     """
-    own: dict[str, int] = defaultdict(int)
-    first: set[str] = set()
-    latest = _latest(touches)
+    own: dict[str, float] = defaultdict(float)
     for t in touches:
-        own[t.author] += 1
-        if t.introduced:
-            first.add(t.author)
-    total = len(touches)
+        own[t.author] += _weight(t.timestamp, now, half_life_days)
+    latest = _latest(touches)
     # Every touch after an author's latest one is by somebody else.
-    scores = {
-        a: DOA_INTERCEPT + _FA * (a in first) + _DL * n - _AC * math.log1p(total - 1 - latest[a])
-        for a, n in own.items()
-    }
+    scores = {a: w / (len(touches) - latest[a]) for a, w in own.items()}
     return _by_score(scores, latest)
 
 
@@ -224,7 +217,7 @@ def rankers(half_life_days: float) -> dict[str, Ranker]:
         f"recent-changes (H={h:g})": partial(recent_changes, half_life_days=h),
         f"doa-x-recency (H={h:g})": partial(doa_x_recency, half_life_days=h),
         f"doa-evidence-decayed (H={h:g})": partial(doa_evidence_decayed, half_life_days=h),
-        "doa-since-last": doa_since_last,
+        f"recent-since (H={h:g})": partial(recent_since, half_life_days=h),
     }
 
 
@@ -235,6 +228,7 @@ def tunable(half_life_days: float) -> dict[str, Ranker]:
         "recent-changes": partial(recent_changes, half_life_days=h),
         "doa-x-recency": partial(doa_x_recency, half_life_days=h),
         "doa-evidence-decayed": partial(doa_evidence_decayed, half_life_days=h),
+        "recent-since": partial(recent_since, half_life_days=h),
     }
 
 
@@ -509,34 +503,52 @@ def evaluate(
     return result
 
 
-def choose_half_life(data: Path) -> tuple[float, dict[str, object]]:
+def choose_half_life(data: Path) -> tuple[float, dict[str, object], str]:
     """The half-life with the best mean MRR of the candidates over flask and requests.
 
     The mean runs over the candidates that have a half-life, at function and file level.
+
+    Returns:
+        The chosen half-life, every score, and a Markdown table of them.
+
     """
+    played = {}
+    for name in TUNING_REPOS:
+        repo = _open(name, data)
+        if repo is not None:
+            played[name] = replay(repo)
+    columns = [(name, level) for name in played for level in ("function", "file")]
+    events = {(n, lv): sample(played[n].events[lv], MAX_EVENTS, SEED) for n, lv in columns}
     table: dict[str, object] = {}
+    lines = [
+        "| H (days) | candidate | "
+        + " | ".join(f"{n} {lv} hit@3 / MRR" for n, lv in columns)
+        + " | mean MRR |",
+        "| ---: | --- | " + " | ".join("---:" for _ in columns) + " | ---: |",
+    ]
     best: tuple[float, float] | None = None
     for h in HALF_LIVES:
-        per: dict[str, object] = {}
         mrrs = []
-        for name in TUNING_REPOS:
-            repo = _open(name, data)
-            if repo is None:
-                continue
-            played = replay(repo)
-            for level in ("function", "file"):
-                events = sample(played.events[level], MAX_EVENTS, SEED)
-                for label, r in tunable(h).items():
-                    s = score(events, played.touches[level], lambda e, t, r=r: r(t, e.now))
-                    per[f"{name}/{level}/{label}"] = s._asdict()
-                    mrrs.append(s.mrr)
-        mean = sum(mrrs) / max(1, len(mrrs))
-        table[f"{h:g}"] = {"mean_mrr": mean, "scores": per}
-        print(f"H={h:g}: mean MRR {mean:.4f}")
-        if best is None or mean > best[1]:
-            best = (h, mean)
+        for label, r in tunable(h).items():
+            cells = []
+            for n, lv in columns:
+                s = score(events[n, lv], played[n].touches[lv], lambda e, t, r=r: r(t, e.now))
+                table[f"{h:g}/{n}/{lv}/{label}"] = s._asdict()
+                cells.append(f"{s.hit3:.3f} / {s.mrr:.3f}")
+                mrrs.append(s.mrr)
+            mean = sum(m for m in mrrs[-len(columns) :]) / len(columns)
+            lines.append(f"| {h:g} | {label} | " + " | ".join(cells) + f" | {mean:.4f} |")
+        overall = sum(mrrs) / max(1, len(mrrs))
+        lines.append(
+            f"| {h:g} | **all candidates** | "
+            + " | ".join("" for _ in columns)
+            + f" | **{overall:.4f}** |"
+        )
+        print(f"H={h:g}: mean MRR {overall:.4f}")
+        if best is None or overall > best[1]:
+            best = (h, overall)
     assert best is not None
-    return best[0], table
+    return best[0], table, "\n".join(lines)
 
 
 # --- report ---------------------------------------------------------------------------------
@@ -628,8 +640,11 @@ def main() -> int:
         "git": git.stdout.split()[-1] if git.stdout else "?",
     }
     if args.choose_half_life:
-        best, table = choose_half_life(args.data)
-        print(f"chosen H = {best:g}")
+        best, table, text = choose_half_life(args.data)
+        text += f"\n\nChosen: H = {best:g} days (best mean MRR).\n"
+        print(text)
+        if args.out:
+            args.out.write_text(text)
         if args.json:
             args.json.parent.mkdir(parents=True, exist_ok=True)
             args.json.write_text(json.dumps({"meta": meta, "best": best, "table": table}, indent=1))
