@@ -72,6 +72,8 @@ MAX_BLAME_EVENTS = 600
 SEED = 20261206
 DAY = 86400.0
 _FA, _DL, _AC = 1.098, 0.164, 0.321
+BASELINES = ("last", "most-changes", "doa", "doa-decayed")
+"""The baselines scored on every event (``surviving-lines`` is scored on the blame sample)."""
 
 
 # --- rankers: (touches, now) -> author keys, best first ---------------------------------
@@ -350,8 +352,18 @@ def score(
     events: Sequence[Event],
     history: Mapping[str, Sequence[Touch]],
     rank: Callable[[Event, Sequence[Touch]], list[str]],
+    *,
+    keep: list[tuple[bool, float]] | None = None,
 ) -> Score:
-    """Hit@1, hit@3, mean reciprocal rank and the share of unseen authors."""
+    """Hit@1, hit@3, mean reciprocal rank and the share of unseen authors.
+
+    Args:
+        events: what to score.
+        history: element key to its touches.
+        rank: the ranking of an event, given the touches before it.
+        keep: if given, gets each event's (hit@3, reciprocal rank), for paired tests.
+
+    """
     hit1 = hit3 = new = 0
     rr = 0.0
     for event in events:
@@ -359,13 +371,39 @@ def score(
         if all(t.author != event.author for t in before):
             new += 1
         ranked = rank(event, before)
-        if event.author in ranked:
-            place = ranked.index(event.author) + 1
+        place = ranked.index(event.author) + 1 if event.author in ranked else 0
+        if place:
             hit1 += place == 1
             hit3 += place <= 3
             rr += 1.0 / place
+        if keep is not None:
+            keep.append((0 < place <= 3, 1.0 / place if place else 0.0))
     n = max(1, len(events))
     return Score(len(events), hit1 / n, hit3 / n, rr / n, new / n)
+
+
+def paired(
+    ours: Sequence[tuple[bool, float]], theirs: Sequence[tuple[bool, float]]
+) -> dict[str, list[float]]:
+    """Mean difference (ours - theirs) of hit@3 and of reciprocal rank, with a 95% CI.
+
+    A paired bootstrap over the events (1,000 resamples, fixed seed): both rankers are
+    scored on the same events, so their difference is far less noisy than either score.
+    """
+    import numpy as np  # noqa: PLC0415 - only the report needs it
+
+    a, b = np.array(ours, dtype=float), np.array(theirs, dtype=float)
+    diff = a - b
+    if len(diff) == 0:
+        return {"hit3": [0.0, 0.0, 0.0], "mrr": [0.0, 0.0, 0.0]}
+    rng = np.random.default_rng(SEED)
+    picks = rng.integers(0, len(diff), size=(1000, len(diff)))
+    means = diff[picks].mean(axis=1)  # resamples x metrics
+    out = {}
+    for column, metric in enumerate(("hit3", "mrr")):
+        low, high = np.percentile(means[:, column], [2.5, 97.5])
+        out[metric] = [float(diff[:, column].mean()), float(low), float(high)]
+    return out
 
 
 # --- blame --------------------------------------------------------------------------------
@@ -472,30 +510,43 @@ def evaluate(
         everything = played.events[level]
         events = sample(everything, MAX_EVENTS, SEED)
         history = played.touches[level]
+        kept: dict[str, list[tuple[bool, float]]] = {label: [] for label in chosen}
         main = {
-            label: score(events, history, lambda e, t, r=r: r(t, e.now))
+            label: score(events, history, lambda e, t, r=r: r(t, e.now), keep=kept[label])
             for label, r in chosen.items()
         }
+        candidates = [label for label in chosen if label not in BASELINES]
         entry: dict[str, object] = {
             "events_total": len(everything),
             "sampled": len(events) < len(everything),
             "main": {k: v._asdict() for k, v in main.items()},
+            "paired": {c: {b: paired(kept[c], kept[b]) for b in BASELINES} for c in candidates},
         }
         if blame and level != "directory":
             small = sample(events, MAX_BLAME_EVENTS, SEED + 1)
             lines = {id(e): blamer.lines(e) for e in small}
             failures = blamer.failures
             blamer.failures = 0
+            small_kept: dict[str, list[tuple[bool, float]]] = {
+                label: [] for label in ["surviving-lines", *chosen]
+            }
             on_small = {
                 "surviving-lines": score(
-                    small, history, lambda e, t, lines=lines: rank_surviving_lines(t, lines[id(e)])
+                    small,
+                    history,
+                    lambda e, t, lines=lines: rank_surviving_lines(t, lines[id(e)]),
+                    keep=small_kept["surviving-lines"],
                 )
             }
             on_small |= {
-                label: score(small, history, lambda e, t, r=r: r(t, e.now))
+                label: score(small, history, lambda e, t, r=r: r(t, e.now), keep=small_kept[label])
                 for label, r in chosen.items()
             }
             entry["blame"] = {k: v._asdict() for k, v in on_small.items()}
+            for c in candidates:
+                entry["paired"][c]["surviving-lines"] = paired(  # type: ignore[index]
+                    small_kept[c], small_kept["surviving-lines"]
+                )
             entry["blame_unavailable"] = failures
         result["levels"][level] = entry  # type: ignore[index]
         print(f"  {name} {level}: {len(events)} events ({time.perf_counter() - started:.0f} s)")
@@ -561,21 +612,152 @@ def _row(repo: str, label: str, s: Mapping[str, float]) -> str:
     )
 
 
-def markdown(results: Mapping[str, Mapping[str, object]], meta: Mapping[str, object]) -> str:
-    """The report: one table per level and sample, the command, date and machine."""
+METHOD = """\
+## What is measured
+
+The index's function changes are replayed in commit graph order, cosmetic ones left
+out. The first 20% of the commits that changed functions are a warm-up; after it, before
+each change of a function that is not its introduction, the function's authors are
+ranked from the changes made before that commit only, and the change's author is
+scored: hit@1 (ranked first), hit@3 (in the top three), reciprocal rank (1/rank, 0 if
+absent). A file is a change's path, its touches the commits that changed functions under
+it (one per commit; its history starts again at a rename of the file); a directory is the
+path's parent directory, likewise. An event of a file or directory is a commit that
+touches it after its first. `new` is the share of events whose author had never touched
+the element before: no ranking of past authors can get those, so hit@3 is bounded by
+`1 - new`.
+
+Baselines: `last` (the latest toucher first, then the one before), `most-changes` (ties
+to the most recent), `surviving-lines` (`git blame --line-porcelain` at the parent of the
+event's commit: the function's lines there, found by parsing that version, or the whole
+file; `.mailmap` applied by git; expensive, so scored on a smaller sample, with every
+other ranker beside it on the same sample), `doa` (loopintel's degree of authorship,
+undecayed) and `doa-decayed` (today's default, each change decayed with a 365-day
+half-life before it enters the formula).
+
+Candidates (functions `(touches, now) -> authors` in `benchmarks/bench_experts.py`):
+
+- `recent-changes`: each author's changes, each counting `0.5 ** (age / H)`.
+- `doa-x-recency`: undecayed DOA times `0.5 ** (age of the author's last touch / H)`.
+- `doa-evidence-decayed`: `1.098 FA' + 0.164 DL' - 0.321 ln(1 + AC)`, the author's own
+  first authorship and deliveries decayed, everybody else's changes (AC) counted as
+  made. The brief's literal form (all terms decayed, ranked by DOA minus the 3.293
+  intercept) orders people exactly as `doa-decayed` does, since a constant shift keeps
+  the order, so it is not a separate ranker; the intercept only flattens the *shares*
+  shown. Decaying AC is what forgives the rework by others; here it is not forgiven.
+- `recent-since`: `recent-changes` divided by `1 + AC_since`, AC_since the changes by
+  others after the author's own latest one: knowledge fades with time and with the code
+  moving on without you; changes by others that you saw (before your last) do not count
+  against you.
+
+Every ranker breaks ties towards the most recent toucher.
+"""
+
+
+def verdict(results: Mapping[str, Mapping[str, object]]) -> list[str]:
+    """Per candidate and repository level: the baselines it does not beat, as a table.
+
+    Hit@3 and MRR, function and file level; ``last``, ``most-changes`` and the DOA
+    baselines on the main sample, ``surviving-lines`` on the blame sample (the candidate
+    scored on that same sample). A loss is bold when the paired bootstrap's 95%
+    interval of the difference lies wholly below zero.
+    """
+    first = next(iter(results.values()))
+    labels = list(first["levels"]["function"]["main"])  # type: ignore[index]
+    candidates = [label for label in labels if label not in BASELINES]
+    rows = [(repo, level) for repo in results for level in ("function", "file")]
+    out = [
+        "| repository, level | " + " | ".join(f"`{c}`" for c in candidates) + " |",
+        "| --- | " + " | ".join("---" for _ in candidates) + " |",
+    ]
+    wins = dict.fromkeys(candidates, 0)
+    clear = dict.fromkeys(candidates, 0)
+    total = 0
+    for repo, level in rows:
+        entry = results[repo]["levels"][level]  # type: ignore[index]
+        cells = []
+        for candidate in candidates:
+            losses = []
+            for baseline, metrics in entry["paired"][candidate].items():
+                for metric, (mean, low, high) in metrics.items():
+                    name = "h3" if metric == "hit3" else "MRR"
+                    if mean > 0:
+                        wins[candidate] += 1
+                        clear[candidate] += low > 0
+                    else:
+                        text = f"{name}<{baseline}" if mean < 0 else f"{name}={baseline}"
+                        losses.append(f"**{text}**" if high < 0 else text)
+            cells.append(", ".join(losses) if losses else "beats all")
+        total += 2 * len(entry["paired"][candidates[0]])
+        out.append(f"| {repo} {level} | " + " | ".join(cells) + " |")
+    out.append(
+        "| wins (clear) | "
+        + " | ".join(f"{wins[c]}/{total} ({clear[c]})" for c in candidates)
+        + " |"
+    )
+    return [
+        *out,
+        "",
+        "A cell lists the baselines the candidate does not beat there (h3: hit@3; `=`: a",
+        "tie); bold: the paired bootstrap's 95% interval of the difference lies wholly",
+        "below zero. Last row: comparisons won, and in brackets those won with the",
+        "interval wholly above zero.",
+    ]
+
+
+def markdown(
+    results: Mapping[str, Mapping[str, object]],
+    meta: Mapping[str, object],
+    half_life: Mapping[str, object] | None,
+) -> str:
+    """The report: the verdict, the half-life choice, one table per level and sample."""
     head = "| repository | ranker | events | hit@1 | hit@3 | MRR | new |\n| --- | --- | ---: | ---: | ---: | ---: | ---: |"  # noqa: E501
     out = [
         "# Expertise rankings replayed on history",
         "",
+        "Whether the people loopintel names as knowing a piece of code are the people who",
+        "go on to change it: a replay of each repository's history, every ranking computed",
+        "only from what came before the change it is scored on. Written by",
+        "`benchmarks/bench_experts.py`; do not edit by hand.",
+        "",
         f"Command: `{meta['command']}`  ",
         f"Date: {meta['date']}; machine: {meta['machine']}; git {meta['git']}.",
         "",
-        "`new` is the share of events whose author had never touched the element before:",
+        "## Verdict",
+        "",
+        "Candidates against every baseline, hit@3 and MRR, function and file level, every",
+        "repository (a tie counts as not beating):",
+        "",
+        *verdict(results),
+        "",
+    ]
+    if half_life is not None:
+        hmeta = half_life["meta"]
+        out += [
+            "## The half-life H, chosen on flask and requests only",
+            "",
+            f"Command: `{hmeta['command']}` ({hmeta['date']}). The candidates' H is the one",  # type: ignore[index]
+            "with the best mean MRR over the candidates that have one, function and file",
+            "level, flask and requests; every repository is then reported with it, untouched.",
+            "",
+            str(half_life["markdown"]),
+            "",
+        ]
+    out += [
+        METHOD,
+        f"Repositories with more than {MAX_EVENTS} events at a level are sampled uniformly",
         (
-            "every ranker misses those. Repositories with more events than "
-            f"{MAX_EVENTS} at a level are sampled uniformly (seed {SEED}); the blame tables use"
+            f"(seed {SEED}); the blame tables use at most {MAX_BLAME_EVENTS} of those "
+            f"(seed {SEED + 1})."
         ),
-        f"at most {MAX_BLAME_EVENTS} of those (seed {SEED + 1}).",
+        "",
+        "Repositories: "
+        + ", ".join(
+            f"{repo} ({result['commits']} commits that changed functions, "  # type: ignore[index]
+            f"{result['warm_up_commits']} of warm-up)"
+            for repo, result in results.items()
+        )
+        + ".",
         "",
     ]
     for level in LEVELS:
@@ -628,6 +810,17 @@ def main() -> int:
         action="store_true",
         help=f"try H in {HALF_LIVES} on flask and requests and report the best",
     )
+    parser.add_argument(
+        "--half-life-json",
+        type=Path,
+        default=ROOT / "benchmarks" / "data" / "expert-half-life.json",
+        help="the --choose-half-life results to include in the report",
+    )
+    parser.add_argument(
+        "--from-json",
+        type=Path,
+        help="write the report from results saved by an earlier run (--json), not replaying",
+    )
     parser.add_argument("--no-blame", action="store_true", help="skip surviving-lines")
     parser.add_argument("--out", type=Path, help="write the Markdown report here")
     parser.add_argument("--json", type=Path, help="write the results here")
@@ -647,14 +840,22 @@ def main() -> int:
             args.out.write_text(text)
         if args.json:
             args.json.parent.mkdir(parents=True, exist_ok=True)
-            args.json.write_text(json.dumps({"meta": meta, "best": best, "table": table}, indent=1))
+            args.json.write_text(
+                json.dumps({"meta": meta, "best": best, "markdown": text, "table": table}, indent=1)
+            )
         return 0
     results: dict[str, dict[str, object]] = {}
-    for name in args.repos:
+    if args.from_json:
+        saved = json.loads(args.from_json.read_text())
+        meta, results = saved["meta"], saved["results"]
+    for name in args.repos if not args.from_json else ():
         found = evaluate(name, args.data, args.half_life, blame=not args.no_blame)
         if found is not None:
             results[name] = found
-    report = markdown(results, meta)
+    half_life = None
+    if args.half_life_json.exists():
+        half_life = json.loads(args.half_life_json.read_text())
+    report = markdown(results, meta, half_life)
     print(report)
     if args.out:
         args.out.write_text(report + "\n")
