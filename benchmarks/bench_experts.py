@@ -612,6 +612,21 @@ def _row(repo: str, label: str, s: Mapping[str, float]) -> str:
     )
 
 
+FINDINGS_START = "<!-- findings: written by hand, kept when the report is rewritten -->"
+FINDINGS_END = "<!-- /findings -->"
+
+
+def kept_findings(report: Path) -> str | None:
+    """The hand-written reading of an earlier report, to keep when rewriting it."""
+    if not report.exists():
+        return None
+    text = report.read_text()
+    start, end = text.find(FINDINGS_START), text.find(FINDINGS_END)
+    if start < 0 or end < start:
+        return None
+    return text[start + len(FINDINGS_START) : end]
+
+
 METHOD = """\
 ## What is measured
 
@@ -709,6 +724,7 @@ def markdown(
     results: Mapping[str, Mapping[str, object]],
     meta: Mapping[str, object],
     half_life: Mapping[str, object] | None,
+    findings: str | None = None,
 ) -> str:
     """The report: the verdict, the half-life choice, one table per level and sample."""
     head = "| repository | ranker | events | hit@1 | hit@3 | MRR | new |\n| --- | --- | ---: | ---: | ---: | ---: | ---: |"  # noqa: E501
@@ -729,6 +745,10 @@ def markdown(
         "repository (a tie counts as not beating):",
         "",
         *verdict(results),
+        "",
+        FINDINGS_START,
+        findings.strip() if findings else "(No reading written yet.)",
+        FINDINGS_END,
         "",
     ]
     if half_life is not None:
@@ -855,7 +875,8 @@ def main() -> int:
     half_life = None
     if args.half_life_json.exists():
         half_life = json.loads(args.half_life_json.read_text())
-    report = markdown(results, meta, half_life)
+    findings = kept_findings(args.out) if args.out else None
+    report = markdown(results, meta, half_life, findings)
     print(report)
     if args.out:
         args.out.write_text(report + "\n")
