@@ -90,7 +90,7 @@ def _by_score(scores: Mapping[str, float], latest: Mapping[str, int]) -> list[st
 
 
 def _weight(timestamp: int, now: int, half_life_days: float) -> float:
-    return 0.5 ** (max(0.0, now - timestamp) / DAY / half_life_days)
+    return float(0.5 ** (max(0.0, now - timestamp) / DAY / half_life_days))
 
 
 def rank_last(touches: Sequence[Touch], now: int) -> list[str]:  # noqa: ARG001 - a Ranker
@@ -382,6 +382,16 @@ def score(
     return Score(len(events), hit1 / n, hit3 / n, rr / n, new / n)
 
 
+def at_event(rank: Ranker) -> Callable[[Event, Sequence[Touch]], list[str]]:
+    """A ranker asked at the moment of each event."""
+    return lambda event, touches: rank(touches, event.now)
+
+
+def blamed(lines: Mapping[int, Mapping[str, int]]) -> Callable[[Event, Sequence[Touch]], list[str]]:
+    """``surviving-lines`` with each event's blame (keyed by the event's ``id``)."""
+    return lambda event, touches: rank_surviving_lines(touches, lines[id(event)])
+
+
 def paired(
     ours: Sequence[tuple[bool, float]], theirs: Sequence[tuple[bool, float]]
 ) -> dict[str, list[float]]:
@@ -512,7 +522,7 @@ def evaluate(
         history = played.touches[level]
         kept: dict[str, list[tuple[bool, float]]] = {label: [] for label in chosen}
         main = {
-            label: score(events, history, lambda e, t, r=r: r(t, e.now), keep=kept[label])
+            label: score(events, history, at_event(r), keep=kept[label])
             for label, r in chosen.items()
         }
         candidates = [label for label in chosen if label not in BASELINES]
@@ -534,12 +544,12 @@ def evaluate(
                 "surviving-lines": score(
                     small,
                     history,
-                    lambda e, t, lines=lines: rank_surviving_lines(t, lines[id(e)]),
+                    blamed(lines),
                     keep=small_kept["surviving-lines"],
                 )
             }
             on_small |= {
-                label: score(small, history, lambda e, t, r=r: r(t, e.now), keep=small_kept[label])
+                label: score(small, history, at_event(r), keep=small_kept[label])
                 for label, r in chosen.items()
             }
             entry["blame"] = {k: v._asdict() for k, v in on_small.items()}
@@ -583,7 +593,7 @@ def choose_half_life(data: Path) -> tuple[float, dict[str, object], str]:
         for label, r in tunable(h).items():
             cells = []
             for n, lv in columns:
-                s = score(events[n, lv], played[n].touches[lv], lambda e, t, r=r: r(t, e.now))
+                s = score(events[n, lv], played[n].touches[lv], at_event(r))
                 table[f"{h:g}/{n}/{lv}/{label}"] = s._asdict()
                 cells.append(f"{s.hit3:.3f} / {s.mrr:.3f}")
                 mrrs.append(s.mrr)
@@ -774,7 +784,7 @@ def markdown(
         "",
         "Repositories: "
         + ", ".join(
-            f"{repo} ({result['commits']} commits that changed functions, "  # type: ignore[index]
+            f"{repo} ({result['commits']} commits that changed functions, "
             f"{result['warm_up_commits']} of warm-up)"
             for repo, result in results.items()
         )
