@@ -17,13 +17,17 @@ the event, and returns author keys best first (:data:`Ranker`). Baselines: ``las
 parent of the event's commit; expensive, so scored on a smaller sample beside the
 others), ``doa`` (undecayed degree of authorship) and ``doa-decayed`` (loopintel's
 default, half-life 365 days). Candidates: ``recent-changes``, ``doa-x-recency``,
-``doa-evidence-decayed`` and ``recent-since`` (see each function). The half-life H of
-the candidates is chosen on flask and requests only (``--choose-half-life``) and then
-applied untouched to every repository.
+``doa-evidence-decayed`` and ``recent-since``, then three that weigh recency against
+frequency: ``two-scale``, ``since-share`` and ``presence`` (see each function). The
+half-life H of the first four is chosen on flask and requests only
+(``--choose-half-life``), then the constants of the other three (``--choose-blend``,
+with that H), and both are applied untouched to every repository.
 
 It only reports; nothing asserts. Usage, from the repository root::
 
     python benchmarks/bench_experts.py --choose-half-life          # flask + requests
+    python benchmarks/bench_experts.py --half-life 90 --choose-blend \
+        --json benchmarks/data/expert-blend.json                     # flask + requests
     python benchmarks/bench_experts.py --half-life 365 --out docs/expert-benchmarks.md \
         --json benchmarks/data/expert-results.json
 
