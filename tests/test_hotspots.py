@@ -477,25 +477,25 @@ def other_commits(draw: st.DrawFn) -> list[tuple[int, str, str]]:
     return out
 
 
-def _scores_of(extra: list[tuple[int, str, str]], root: Path) -> dict[str, list[object]]:
+def _scores_of(
+    extra: list[tuple[int, str, str]], root: Path
+) -> dict[str, list[tuple[str, object]]]:
     commits = [(EPOCH + i * DAY, {"a.py": text}, message) for i, (text, message) in enumerate(BASE)]
     commits += [(at, {"other/b.py": text}, message) for at, text, message in extra]
     builder = RepoBuilder(root / "repo")
     for at, files, message in sorted(commits, key=lambda c: c[0]):
         builder.commit(files, message, at=at)
-    window = {
-        "since": datetime.fromtimestamp(EPOCH, UTC),
-        "until": datetime.fromtimestamp(EPOCH + 10 * DAY, UTC),
-    }
-    out: dict[str, list[object]] = {}
+    since = datetime.fromtimestamp(EPOCH, UTC)
+    until = datetime.fromtimestamp(EPOCH + 10 * DAY, UTC)
+    out: dict[str, list[tuple[str, object]]] = {}
     with loopintel.open(builder.path, index_path=root / "i.sqlite3") as repo:
         for level in ("function", "file"):
-            for row in repo.hotspots(level, path="a.py", **window):
+            for row in repo.hotspots(level, path="a.py", since=since, until=until):
                 record = row.to_dict()
                 # shas differ between the two histories: compare how many
                 record["fix_commits"] = len(row.fix_commits)
                 out[f"{level}:{row.name}"] = sorted(record.items())
-        module = by_name(repo.hotspots("module", **window))["."]
+        module = by_name(repo.hotspots("module", since=since, until=until))["."]
         record = module.to_dict()
         record["fix_commits"] = len(module.fix_commits)
         out["module:."] = sorted(record.items())
