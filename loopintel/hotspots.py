@@ -191,6 +191,13 @@ def hotspots(git: GitRepository, store: Store, query: HotspotQuery) -> Records[H
         last if query.until is None else query.until,
     )
     links = _links(store, query, spans) if query.incidents else None
+    if query.by is HotspotScore.INCIDENT_RISK and links is None:
+        raise InvalidQuery(
+            "by",
+            query.by.value,
+            "a score the history has: no stored incident is linked to code "
+            "(import incidents first, or rank by another score)",
+        )
     arrays = hotspot_arrays(
         columns,
         code,
@@ -245,13 +252,6 @@ def hotspots(git: GitRepository, store: Store, query: HotspotQuery) -> Records[H
                 since=since,
                 until=until,
             )
-        )
-    if query.by is HotspotScore.INCIDENT_RISK and risk is None:
-        raise InvalidQuery(
-            "by",
-            query.by.value,
-            "a score the history has: no stored incident is linked to code "
-            "(import incidents first, or rank by another score)",
         )
     rows.sort(key=lambda hotspot: (-hotspot.score(query.by), hotspot.name))
     return Records(rows if query.limit is None else rows[: query.limit])
