@@ -38,6 +38,9 @@ if TYPE_CHECKING:
         Expert,
         Frame,
         Function,
+        Hotspot,
+        HotspotLevel,
+        HotspotScore,
         IdentityMatch,
         IncidentImport,
         IndexProgress,
@@ -698,6 +701,61 @@ class Repository:
         """
         self._writable("import")
         return self._incidents.import_proxies()
+
+    # -- signals: hotspots ----------------------------------------------------------------
+
+    def hotspots(
+        self,
+        level: HotspotLevel | str = "function",
+        *,
+        by: HotspotScore | str = "fix_score",
+        since: Moment | None = None,
+        until: Moment | None = None,
+        path: str | None = None,
+        limit: int | None = None,
+        incidents: bool = True,
+    ) -> Records[Hotspot]:
+        """The code at the indexed head ranked by its history, four scores side by side.
+
+        Revisions x complexity, Google's time-weighted fix score, the plain count of
+        fixes and relative churn (and, when stored incidents are linked to code, the
+        sum of their links' confidence), each row with its reasons; see
+        ``docs/hotspots.md``. Code not changed in the window is left out.
+
+        Args:
+            level: ``function``, ``file`` or ``module`` (a directory, its files' functions).
+            by: the score that orders the rows, highest first; ties by name.
+            since: only changes authored at or after this moment (a date is midnight
+                UTC; a datetime needs a timezone). Default: the first change.
+            until: only changes authored before it. Default: the latest change.
+            path: only code in this file or directory at the head.
+            limit: at most this many rows (``None``: all).
+            incidents: weigh stored incidents (``incident_risk``); ``False`` leaves it
+                ``None``.
+
+        Raises:
+            InvalidQuery: an unknown level or score, a malformed or naive date, an empty
+                window, a limit below 1, or ``by="incident_risk"`` without linked
+                incidents.
+            PathNotFound: no Python file at the indexed head is, or is under, ``path``.
+
+        Example:
+            >>> repo.hotspots("file", limit=5).to_frame()  # doctest: +SKIP
+
+        """
+        from loopintel import hotspots  # noqa: PLC0415 - loaded on use: opening stays quick
+
+        query = hotspots.HotspotQuery.from_arguments(
+            self._resolver,
+            level=level,
+            by=by,
+            since=since,
+            until=until,
+            path=path,
+            limit=limit,
+            incidents=incidents,
+        )
+        return hotspots.hotspots(self._git, self._store, query)
 
     # -- ownership: files and directories ------------------------------------------------
 

@@ -20,6 +20,7 @@ module             values
 ``incidents``      ``Incident``, ``Frame``, ``IncidentLink`` (``LinkKind``), ``Resolution``,
                    ``ResolvedFrame`` (``FrameStatus``), ``ResolvedVersion``
                    (``VersionSource``), ``Evidence`` (``EvidenceKind``), ``CodeLink``
+``hotspots``       ``Hotspot`` (``HotspotLevel``, ``HotspotScore``)
 ``indexing``       ``IndexProgress`` (``IndexPhase``), ``IndexSummary``, ``Skip``
 ``summary``        ``FunctionSummary``
 ``szz``            ``SZZResult``, ``InducingCommit``, ``FixedLine`` (``LineRole``),
@@ -51,6 +52,7 @@ from loopintel.model.functions import (
     StabilityClass,
     TrendDirection,
 )
+from loopintel.model.hotspots import Hotspot, HotspotLevel, HotspotScore
 from loopintel.model.incidents import (
     CodeLink,
     Evidence,
@@ -105,6 +107,9 @@ __all__ = [
     "FunctionCoverage",
     "FunctionRef",
     "FunctionSummary",
+    "Hotspot",
+    "HotspotLevel",
+    "HotspotScore",
     "IdentityMatch",
     "ImplicatedFunction",
     "Incident",

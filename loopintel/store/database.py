@@ -21,6 +21,7 @@ from loopintel.store.functions import FunctionTables
 from loopintel.store.history import HistoryTables
 from loopintel.store.incidents import IncidentTables
 from loopintel.store.schema import prepare
+from loopintel.store.signals import SignalTables
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -60,7 +61,13 @@ def default_index_path(git_dir: str) -> Path:
 
 
 class Store(
-    HistoryTables, FunctionTables, CommitTables, CoverageTables, IncidentTables, ColumnTables
+    HistoryTables,
+    FunctionTables,
+    CommitTables,
+    CoverageTables,
+    IncidentTables,
+    ColumnTables,
+    SignalTables,
 ):
     """The SQLite index of one repository: the only owner of SQL in loopintel."""
 

@@ -1,0 +1,49 @@
+"""Reads that signals over the whole history need (hotspots): head spans, commits, links.
+
+Each returns plain tuples in one query, so the analyses turn them into numpy arrays
+without building a value per row.
+"""
+
+from __future__ import annotations
+
+from loopintel.store._tables import Tables
+
+__all__ = ["SignalTables"]
+
+
+class SignalTables(Tables):
+    """Whole-index reads for the signals."""
+
+    def head_spans(self) -> list[tuple[str, str, str, int, int]]:
+        """Every function at the indexed head: path, qualname, lineage, first and last line.
+
+        Ordered by path, then position (an enclosing function before those inside it).
+        """
+        return self.db.execute(
+            "SELECT path, qualname, lineage, start_line, end_line FROM head_functions "
+            "ORDER BY path, start_line, end_line DESC, qualname"
+        ).fetchall()
+
+    def commit_rows(self) -> list[tuple[int, str, bool]]:
+        """Every indexed commit: its place in graph order, its sha, whether it is a merge."""
+        return [
+            (seq, sha, " " in parents)
+            for seq, sha, parents in self.db.execute(
+                "SELECT seq, sha, parents FROM commits ORDER BY seq"
+            )
+        ]
+
+    def incident_link_rows(self) -> list[tuple[str, str, float, int | None]]:
+        """Links of stored real incidents (no proxies): incident, lineage, confidence, start.
+
+        The start is the incident's start time in seconds (``None``: unknown).
+        """
+        tables = self.db.execute(
+            "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'incident_links'"
+        ).fetchone()[0]
+        if not tables:
+            return []
+        return self.db.execute(
+            "SELECT l.incident, l.lineage, l.confidence, i.started_at FROM incident_links l "
+            "JOIN incidents i ON i.key = l.incident WHERE i.proxy = 0"
+        ).fetchall()
