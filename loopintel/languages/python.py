@@ -288,10 +288,20 @@ def _blank(lines: Sequence[str]) -> bool:
     return True
 
 
+REPARSE_SLACK_LINES = 200
+"""Lines a re-parse may parse beyond twice the file's length (small files)."""
+
+
+class _OverBudget(Exception):
+    """The re-parse has parsed as many lines as a whole parse would: stop."""
+
+
 class _Edit:
     """The hunks of one diff, with the line arithmetic the re-parse needs."""
 
-    def __init__(self, hunks: Sequence[Hunk]) -> None:
+    def __init__(self, hunks: Sequence[Hunk], budget: int = 1 << 62) -> None:
+        self.budget = budget
+        """Lines the re-parse may parse in all before a whole parse is cheaper."""
         # (first old line touched, last old line touched, delta); an insertion after
         # line p touches the gap before p + 1: first = p + 1, last = p.
         spans = []
@@ -494,6 +504,11 @@ def _update_region(
     text_lines = new_lines[b_lo - 1 : b_hi - 1]
     if indent is not None and _blank(text_lines):
         return []
+    # Regions that only parse together are parsed again as one, and again: many hunks
+    # in one long block would parse it once per hunk.
+    edit.budget -= len(text_lines)
+    if edit.budget < 0:
+        raise _OverBudget
     offset = b_lo - 1 if indent is None else b_lo - 2
     return _parse_region(
         "\n".join(text_lines), offset, indent, new_lines, lenient=lenient, keep=keep
@@ -545,7 +560,8 @@ def update_layout(
 
     Returns:
         The new layout, equal to a whole-file parse; ``None`` when the change cannot be
-        proven local (then parse the whole file).
+        proven local, or when re-parsing its regions would parse more lines than the
+        file has (then parse the whole file).
 
     """
     if not hunks:
@@ -555,8 +571,15 @@ def update_layout(
         h.old_start <= 2 or h.new_start <= 2 for h in hunks
     ):
         return None  # the encoding may have changed
-    edit = _Edit(hunks)
-    nodes = _update_block(old.nodes, edit.spans, edit, new_lines, 1 << 62, None, old.tolerant, keep)
+    # Re-parsing regions pays while it parses no more than a couple of times the lines
+    # of the whole file (a region tried alone, then with its neighbour, is parsed twice).
+    edit = _Edit(hunks, budget=2 * len(new_lines) + REPARSE_SLACK_LINES)
+    try:
+        nodes = _update_block(
+            old.nodes, edit.spans, edit, new_lines, 1 << 62, None, old.tolerant, keep
+        )
+    except _OverBudget:
+        return None
     if nodes is None:
         return None
     return Layout(nodes, tolerant=old.tolerant)
