@@ -55,7 +55,8 @@ def test_every_bug_fix_commit_is_traced(flask: loopintel.Repository) -> None:
             assert commit.commit != proxy.id
             assert git.is_ancestor(commit.commit, proxy.id)
             assert all(line.origin == commit.commit for line in commit.evidence)
-        assert sum(c.lines for c in result.inducing) == sum(
+        candidates = (*result.inducing, *result.sweeping, *result.dropped)
+        assert sum(c.lines for c in candidates) == sum(
             1 for line in result.lines if line.origin is not None
         )
         traced += bool(result.inducing)
