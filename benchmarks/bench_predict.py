@@ -334,7 +334,12 @@ def evaluate_level(
 
 
 def audit(
-    repo: loopintel.Repository, day: str, code: Code, history: History, past: set[str]
+    repo: loopintel.Repository,
+    day: str,
+    code: Code,
+    history: History,
+    past: set[str],
+    future_fixes: set[str],
 ) -> tuple[dict[str, int], dict[str, npt.NDArray[np.float64]]]:
     """What ``repo.hotspots(until=day)`` sees that the cut-off did not, at function level.
 
@@ -369,6 +374,7 @@ def audit(
             1 for r, i in zip(common, where, strict=True) if r.complexity != int(code.complexity[i])
         ),
         "commits_authored_before_not_in_past": len(authored_not_past),
+        "future_fixes_authored_before": len(authored_not_past & future_fixes),
     }
     leaky = {name: np.zeros(len(code.lineage), dtype=np.float64) for name in SCORES}
     for r, i in zip(common, where, strict=True):
@@ -388,12 +394,15 @@ def evaluate_repo(name: str, git_dir: Path) -> dict[str, Any]:
     started = time.perf_counter()
     with loopintel.open(git_dir) as repo:
         history = read_history(repo)
+        head_time = datetime.fromisoformat(git(git_dir, "log", "-1", "--format=%cI", "HEAD"))
+        head_day = head_time.astimezone(UTC).date().isoformat()
         cutoffs = []
         for n, day in enumerate(CUTOFFS):
             sha = commit_before(git_dir, day)
             later = commit_before(git_dir, plus_months(day, HORIZON_MONTHS))
-            if sha is None or later is None or later == sha:
-                continue
+            horizon_end = plus_months(day, HORIZON_MONTHS)
+            if sha is None or later is None or later == sha or horizon_end > head_day:
+                continue  # no history before it, or the head does not cover its future
             past = ancestors(history.parents, sha)
             future = ancestors(history.parents, later) - past
             future_fixes = future & history.fixes
@@ -415,7 +424,7 @@ def evaluate_repo(name: str, git_dir: Path) -> dict[str, Any]:
             for i, path in enumerate(code.path):
                 by_file[path].append(i)
             files = sorted(by_file)
-            found, leaky = audit(repo, day, code, history, past)
+            found, leaky = audit(repo, day, code, history, past, future_fixes)
             cutoffs.append(
                 {
                     "cutoff": day,
