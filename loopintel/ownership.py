@@ -80,7 +80,9 @@ def path_experts(
         known = touches.get(row.seq)
         if known is None or (known.cosmetic and not row.cosmetic):
             # A commit counts once, and in substance if it changed any file so.
-            touches[row.seq] = Touch(row.email, row.authored_at, row.seq == first, row.cosmetic)
+            touches[row.seq] = Touch(
+                row.email, row.authored_at, row.seq == first, row.cosmetic, order=row.seq
+            )
     return ranked_experts(store, list(touches.values()), names, half_life_days, inactive_after_days)
 
 

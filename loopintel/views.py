@@ -164,7 +164,8 @@ class FunctionView:
             return Records()
         first = history[0] if history[0].kind is ChangeKind.ADDED else None
         touches = [
-            Touch(c.author_email, int(c.authored_at.timestamp()), c is first) for c in history
+            Touch(c.author_email, int(c.authored_at.timestamp()), c is first, order=place)
+            for place, c in enumerate(history)
         ]
         # Cosmetic changes say who was around the code, never who knows it.
         cosmetic = ChangeQuery(lineages=(self.lineage,), copies=False)

@@ -349,3 +349,14 @@ def test_expertise_ignores_the_order_it_is_given(seed: int) -> None:
     assert [s.author for s in one] == [s.author for s in two]
     assert all(math.isclose(x.score, y.score) for x, y in zip(one, two, strict=True))
     assert math.isclose(sum(s.score for s in one), 1.0)
+
+
+def test_since_counts_in_the_order_changes_landed() -> None:
+    # b wrote on a branch (day 1) and landed after a's change (day 2): b's work stands.
+    landed = [Touch("a@x", 2 * DAY, True, order=1), Touch("b@x", DAY, False, order=2)]
+    ranked = {s.author: s for s in expertise(landed, now=3 * DAY, half_life_days=None)}
+    assert (ranked["b@x"].current, ranked["a@x"].current) == (1.0, 0.5)
+    # Without the order, author times decide: a's change is the later one.
+    timed = [t._replace(order=None) for t in landed]
+    ranked = {s.author: s for s in expertise(timed, now=3 * DAY, half_life_days=None)}
+    assert (ranked["a@x"].current, ranked["b@x"].current) == (1.0, 0.5)

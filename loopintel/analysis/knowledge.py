@@ -70,6 +70,10 @@ class Touch(NamedTuple):
     """Whether this change introduced the function."""
     cosmetic: bool = False
     """Whether the change touched only formatting or comments: presence, not knowledge."""
+    order: int | None = None
+    """Its commit's place in the history's graph order, when known: "since" is counted
+    in the order changes reached the code, not by their author times (work written on a
+    branch and merged later is not charged with what landed before it)."""
 
 
 class Authorship(NamedTuple):
@@ -426,9 +430,10 @@ def expertise(
     ``score = (1 - w) * current / sum(current) + w * own / all``, where ``current`` is an
     author's changes, each decayed by ``0.5 ** (age / half_life)``, divided by ``1 +``
     the changes others made after the author's latest one (the code moved on without
-    them), and ``own / all`` their share of every change. Both terms are shares, so the
-    scores of all authors sum to 1. People whose only changes were cosmetic come after
-    everyone else with a score of 0: they were around the code, they did not shape it.
+    them, counted in graph order when the touches carry it), and ``own / all`` their
+    share of every change. Both terms are shares, so the scores of all authors sum to 1.
+    People whose only changes were cosmetic come after everyone else with a score of 0:
+    they were around the code, they did not shape it.
 
     Order-free: the same touches in any order give the same ranking. Ties go to the most
     recent, then by author key.
@@ -439,10 +444,18 @@ def expertise(
         return [
             Standing(a, 0.0, 0.0, 0.0, seen[a]) for a in sorted(seen, key=lambda a: (-seen[a], a))
         ]
-    times = np.sort(np.fromiter((t.timestamp for t in real), dtype=np.int64, count=len(real)))
+
+    # "Since" counts in graph order when every change knows its place, else by time.
+    by_order = all(t.order is not None for t in real)
+
+    def key(t: Touch) -> int:
+        return t.order if by_order and t.order is not None else t.timestamp
+
+    times = np.sort(np.fromiter((key(t) for t in real), dtype=np.int64, count=len(real)))
     own: dict[str, float] = {}
     count: dict[str, int] = {}
     latest: dict[str, int] = {}
+    last_place: dict[str, int] = {}
     for t in real:
         weight = (
             1.0
@@ -452,10 +465,11 @@ def expertise(
         own[t.author] = own.get(t.author, 0.0) + weight
         count[t.author] = count.get(t.author, 0) + 1
         latest[t.author] = max(latest.get(t.author, t.timestamp), t.timestamp)
+        last_place[t.author] = max(last_place.get(t.author, key(t)), key(t))
     current = {}
     for author, decayed in own.items():
         # Changes after the author's latest one are all by somebody else.
-        since = len(times) - int(np.searchsorted(times, latest[author], side="right"))
+        since = len(times) - int(np.searchsorted(times, last_place[author], side="right"))
         current[author] = decayed / (1 + since)
     total = sum(current.values()) or 1.0
     out = [
