@@ -18,7 +18,9 @@ parent of the event's commit; expensive, so scored on a smaller sample beside th
 others), ``doa`` (undecayed degree of authorship) and ``doa-decayed`` (loopintel's
 default, half-life 365 days). Candidates: ``recent-changes``, ``doa-x-recency``,
 ``doa-evidence-decayed`` and ``recent-since``, then three that weigh recency against
-frequency: ``two-scale``, ``since-share`` and ``presence`` (see each function). The
+frequency: ``two-scale``, ``since-share`` and ``presence`` (see each function); and
+``loopintel``, the ranking loopintel ships (:func:`shipped`: the library's own
+``expertise()``, called as its ``experts()`` call it). The
 half-life H of the first four is chosen on flask and requests only
 (``--choose-half-life``), then the constants of the other three (``--choose-blend``,
 with that H), and both are applied untouched to every repository.
@@ -55,7 +57,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
 import loopintel
-from loopintel.analysis.knowledge import DOA_INTERCEPT, Touch, degree_of_authorship
+from loopintel.analysis.knowledge import DOA_INTERCEPT, Touch, degree_of_authorship, expertise
 from loopintel.languages.python import function_spans, parse_layout
 from loopintel.model import ChangeKind, ChangeType
 
@@ -257,8 +259,9 @@ def since_share(
     return _by_score(scores, latest)
 
 
-Presence = dict[str, list[tuple[int, str]]]
-"""Element key to its cosmetic-only touches ``(commit position, author)``, in history order."""
+Presence = dict[str, list[tuple[int, str, int]]]
+"""Element key to its cosmetic-only touches ``(commit position, author, author time)``,
+in history order."""
 
 
 def with_presence(
@@ -277,12 +280,44 @@ def with_presence(
         base = rank(touches, event.now)
         known = set(base)
         extra: dict[str, int] = {}
-        for position, author in presence.get(event.key, ()):
+        for position, author, _ in presence.get(event.key, ()):
             if position >= event.position:
                 break
             if author not in known:
                 extra[author] = position
         return base + sorted(extra, key=lambda a: -extra[a])
+
+    return ranked
+
+
+SHIPPED = "loopintel"
+"""The label of the ranking loopintel ships (:func:`shipped`)."""
+SHIPPED_HALF_LIFE = 365.0
+"""The half-life loopintel's ``experts()`` use by default."""
+
+
+def shipped(presence: Presence) -> Callable[[Event, Sequence[Touch]], list[str]]:
+    """The ranking loopintel ships: :func:`loopintel.analysis.knowledge.expertise` itself.
+
+    Not a reimplementation: the library's function is called on the element's touches
+    before the event, with its cosmetic-only touches before the event passed as
+    ``cosmetic=True`` (as ``FunctionView.experts()`` and ``repo.experts(path)`` do), at
+    its default frequency weight and a 365-day half-life. It is ``presence
+    (since-share)`` at H = 365, w = 0.05, except that it works on author times where
+    the replay works on history order: "the changes others made since" are those
+    authored strictly after the author's latest change by timestamp, ties go to the
+    latest timestamp (then the author key), and the cosmetic-only people are ordered
+    by their latest timestamp.
+    """
+
+    def ranked(event: Event, touches: Sequence[Touch]) -> list[str]:
+        tidied = [
+            Touch(author, timestamp, introduced=False, cosmetic=True)
+            for position, author, timestamp in presence.get(event.key, ())
+            if position < event.position
+        ]
+        standings = expertise([*touches, *tidied], now=event.now, half_life_days=SHIPPED_HALF_LIFE)
+        return [s.author for s in standings]
 
     return ranked
 
@@ -421,6 +456,7 @@ def replay(repo: loopintel.Repository) -> Replay:
         cosmetic = [c for c in changes if ChangeType.COSMETIC in c.change_types]
         if cosmetic:
             who = cosmetic[0].author_email
+            when = int(cosmetic[0].authored_at.timestamp())
             for level, substantive, touched in (
                 ("function", {c.lineage for c in counted}, {c.lineage for c in cosmetic}),
                 ("file", {c.path for c in counted}, {c.path for c in cosmetic}),
@@ -431,7 +467,7 @@ def replay(repo: loopintel.Repository) -> Replay:
                 ),
             ):
                 for key in sorted(touched - substantive):
-                    presence[level][key].append((position, who))
+                    presence[level][key].append((position, who, when))
         if not counted:
             continue
         first = counted[0]
@@ -685,6 +721,7 @@ def evaluate(
         chosen[presence_label(blend)] = with_presence(
             _base(blend, half_life_days), played.presence[level]
         )
+        chosen[SHIPPED] = shipped(played.presence[level])
         kept: dict[str, list[tuple[bool, float]]] = {label: [] for label in chosen}
         main = {label: score(events, history, r, keep=kept[label]) for label, r in chosen.items()}
         candidates = [label for label in chosen if label not in BASELINES]
@@ -942,8 +979,16 @@ Candidates (functions `(touches, now) -> authors` in `benchmarks/bench_experts.p
 - `presence`: a base ranking (named in the label) followed by the people whose only
   changes to the element before the event were cosmetic, most recent first: cosmetic
   changes as evidence of presence, never of knowledge. Its hit@3 can exceed `1 - new`.
+- `loopintel`: the ranking loopintel ships, not a reimplementation: the benchmark calls
+  `loopintel.analysis.knowledge.expertise()` on the element's touches before the event,
+  with its cosmetic-only touches before the event passed as `cosmetic=True`, half-life
+  365 days, the library's frequency weight (0.05), as `FunctionView.experts()` and
+  `repo.experts(path)` do. It is `presence (since-share)` at H = 365, w = 0.05 computed
+  on author times instead of history order: "the changes others made since" are those
+  authored strictly after the author's latest change, ties go to the latest author time.
 
-Every ranker breaks ties towards the most recent toucher.
+Every ranker breaks ties towards the most recent toucher (`loopintel`: the latest
+author time, then the author key).
 """
 
 
@@ -958,9 +1003,12 @@ def verdict(results: Mapping[str, Mapping[str, object]]) -> list[str]:
     first = next(iter(results.values()))
     labels = list(first["levels"]["function"]["main"])  # type: ignore[index]
     candidates = [label for label in labels if label not in BASELINES]
+    # The ranking loopintel ships comes first; the candidates it was chosen from follow.
+    candidates.sort(key=lambda label: label != SHIPPED)
     rows = [(repo, level) for repo in results for level in ("function", "file")]
+    heads = [f"**`{c}` (shipped)**" if c == SHIPPED else f"`{c}`" for c in candidates]
     out = [
-        "| repository, level | " + " | ".join(f"`{c}`" for c in candidates) + " |",
+        "| repository, level | " + " | ".join(heads) + " |",
         "| --- | " + " | ".join("---" for _ in candidates) + " |",
     ]
     wins = dict.fromkeys(candidates, 0)
@@ -991,6 +1039,8 @@ def verdict(results: Mapping[str, Mapping[str, object]]) -> list[str]:
     return [
         *out,
         "",
+        f"`{SHIPPED}` is the ranking loopintel ships (`expertise()` called as `experts()`",
+        "calls it); the other columns are the candidates it was chosen from.",
         "A cell lists the baselines the candidate does not beat there (h3: hit@3; `=`: a",
         "tie); bold: the paired bootstrap's 95% interval of the difference lies wholly",
         "below zero. Last row: comparisons won, and in brackets those won with the",
