@@ -10,13 +10,16 @@ import sqlite3
 import subprocess
 import sys
 import textwrap
+import time
 import warnings
 from typing import TYPE_CHECKING, Any
 
+import pygit2
 import pytest
 
 import loopintel
 from loopintel import indexing
+from loopintel.history.extract import Extractor
 from loopintel.store import SCHEMA_VERSION, Store
 from tests.conftest import RepoBuilder
 
@@ -112,6 +115,20 @@ def test_ranges_split_for_idle_workers_give_the_in_process_result(
         expected = snapshot(serial)
     # Split ranges as long as a few commits are left: many hand-overs, all in order.
     monkeypatch.setattr(indexing, "MIN_STEAL", 4)
+    # The first share is quick and the others slow (the workers are forked with this),
+    # so that its worker runs dry while the others have much left, however loaded the
+    # machine is.
+    repository = pygit2.Repository(str(repo_builder.path))
+    walker = repository.walk(repository.head.target, pygit2.enums.SortMode.REVERSE)
+    quick = {str(commit.id) for commit in list(walker)[:150]}
+    extract_commit = Extractor.commit
+
+    def uneven(self: Extractor, sha: str, *args: Any, **kwargs: Any) -> Any:
+        if sha not in quick:
+            time.sleep(0.01)
+        return extract_commit(self, sha, *args, **kwargs)
+
+    monkeypatch.setattr(Extractor, "commit", uneven)
     submitted: list[int] = []
     submit = concurrent.futures.ProcessPoolExecutor.submit
 
