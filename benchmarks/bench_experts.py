@@ -302,17 +302,16 @@ def shipped(presence: Presence) -> Callable[[Event, Sequence[Touch]], list[str]]
     Not a reimplementation: the library's function is called on the element's touches
     before the event, with its cosmetic-only touches before the event passed as
     ``cosmetic=True`` (as ``FunctionView.experts()`` and ``repo.experts(path)`` do), at
-    its default frequency weight and a 365-day half-life. It is ``presence
-    (since-share)`` at H = 365, w = 0.05, except that it works on author times where
-    the replay works on history order: "the changes others made since" are those
-    authored strictly after the author's latest change by timestamp, ties go to the
-    latest timestamp (then the author key), and the cosmetic-only people are ordered
-    by their latest timestamp.
+    its default frequency weight and a 365-day half-life. Every touch carries its
+    commit's place in history order, as the library's own callers pass it, so "the
+    changes others made since" are counted in that order; ties go to the latest
+    timestamp (then the author key), and the cosmetic-only people are ordered by their
+    latest timestamp.
     """
 
     def ranked(event: Event, touches: Sequence[Touch]) -> list[str]:
         tidied = [
-            Touch(author, timestamp, introduced=False, cosmetic=True)
+            Touch(author, timestamp, introduced=False, cosmetic=True, order=position)
             for position, author, timestamp in presence.get(event.key, ())
             if position < event.position
         ]
@@ -496,7 +495,7 @@ def replay(repo: loopintel.Repository) -> Replay:
                         position,
                     )
                 )
-            history.append(Touch(author, now, added and not history))
+            history.append(Touch(author, now, added and not history, order=position))
         for level, keys in (
             ("file", {c.path: c for c in counted}),
             ("directory", {_directory(c.path): c for c in counted}),
@@ -516,7 +515,7 @@ def replay(repo: loopintel.Repository) -> Replay:
                 fresh = adds and key not in introduced[level]
                 if fresh:
                     introduced[level].add(key)
-                history.append(Touch(author, now, fresh))
+                history.append(Touch(author, now, fresh, order=position))
     return Replay(touches, events, len(by_commit), warm_up, presence)
 
 
