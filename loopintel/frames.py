@@ -42,7 +42,7 @@ from loopintel.analysis.frames import (
 )
 from loopintel.errors import MissingObject, UnknownRef
 from loopintel.languages import python
-from loopintel.languages.layout import Layout, Node, NodeKind, Span
+from loopintel.languages.layout import Layout, Node, NodeKind, Span, innermost
 from loopintel.model import (
     Frame,
     FrameStatus,
@@ -125,11 +125,6 @@ def _from_def(span: Span, lines: Sequence[str]) -> Span:
         if lines[number - 1].lstrip().startswith(("def ", "async ")):
             return span._replace(start=number)
     return span
-
-
-def _innermost(spans: Sequence[Span], line: int) -> Span | None:
-    around = [s for s in spans if s.start <= line <= s.end]
-    return min(around, key=lambda s: s.end - s.start, default=None)
 
 
 def _last_name(printed: str) -> str:
@@ -441,7 +436,7 @@ class FrameResolver:
         parsed = self._parse(blob)
         if parsed.spans is None:
             return None
-        inner = _innermost(parsed.spans, line)
+        inner = innermost(parsed.spans, line)
         if inner is not None and name_matches(function, inner.qualname):
             return True
         # A class body runs as a frame named after the class.
@@ -479,7 +474,7 @@ class FrameResolver:
         except MissingObject:
             blob = None
         spans = self._parse(blob).spans if blob is not None else None
-        inner = _innermost(spans, frame.line) if spans else None
+        inner = innermost(spans, frame.line) if spans else None
         if inner is None:
             return outside_function
         printed = frame.function

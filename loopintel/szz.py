@@ -30,6 +30,7 @@ import attrs
 from loopintel.analysis.szz import changed_lines, content, follow
 from loopintel.errors import InvalidQuery, MissingObject
 from loopintel.languages import python
+from loopintel.languages.layout import innermost
 from loopintel.model import ChangeKind, FunctionRef
 from loopintel.model.szz import FixedLine, InducingCommit, LineRole, SZZResult, TraceStep
 from loopintel.store.queries import ChangeQuery
@@ -276,7 +277,7 @@ class SZZ:
         lineages: dict[tuple[str, str], str],
         parent: str,
     ) -> _Trace:
-        span = _innermost(spans, number)
+        span = innermost(spans, number)
         qualname = None if span is None else span.qualname
         lineage = None
         if qualname is not None:
@@ -664,16 +665,11 @@ def _under(prefix: str, path: str) -> bool:
     return not prefix or path == prefix or path.startswith(prefix + "/")
 
 
-def _innermost(spans: Sequence[Span], line: int) -> Span | None:
-    around = [s for s in spans if s.start <= line <= s.end]
-    return min(around, key=lambda s: s.end - s.start, default=None)
-
-
 def _beside(
     lines: Sequence[str], after: int, spans: Sequence[Span], docs: frozenset[int]
 ) -> list[int]:
     """The nearest lines with content above and below an addition, in its function."""
-    span = _innermost(spans, after) or _innermost(spans, after + 1)
+    span = innermost(spans, after) or innermost(spans, after + 1)
     low, high = (span.start, span.end) if span is not None else (1, len(lines))
     if span is not None and not (low <= after + 1 <= high + 1):
         span = None

@@ -7,7 +7,10 @@ across worker processes); the public values live in :mod:`loopintel.model`.
 from __future__ import annotations
 
 import enum
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
 
 
 class NodeKind(enum.IntEnum):
@@ -48,6 +51,12 @@ class Span(NamedTuple):
     qualname: str
     start: int
     end: int
+
+
+def innermost(spans: Sequence[Span], line: int) -> Span | None:
+    """The narrowest span holding ``line`` (the innermost function), if any."""
+    around = [s for s in spans if s.start <= line <= s.end]
+    return min(around, key=lambda s: s.end - s.start, default=None)
 
 
 class Hunk(NamedTuple):
