@@ -9,12 +9,12 @@ values with their reasons.
 
 from __future__ import annotations
 
-import re
-from datetime import UTC, date, datetime, time
-from typing import TYPE_CHECKING, TypeVar
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 import attrs
 
+from loopintel.arguments import choice, head_path, is_under, row_limit, window
 from loopintel.errors import InvalidQuery
 from loopintel.model import FunctionRef, Hotspot, HotspotLevel, HotspotScore
 from loopintel.tables import Records
@@ -29,8 +29,6 @@ if TYPE_CHECKING:
     from loopintel.store import Store
 
 __all__ = ["HotspotQuery", "fix_commits", "hotspots"]
-
-_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
 @attrs.frozen
@@ -69,61 +67,17 @@ class HotspotQuery:
             PathNotFound: no Python file at the indexed head is, or is under, ``path``.
 
         """
-        start = None if since is None else _moment(since, "since")
-        end = None if until is None else _moment(until, "until")
-        if start is not None and end is not None and end <= start:
-            raise InvalidQuery("until", until, f"a moment after since ({since})")
-        if limit is not None and (isinstance(limit, bool) or not isinstance(limit, int)):
-            raise InvalidQuery("limit", limit, "a whole number of rows, or None for all")
-        if limit is not None and limit < 1:
-            raise InvalidQuery("limit", limit, "at least 1 (None: all)")
-        clean = ""
-        if path is not None and path not in ("", "."):
-            scope = resolver.scope(path)
-            clean = "" if scope.path == "." else scope.path
+        start, end = window(since, until)
+        clean = head_path(resolver, path)
         return cls(
-            level=_choice(HotspotLevel, level, "level"),
-            by=_choice(HotspotScore, by, "by"),
+            level=choice(HotspotLevel, level, "level"),
+            by=choice(HotspotScore, by, "by"),
             since=start,
             until=end,
             path=clean,
-            limit=limit,
+            limit=row_limit(limit),
             incidents=incidents,
         )
-
-
-_Choice = TypeVar("_Choice", HotspotLevel, HotspotScore)
-
-
-def _choice(kind: type[_Choice], value: object, argument: str) -> _Choice:
-    try:
-        return kind(value)  # type: ignore[arg-type]
-    except ValueError:
-        names = ", ".join(member.value for member in kind)
-        raise InvalidQuery(argument, value, f"one of {names}") from None
-
-
-def _moment(value: Moment, argument: str) -> int:
-    """Seconds since the epoch of a date (midnight UTC) or an aware datetime.
-
-    A naive datetime is refused: the same history read on machines in other time zones
-    would rank different changes into the window.
-    """
-    if isinstance(value, str):
-        text = value.strip()
-        try:
-            value = date.fromisoformat(text) if _DATE.match(text) else datetime.fromisoformat(text)
-        except ValueError:
-            raise InvalidQuery(argument, text, "an ISO 8601 date or datetime") from None
-    if isinstance(value, datetime):
-        if value.tzinfo is None or value.utcoffset() is None:
-            raise InvalidQuery(
-                argument, value.isoformat(), "a date, or a datetime with a timezone offset"
-            )
-        return int(value.timestamp())
-    if isinstance(value, date):
-        return int(datetime.combine(value, time(), tzinfo=UTC).timestamp())
-    raise InvalidQuery(argument, value, "a datetime, a date or an ISO 8601 string")
 
 
 def fix_commits(git: GitRepository, store: Store) -> dict[int, str]:
@@ -160,7 +114,7 @@ def hotspots(git: GitRepository, store: Store, query: HotspotQuery) -> Records[H
     columns = store.columns()
     if not len(columns):
         return Records()
-    spans = [row for row in store.head_spans() if _under(row[0], query.path)]
+    spans = [row for row in store.head_spans() if is_under(row[0], query.path)]
     if not spans:
         return Records()
     codes: dict[str, int] = store.per_head(
@@ -255,10 +209,6 @@ def hotspots(git: GitRepository, store: Store, query: HotspotQuery) -> Records[H
         )
     rows.sort(key=lambda hotspot: (-hotspot.score(query.by), hotspot.name))
     return Records(rows if query.limit is None else rows[: query.limit])
-
-
-def _under(path: str, prefix: str) -> bool:
-    return not prefix or path == prefix or path.startswith(prefix.rstrip("/") + "/")
 
 
 def _elements(
