@@ -90,11 +90,13 @@ def measure(git_dir: Path, runs: int) -> list[str]:
         edges = Counter(k for _, _, k in graph.edges(keys=True))
         name = git_dir.name.removesuffix(".git")
         return [
-            (f"| {name} | {graph.number_of_nodes():,} | {graph.number_of_edges():,} "
-            f"| {cold:.2f} | {warm:.2f} | {peer:.2f} ({peer_edges:,} edges) | {peer / warm:.1f}x "
-            f"| {len(proxies.added):,} ({stored:.0f} s) | {len(clusters)} "
-            f"| {timed['clusters']:.2f} | {len(recurring)} | {timed['recurring']:.2f} "
-            f"| {timed['blast_radius'] * 1000:.0f} ms |"),
+            (
+                f"| {name} | {graph.number_of_nodes():,} | {graph.number_of_edges():,} "
+                f"| {cold:.2f} | {warm:.2f} | {peer:.2f} ({peer_edges:,} edges) | {peer / warm:.1f}x "
+                f"| {len(proxies.added):,} ({stored:.0f} s) | {len(clusters)} "
+                f"| {timed['clusters']:.2f} | {len(recurring)} | {timed['recurring']:.2f} "
+                f"| {timed['blast_radius'] * 1000:.0f} ms |"
+            ),
             f"|   edges of {name}: "
             + ", ".join(f"{kind} {count:,}" for kind, count in sorted(edges.items()))
             + " |",
