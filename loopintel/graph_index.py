@@ -83,12 +83,15 @@ def build_graph(
 
     fixes = fix_commits(git, store)
     commits: dict[int, str] = {}
+    merges: list[int] = []
     for seq, sha, email, name, authored_at, merge in store.commit_people():
         if (since is not None and authored_at < since) or (
             until is not None and authored_at >= until
         ):
             continue
         commits[seq] = sha
+        if merge:
+            merges.append(seq)
         author = node_id(NodeKind.AUTHOR, email)
         if author not in graph:
             graph.add_node(author, kind=NodeKind.AUTHOR.value, email=email, name=name)
@@ -188,9 +191,10 @@ def build_graph(
     real = window.select((window.types & _COSMETIC) == 0) if len(window) else window
     if len(real):
         _knows(graph, real, lineage_ids, authorship_table, np)
+        single = ~np.isin(real.seq, np.array(merges, dtype=np.int64))
         pairs = co_changes(
-            real.seq,
-            real.lineage.astype(np.int64),
+            real.seq[single],
+            real.lineage[single].astype(np.int64),
             len(columns.lineages),
             max_changeset=CO_CHANGE_MAX_CHANGESET,
         )

@@ -404,3 +404,25 @@ def test_the_commands_print_tables_and_json(
     assert "since" in bad.stderr
     missing = run_cli("blast-radius", "nothing_here", repo.path, *where, check=False)
     assert missing.exit_code == 1
+
+
+def test_a_merge_ties_no_functions(repo_builder: RepoBuilder, tmp_path: Path) -> None:
+    def a_py(f: int, g: int) -> str:
+        return _body("f", f) + "\n\n" + _body("g", g)
+
+    base = repo_builder.commit({"a.py": a_py(0, 0)}, "Add", author=ANN)
+    left = repo_builder.commit({"a.py": a_py(1, 0)}, "Left", author=ANN)
+    repo_builder.checkout_files(base)
+    right = repo_builder.commit({"a.py": a_py(0, 1)}, "Right", author=BOB, ref=None, parents=[base])
+    # The merge resolves both functions to what neither side had: a change of each.
+    repo_builder.checkout_files(left)
+    merge = repo_builder.commit({"a.py": a_py(2, 2)}, "Merge", author=ANN, parents=[left, right])
+    with loopintel.open(repo_builder.path, index_path=tmp_path / "m.sqlite3") as repo:
+        in_merge = {c.qualname for c in repo.changes() if c.commit == merge}
+        assert in_merge == {"f", "g"}
+        graph = repo.graph()
+        f = lg.node_id(NodeKind.FUNCTION, _lineage(repo, "a.py::f"))
+        g = lg.node_id(NodeKind.FUNCTION, _lineage(repo, "a.py::g"))
+        assert graph.has_edge(f"commit:{merge}", f, key="changed")
+        # Shared: the introduction only (the merge left out): below the support of 2.
+        assert not graph.has_edge(f, g, key="co_changes")
