@@ -180,9 +180,14 @@ def coupling(store: Store, query: CouplingQuery) -> Records[Coupling]:
     arrays = co_changes(
         columns.seq[counted], sides.element, sides.elements, max_changeset=query.max_changeset
     )
-    keep = _kept(arrays, sides, query)
-    times = _times(columns)
-    rows = [_row(arrays, sides, int(i), query, shas, times, spans) for i in np.flatnonzero(keep)]
+    kept = np.flatnonzero(_kept(arrays, sides, query))
+    # The columns come in graph order: a commit's author time is that of its first change.
+    first = columns.authored_at[np.searchsorted(columns.seq, arrays.first[kept])].tolist()
+    last = columns.authored_at[np.searchsorted(columns.seq, arrays.last[kept])].tolist()
+    rows = [
+        _row(arrays, sides, pair, query, shas, (since, until), spans)
+        for pair, since, until in zip(kept.tolist(), first, last, strict=True)
+    ]
     rows.sort(key=lambda row: (-row.degree, -row.shared, row.a, row.b))
     return Records(rows if query.limit is None else rows[: query.limit])
 
@@ -298,20 +303,16 @@ def _hidden(path_a: str, path_b: str) -> bool:
     return path_a.rpartition("/")[0] != path_b.rpartition("/")[0]
 
 
-def _times(columns: ChangeColumns) -> dict[int, int]:
-    """Author time of every commit with a change, by graph position."""
-    return dict(zip(columns.seq.tolist(), columns.authored_at.tolist(), strict=True))
-
-
 def _row(
     arrays: CoChangeArrays,
     sides: _Sides,
     pair: int,
     query: CouplingQuery,
     shas: dict[int, str],
-    times: dict[int, int],
+    times: tuple[int, int],
     spans: list[tuple[str, str, str, int, int]],
 ) -> Coupling:
+    """The row of one pair; ``times``: author times of its first and last shared commit."""
     import numpy as np  # noqa: PLC0415
 
     one, two = int(sides.head[arrays.a[pair]]), int(sides.head[arrays.b[pair]])
@@ -341,7 +342,7 @@ def _row(
         degree=shared / ((rev_one + rev_two) / 2),
         hidden=_hidden(sides.paths[one], sides.paths[two]),
         commits=tuple(shas[int(seq)] for seq in newest.tolist()),
-        first_shared=datetime.fromtimestamp(times[int(arrays.first[pair])], UTC),
-        last_shared=datetime.fromtimestamp(times[int(arrays.last[pair])], UTC),
+        first_shared=datetime.fromtimestamp(times[0], UTC),
+        last_shared=datetime.fromtimestamp(times[1], UTC),
         left_out=arrays.left_out,
     )
