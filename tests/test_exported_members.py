@@ -25,6 +25,8 @@ EXPECTED = {
     "ComplexityPoint",
     "ComplexityTrend",
     "Context",
+    "Coupling",
+    "CouplingLevel",
     "CoverageDataError",
     "CoverageSnapshot",
     "DeprecatedName",

@@ -15,6 +15,7 @@ module             values
 ``context``        ``Context``, ``ImplicatedFunction``, ``EarlierIncident``,
                    ``IncidentImport``
 ``coverage``       ``FunctionCoverage``, ``CoverageSnapshot``
+``coupling``       ``Coupling`` (``CouplingLevel``)
 ``deprecation``    ``Deprecation``, ``DeprecationMark`` (``DeprecationMarkKind``),
                    ``DeprecatedName``
 ``incidents``      ``Incident``, ``Frame``, ``IncidentLink`` (``LinkKind``), ``Resolution``,
@@ -32,6 +33,7 @@ written as it.
 """
 
 from loopintel.model.context import Context, EarlierIncident, ImplicatedFunction, IncidentImport
+from loopintel.model.coupling import Coupling, CouplingLevel
 from loopintel.model.coverage import CoverageSnapshot, FunctionCoverage
 from loopintel.model.deprecation import (
     DeprecatedName,
@@ -91,6 +93,8 @@ __all__ = [
     "ComplexityPoint",
     "ComplexityTrend",
     "Context",
+    "Coupling",
+    "CouplingLevel",
     "CoverageSnapshot",
     "DeprecatedName",
     "Deprecation",
