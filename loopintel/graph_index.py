@@ -213,6 +213,7 @@ def build_graph(
                     pairs.a.tolist(), pairs.b.tolist(), pairs.shared.tolist(), strict=True
                 )
                 if shared >= CO_CHANGE_MIN_SUPPORT
+                and not _nested(columns.lineages[a], columns.lineages[b], names, at_head)
                 for x, y in ((a, b), (b, a))
             ],
         )
@@ -246,6 +247,22 @@ def build_graph(
             qualname=link.function.qualname,
         )
     return graph
+
+
+def _nested(
+    a: str, b: str, names: dict[str, tuple[str, str]], at_head: dict[str, tuple[int, int]]
+) -> bool:
+    """Whether one of two functions at the head lies inside the other.
+
+    A change inside a nested function is also a change of the function around it: the
+    two always change together, which says nothing, so they get no ``co_changes`` edge.
+    """
+    span_a, span_b = at_head.get(a), at_head.get(b)
+    if span_a is None or span_b is None or names[a][0] != names[b][0]:
+        return False
+    return (span_a[0] <= span_b[0] and span_b[1] <= span_a[1]) or (
+        span_b[0] <= span_a[0] and span_a[1] <= span_b[1]
+    )
 
 
 def _add_edges(

@@ -37,6 +37,8 @@ if TYPE_CHECKING:
         Cluster,
         CodeLink,
         Context,
+        Coupling,
+        CouplingLevel,
         CoverageSnapshot,
         Evidence,
         Expert,
@@ -761,6 +763,74 @@ class Repository:
             incidents=incidents,
         )
         return hotspots.hotspots(self._git, self._store, query)
+
+    # -- signals: coupling ----------------------------------------------------------------
+
+    def coupling(
+        self,
+        level: CouplingLevel | str = "function",
+        *,
+        since: Moment | None = None,
+        until: Moment | None = None,
+        path: str | None = None,
+        min_support: int | None = None,
+        min_confidence: float | None = None,
+        max_changeset: int | None = None,
+        hidden_only: bool = False,
+        limit: int | None = None,
+    ) -> Records[Coupling]:
+        """Pairs of functions (or files) at the indexed head that keep changing together.
+
+        A revision is a non-merge commit that changed the code other than cosmetically;
+        commits changing more than ``max_changeset`` functions (files) are left out of
+        every count. Each row has the shared revisions, both sides' revisions, the
+        confidence both ways, code-maat's degree, whether the pair crosses directories
+        (``hidden``) and the newest shared commits; see ``docs/coupling.md``. Nested
+        functions are not paired with the functions around them.
+
+        Args:
+            level: ``function`` or ``file``.
+            since: only commits authored at or after this moment (a date is midnight
+                UTC; a datetime needs a timezone).
+            until: only commits authored before it.
+            path: only pairs with at least one side in this file or directory.
+            min_support: shared revisions a pair needs (default 3 for functions, 5 for
+                files).
+            min_confidence: ``shared`` over the revisions of the side that changed less
+                must reach this (default 0.5).
+            max_changeset: commits changing more functions (files) than this are left
+                out (default 30).
+            hidden_only: only pairs whose sides are in different directories.
+            limit: at most this many rows (``None``: all).
+
+        Returns:
+            The pairs, highest degree first, then most shared revisions, then by names.
+
+        Raises:
+            InvalidQuery: an unknown level, a malformed or naive date, an empty window,
+                a support below 1, a confidence outside 0 to 1, a changeset size below 2,
+                or a limit below 1.
+            PathNotFound: no Python file at the indexed head is, or is under, ``path``.
+
+        Example:
+            >>> repo.coupling("file", hidden_only=True, limit=5).to_frame()  # doctest: +SKIP
+
+        """
+        from loopintel import coupling  # noqa: PLC0415 - loaded on use: opening stays quick
+
+        query = coupling.CouplingQuery.from_arguments(
+            self._resolver,
+            level=level,
+            since=since,
+            until=until,
+            path=path,
+            min_support=min_support,
+            min_confidence=min_confidence,
+            max_changeset=max_changeset,
+            hidden_only=hidden_only,
+            limit=limit,
+        )
+        return coupling.coupling(self._store, query)
 
     # -- the graph: code, people and incidents ---------------------------------------------
 

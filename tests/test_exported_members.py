@@ -35,6 +35,8 @@ EXPECTED = {
     "ComplexityPoint",
     "ComplexityTrend",
     "Context",
+    "Coupling",
+    "CouplingLevel",
     "CoverageDataError",
     "CoverageSnapshot",
     "DeprecatedName",

@@ -426,3 +426,22 @@ def test_a_merge_ties_no_functions(repo_builder: RepoBuilder, tmp_path: Path) ->
         assert graph.has_edge(f"commit:{merge}", f, key="changed")
         # Shared: the introduction only (the merge left out): below the support of 2.
         assert not graph.has_edge(f, g, key="co_changes")
+
+
+def test_a_function_and_one_inside_it_are_not_co_changes(
+    repo_builder: RepoBuilder, tmp_path: Path
+) -> None:
+    for n in range(3):
+        repo_builder.commit(
+            {
+                "n.py": f"def outer(x):\n    def inner(y):\n        return y + {n}\n    return inner(x)\n"
+            },
+            f"Change {n}",
+        )
+    with loopintel.open(repo_builder.path, index_path=tmp_path / "n.sqlite3") as repo:
+        graph = repo.graph()
+        outer = lg.node_id(NodeKind.FUNCTION, _lineage(repo, "n.py::outer"))
+        inner = lg.node_id(NodeKind.FUNCTION, _lineage(repo, "n.py::outer.<locals>.inner"))
+        assert len(list(repo.changes(function="n.py::outer.<locals>.inner"))) == 3
+        assert not graph.has_edge(outer, inner, key="co_changes")
+        assert not graph.has_edge(inner, outer, key="co_changes")

@@ -15,6 +15,7 @@ module             values
 ``context``        ``Context``, ``ImplicatedFunction``, ``EarlierIncident``,
                    ``IncidentImport``
 ``coverage``       ``FunctionCoverage``, ``CoverageSnapshot``
+``coupling``       ``Coupling`` (``CouplingLevel``)
 ``deprecation``    ``Deprecation``, ``DeprecationMark`` (``DeprecationMarkKind``),
                    ``DeprecatedName``
 ``incidents``      ``Incident``, ``Frame``, ``IncidentLink`` (``LinkKind``), ``Resolution``,
@@ -35,6 +36,7 @@ written as it.
 """
 
 from loopintel.model.context import Context, EarlierIncident, ImplicatedFunction, IncidentImport
+from loopintel.model.coupling import Coupling, CouplingLevel
 from loopintel.model.coverage import CoverageSnapshot, FunctionCoverage
 from loopintel.model.deprecation import (
     DeprecatedName,
@@ -110,6 +112,8 @@ __all__ = [
     "ComplexityPoint",
     "ComplexityTrend",
     "Context",
+    "Coupling",
+    "CouplingLevel",
     "CoverageSnapshot",
     "DeprecatedName",
     "Deprecation",
