@@ -92,7 +92,8 @@ def measure(git_dir: Path, runs: int) -> list[str]:
         return [
             (
                 f"| {name} | {graph.number_of_nodes():,} | {graph.number_of_edges():,} "
-                f"| {cold:.2f} | {warm:.2f} | {peer:.2f} ({peer_edges:,} edges) | {peer / warm:.1f}x "
+                f"| {cold:.2f} | {warm:.2f} | {peer:.2f} ({peer_edges:,} edges) "
+                f"| {peer / warm:.1f}x "
                 f"| {len(proxies.added):,} ({stored:.0f} s) | {len(clusters)} "
                 f"| {timed['clusters']:.2f} | {len(recurring)} | {timed['recurring']:.2f} "
                 f"| {timed['blast_radius'] * 1000:.0f} ms |"
