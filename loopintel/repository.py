@@ -24,13 +24,17 @@ if TYPE_CHECKING:
     from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
     from pathlib import Path
 
+    import networkx as nx
+
     from loopintel.frames import FrameResolver
     from loopintel.history.git import GitRepository
     from loopintel.incidents import IncidentBook
     from loopintel.model import (
         AuthorActivity,
+        BlastRadius,
         Change,
         ChangeKind,
+        Cluster,
         CodeLink,
         Context,
         Coupling,
@@ -48,6 +52,7 @@ if TYPE_CHECKING:
         IndexProgress,
         IndexSummary,
         PathScope,
+        Recurrence,
         Resolution,
         Skip,
         SZZResult,
@@ -827,6 +832,177 @@ class Repository:
         )
         return coupling.coupling(self._store, query)
 
+    # -- the graph: code, people and incidents ---------------------------------------------
+
+    def graph(
+        self,
+        *,
+        since: Moment | None = None,
+        until: Moment | None = None,
+        proxies: bool = False,
+    ) -> nx.MultiDiGraph[str]:
+        """A networkx graph of functions, files, modules, authors, commits and incidents.
+
+        Typed edges (``contains``, ``changed``, ``authored``, ``knows``, ``implicated``,
+        ``co_changes``) with their evidence; node ids are ``<kind>:<key>``. Use it
+        with :mod:`loopintel.graph` (clusters, recurrences, blast radius) or with any
+        networkx algorithm; ``docs/graph.md`` lists every attribute. A new graph is
+        built at each call: change it freely.
+
+        Args:
+            since: only commits, changes and incidents from this moment on (a date is
+                midnight UTC; a datetime needs a timezone).
+            until: only those before it.
+            proxies: the proxy incidents (bug-fix commits standing in for incidents,
+                ``import_proxies()``) instead of the real ones; the two are never mixed.
+
+        Raises:
+            InvalidQuery: a malformed or naive date, or a window that ends before it starts.
+
+        Example:
+            >>> G = repo.graph()  # doctest: +SKIP
+            >>> G.nodes["file:src/flask/app.py"]["kind"]  # doctest: +SKIP
+            'file'
+
+        """
+        from loopintel.arguments import window  # noqa: PLC0415 - loaded on use
+        from loopintel.graph_index import build_graph  # noqa: PLC0415
+
+        start, end = window(since, until)
+        return build_graph(self._git, self._store, since=start, until=end, proxies=proxies)
+
+    def clusters(
+        self,
+        *,
+        since: Moment | None = None,
+        until: Moment | None = None,
+        proxies: bool = False,
+        path: str | None = None,
+        min_incidents: int = 2,
+        limit: int | None = None,
+    ) -> Records[Cluster]:
+        """Incidents grouped by the code they implicate, the largest group first.
+
+        Each cluster with its incidents, the functions and modules they implicate, the
+        dominant change types and the authors of that code; see
+        :func:`loopintel.graph.clusters` and ``docs/graph.md``.
+
+        Args:
+            since: only incidents (and changes) from this moment on.
+            until: only those before it.
+            proxies: cluster the proxy incidents instead of the real ones.
+            path: only clusters that implicate code in this file or directory.
+            min_incidents: leave out clusters with fewer incidents (default 2: a lone
+                incident is no pattern).
+            limit: at most this many clusters (``None``: all).
+
+        Raises:
+            InvalidQuery: a bad window, ``min_incidents`` below 1 or a limit below 1.
+            PathNotFound: no Python file at the indexed head is, or is under, ``path``.
+
+        """
+        from loopintel import graph  # noqa: PLC0415 - loaded on use
+        from loopintel.arguments import head_path, is_under, row_limit  # noqa: PLC0415
+
+        limit = row_limit(limit)
+        scope = head_path(self._resolver, path)
+        found = [
+            cluster
+            for cluster in graph.clusters(
+                self.graph(since=since, until=until, proxies=proxies),
+                min_incidents=min_incidents,
+            )
+            if any(is_under(f.function.path, scope) for f in cluster.functions)
+        ]
+        return Records(found if limit is None else found[:limit])
+
+    def recurring(
+        self,
+        *,
+        since: Moment | None = None,
+        until: Moment | None = None,
+        proxies: bool = False,
+        path: str | None = None,
+        window_days: float = 365.0,
+        min_gap_days: float = 1.0,
+        limit: int | None = None,
+    ) -> Records[Recurrence]:
+        """Incidents that came back after a fix to the same code, the newest first.
+
+        Each with the fix, the functions it changed that the later incident implicates,
+        their modules, the commits SZZ traced the fixed lines to, and the time between;
+        see :func:`loopintel.graph.recurring` and ``docs/graph.md``.
+
+        Args:
+            since: only incidents (and changes) from this moment on.
+            until: only those before it.
+            proxies: the proxy incidents instead of the real ones.
+            path: only recurrences on code in this file or directory.
+            window_days: how many days after the fix a new incident still counts.
+            min_gap_days: how many days after the fix a new incident must start.
+            limit: at most this many rows (``None``: all).
+
+        Raises:
+            InvalidQuery: a bad window, a non-positive ``window_days``, a ``min_gap_days``
+                not between 0 and ``window_days``, or a limit below 1.
+            PathNotFound: no Python file at the indexed head is, or is under, ``path``.
+
+        """
+        from loopintel import graph  # noqa: PLC0415 - loaded on use
+        from loopintel.arguments import head_path, is_under, row_limit  # noqa: PLC0415
+
+        limit = row_limit(limit)
+        scope = head_path(self._resolver, path)
+        found = [
+            recurrence
+            for recurrence in graph.recurring(
+                self.graph(since=since, until=until, proxies=proxies),
+                window=_days(window_days, "window_days"),
+                min_gap=_days(min_gap_days, "min_gap_days", zero=True),
+            )
+            if any(is_under(f.path, scope) for f in recurrence.functions)
+        ]
+        return Records(found if limit is None else found[:limit])
+
+    def blast_radius(
+        self,
+        function: str,
+        *,
+        since: Moment | None = None,
+        until: Moment | None = None,
+        proxies: bool = False,
+        limit: int | None = None,
+    ) -> BlastRadius:
+        """What a change to one function may reach.
+
+        The functions changed in the same commits, who knows it and them, and the
+        incidents that implicated any of that code; see
+        :func:`loopintel.graph.blast_radius`.
+
+        Args:
+            function: a lookup as for :meth:`function` (``path::qualname``, a bare name,
+                ``path:line`` or a lineage id).
+            since: only changes and incidents from this moment on.
+            until: only those before it.
+            proxies: the proxy incidents instead of the real ones.
+            limit: at most this many co-changed functions (``None``: all).
+
+        Raises:
+            FunctionNotFound: no function matches.
+            AmbiguousFunction: several do.
+            InvalidQuery: a bad window or a limit below 1.
+
+        """
+        from loopintel import graph  # noqa: PLC0415 - loaded on use
+        from loopintel.arguments import row_limit  # noqa: PLC0415
+
+        lineage = self._resolver.lineage(function)
+        return graph.blast_radius(
+            self.graph(since=since, until=until, proxies=proxies),
+            lineage,
+            limit=row_limit(limit),
+        )
+
     # -- ownership: files and directories ------------------------------------------------
 
     def authors(self) -> Records[AuthorActivity]:
@@ -919,6 +1095,15 @@ class Repository:
             half_life_days=half_life_days,
             inactive_after_days=inactive_after_days,
         )
+
+
+def _days(value: float, argument: str, *, zero: bool = False) -> timedelta:
+    """A number of days as a ``timedelta`` (positive, or also 0 with ``zero``)."""
+    if isinstance(value, bool) or not isinstance(value, int | float) or value != value:  # noqa: PLR0124 - NaN
+        raise InvalidQuery(argument, value, "a number of days")
+    if value < 0 or (value == 0 and not zero):
+        raise InvalidQuery(argument, value, "at least 0 days" if zero else "more than 0 days")
+    return timedelta(days=value)
 
 
 def _issue_date(value: datetime | date | str | None) -> datetime | None:

@@ -8,6 +8,16 @@ import pytest
 import loopintel
 
 EXPECTED = {
+    "BlastRadius",
+    "Cluster",
+    "ClusterFunction",
+    "CoChanged",
+    "EdgeKind",
+    "Knower",
+    "NearbyIncident",
+    "NodeKind",
+    "Recurrence",
+    "Tally",
     "AuthorActivity",
     "IdentityMatch",
     "FixedLine",

@@ -4,12 +4,14 @@ Each module adds its commands to :func:`main` when imported: the history
 (:mod:`~loopintel.cli.history`), people and functions (:mod:`~loopintel.cli.people`),
 coverage (:mod:`~loopintel.cli.coverage`), incidents and context
 (:mod:`~loopintel.cli.incidents`), hotspots (:mod:`~loopintel.cli.signals`), change
-coupling (:mod:`~loopintel.cli.coupling`). Exit codes:
+coupling (:mod:`~loopintel.cli.coupling`), clusters, recurrences and blast radius
+(:mod:`~loopintel.cli.graph`). Exit codes:
 0 success, 1 a loopintel error (message on stderr), 2 a usage error, 130 interrupted.
 """
 
 from loopintel.cli import coupling as _coupling  # noqa: F401 - registers its commands
 from loopintel.cli import coverage as _coverage  # noqa: F401 - registers its commands
+from loopintel.cli import graph as _graph  # noqa: F401 - registers its commands
 from loopintel.cli import history as _history  # noqa: F401 - registers its commands
 from loopintel.cli import incidents as _incidents  # noqa: F401 - registers its commands
 from loopintel.cli import people as _people  # noqa: F401 - registers its commands

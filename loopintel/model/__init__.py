@@ -21,6 +21,9 @@ module             values
 ``incidents``      ``Incident``, ``Frame``, ``IncidentLink`` (``LinkKind``), ``Resolution``,
                    ``ResolvedFrame`` (``FrameStatus``), ``ResolvedVersion``
                    (``VersionSource``), ``Evidence`` (``EvidenceKind``), ``CodeLink``
+``graph``          ``NodeKind``, ``EdgeKind``, ``Cluster`` (``ClusterFunction``, ``Tally``),
+                   ``Recurrence``, ``BlastRadius`` (``CoChanged``, ``Knower``,
+                   ``NearbyIncident``)
 ``hotspots``       ``Hotspot`` (``HotspotLevel``, ``HotspotScore``)
 ``indexing``       ``IndexProgress`` (``IndexPhase``), ``IndexSummary``, ``Skip``
 ``summary``        ``FunctionSummary``
@@ -54,6 +57,18 @@ from loopintel.model.functions import (
     StabilityClass,
     TrendDirection,
 )
+from loopintel.model.graph import (
+    BlastRadius,
+    Cluster,
+    ClusterFunction,
+    CoChanged,
+    EdgeKind,
+    Knower,
+    NearbyIncident,
+    NodeKind,
+    Recurrence,
+    Tally,
+)
 from loopintel.model.hotspots import Hotspot, HotspotLevel, HotspotScore
 from loopintel.model.incidents import (
     CodeLink,
@@ -85,9 +100,13 @@ from loopintel.model.szz import FixedLine, InducingCommit, LineRole, SZZResult, 
 __all__ = [
     "Author",
     "AuthorActivity",
+    "BlastRadius",
     "Change",
     "ChangeKind",
     "ChangeType",
+    "Cluster",
+    "ClusterFunction",
+    "CoChanged",
     "CodeLink",
     "Commit",
     "ComplexityPoint",
@@ -101,6 +120,7 @@ __all__ = [
     "DeprecationMark",
     "DeprecationMarkKind",
     "EarlierIncident",
+    "EdgeKind",
     "Evidence",
     "EvidenceKind",
     "Expert",
@@ -124,9 +144,13 @@ __all__ = [
     "IndexSummary",
     "InducingCommit",
     "KeyAuthor",
+    "Knower",
     "LineRole",
     "LinkKind",
+    "NearbyIncident",
+    "NodeKind",
     "PathScope",
+    "Recurrence",
     "Resolution",
     "ResolvedFrame",
     "ResolvedVersion",
@@ -134,6 +158,7 @@ __all__ = [
     "Skip",
     "Stability",
     "StabilityClass",
+    "Tally",
     "TraceStep",
     "TrendDirection",
     "TruckFactor",

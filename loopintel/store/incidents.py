@@ -254,6 +254,16 @@ class IncidentTables(Tables):
             params.append(int(proxies))
         return self._links(where, params, order="i.started_at IS NULL, i.started_at, l.incident")
 
+    def all_links(self, *, proxies: bool | None = False) -> list[CodeLink]:
+        """Every stored link (of real incidents, proxies, or both: ``None``)."""
+        if not self._has_incident_tables():
+            return []
+        if proxies is None:
+            return self._links("", [], order="l.incident, l.confidence DESC, l.rowid")
+        return self._links(
+            "WHERE i.proxy = ?", [int(proxies)], order="l.incident, l.confidence DESC, l.rowid"
+        )
+
     def _links(
         self, where: str, params: list[Any], *, order: str = "l.confidence DESC, l.rowid"
     ) -> list[CodeLink]:

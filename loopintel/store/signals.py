@@ -1,4 +1,4 @@
-"""Reads that signals over the whole history need (hotspots): head spans, commits, links.
+"""Whole-history reads of the signals and the graph: head spans, commits, names, links.
 
 Each returns plain tuples in one query, so the analyses turn them into numpy arrays
 without building a value per row.
@@ -32,6 +32,29 @@ class SignalTables(Tables):
                 "SELECT seq, sha, parents FROM commits ORDER BY seq"
             )
         ]
+
+    def commit_people(self) -> list[tuple[int, str, str, str, int, bool]]:
+        """Every indexed commit with its author, in graph order.
+
+        Each: place in graph order, sha, author email and name (after ``.mailmap``),
+        author time, whether it is a merge.
+        """
+        return [
+            (seq, sha, email, name, authored_at, " " in parents)
+            for seq, sha, email, name, authored_at, parents in self.db.execute(
+                "SELECT seq, sha, author_email, author_name, authored_at, parents "
+                "FROM commits ORDER BY seq"
+            )
+        ]
+
+    def latest_names(self) -> dict[str, tuple[str, str]]:
+        """Every lineage's latest name: path and qualname of its newest spelling."""
+        return {
+            lineage: (path, qualname)
+            for lineage, path, qualname, _ in self.db.execute(
+                "SELECT lineage, path, qualname, max(last_seq) FROM names GROUP BY lineage"
+            )
+        }
 
     def incident_link_rows(self) -> list[tuple[str, str, float, int | None]]:
         """Links of stored real incidents (no proxies): incident, lineage, confidence, start.

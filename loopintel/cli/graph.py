@@ -1,0 +1,257 @@
+"""Commands over the graph of code, people and incidents.
+
+``clusters``, ``recurring`` and ``blast-radius``.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING, Any
+
+import click
+
+from loopintel.cli.shell import count, function_argument, main, path_option, reader
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    import loopintel
+
+__all__ = ["GRAPH_LIMIT"]
+
+GRAPH_LIMIT = 10
+"""Rows printed for people unless ``--limit`` says otherwise."""
+
+
+def _window(func: Callable[..., Any]) -> Callable[..., Any]:
+    """--since, --until and --proxies, shared by the graph commands."""
+    func = click.option(
+        "--proxies",
+        is_flag=True,
+        help="Use the proxy incidents (bug-fix commits stored by `loopintel incidents "
+        "proxies --store`) instead of the real ones.",
+    )(func)
+    func = click.option(
+        "--until", metavar="DATE", help="Only changes and incidents before this date."
+    )(func)
+    return click.option(
+        "--since", metavar="DATE", help="Only changes and incidents from this date on (ISO 8601)."
+    )(func)
+
+
+def _limit(func: Callable[..., Any]) -> Callable[..., Any]:
+    func = click.option("--json", "as_json", is_flag=True, help="One JSON object per line.")(func)
+    return click.option(
+        "--limit",
+        type=click.IntRange(min=0),
+        help=f"Show the first N rows (default {GRAPH_LIMIT}; all with --json); 0: all.",
+    )(func)
+
+
+def _rows(limit: int | None, as_json: bool) -> int | None:
+    """The ``limit`` the API gets (``None``: all)."""
+    if limit is None:
+        limit = 0 if as_json else GRAPH_LIMIT
+    return limit or None
+
+
+def _date(moment: Any) -> str:
+    return "-" if moment is None else f"{moment:%Y-%m-%d}"
+
+
+@main.command()
+@reader
+@_window
+@click.option("--path", "path_", metavar="P", help="Only clusters implicating code here.")
+@click.option(
+    "--min-incidents",
+    type=click.IntRange(min=1),
+    default=2,
+    show_default=True,
+    help="Leave out clusters with fewer incidents.",
+)
+@_limit
+def clusters(
+    repo: loopintel.Repository,
+    since: str | None,
+    until: str | None,
+    proxies: bool,
+    path_: str | None,
+    min_incidents: int,
+    limit: int | None,
+    as_json: bool,
+) -> None:
+    """Incidents grouped by the code they implicate, the largest group first.
+
+    Each cluster with the functions its incidents implicate, their modules, the
+    dominant change types and the authors of that code.
+    """
+    rows = _rows(limit, as_json)
+    found = repo.clusters(
+        since=since,
+        until=until,
+        proxies=proxies,
+        path=path_option(repo, path_),
+        min_incidents=min_incidents,
+    )
+    shown = found if rows is None else found[:rows]
+    if as_json:
+        for cluster in shown:
+            click.echo(json.dumps(cluster.to_dict()))
+        return
+    if not shown:
+        click.echo(
+            f"no cluster of {min_incidents} or more incidents"
+            + ("" if proxies else " (real incidents; --proxies uses bug-fix commits)"),
+            err=True,
+        )
+        return
+    for cluster in shown:
+        click.echo(
+            f"cluster {cluster.id}: {count(len(cluster.incidents), 'incident')}, "
+            f"{_date(cluster.first_started)} to {_date(cluster.last_started)}, "
+            f"shared evidence {cluster.weight:.2f}"
+        )
+        for function in cluster.functions[:5]:
+            gone = "" if function.exists else "  (deleted)"
+            click.echo(f"  {function.incidents:3d}  {function.function}{gone}")
+        if len(cluster.functions) > 5:
+            click.echo(f"       ... and {len(cluster.functions) - 5} more functions")
+        click.echo("  modules: " + ", ".join(f"{m.name} ({m.count})" for m in cluster.modules[:4]))
+        click.echo(
+            "  changes: " + ", ".join(f"{t.name} {t.count}" for t in cluster.change_types[:4])
+        )
+        click.echo("  authors: " + ", ".join(f"{a.name} ({a.count})" for a in cluster.authors[:3]))
+        click.echo(
+            "  incidents: "
+            + " ".join(cluster.incidents[:6])
+            + (" ..." if len(cluster.incidents) > 6 else "")
+        )
+    if len(shown) < len(found):
+        click.echo(f"... and {len(found) - len(shown)} more (--limit 0 shows all)")
+
+
+@main.command()
+@reader
+@_window
+@click.option("--path", "path_", metavar="P", help="Only recurrences on code here.")
+@click.option(
+    "--window",
+    "window_days",
+    type=click.FloatRange(min=0, min_open=True),
+    default=365.0,
+    show_default=True,
+    help="Days after a fix a new incident on the same code still counts.",
+)
+@click.option(
+    "--min-gap",
+    "min_gap_days",
+    type=click.FloatRange(min=0),
+    default=1.0,
+    show_default=True,
+    help="Days after a fix a new incident must start to count.",
+)
+@_limit
+def recurring(
+    repo: loopintel.Repository,
+    since: str | None,
+    until: str | None,
+    proxies: bool,
+    path_: str | None,
+    window_days: float,
+    min_gap_days: float,
+    limit: int | None,
+    as_json: bool,
+) -> None:
+    """Incidents that came back after a fix to the same code, the newest first.
+
+    Each with the fix, the functions it changed that the later incident implicates,
+    the commits SZZ traced the fixed lines to, and the days in between.
+    """
+    rows = _rows(limit, as_json)
+    found = repo.recurring(
+        since=since,
+        until=until,
+        proxies=proxies,
+        path=path_option(repo, path_),
+        window_days=window_days,
+        min_gap_days=min_gap_days,
+    )
+    shown = found if rows is None else found[:rows]
+    if as_json:
+        for recurrence in shown:
+            click.echo(json.dumps(recurrence.to_dict()))
+        return
+    if not shown:
+        click.echo(
+            "no incident came back after a fix to the same code"
+            + ("" if proxies else " (real incidents; --proxies uses bug-fix commits)"),
+            err=True,
+        )
+        return
+    for recurrence in shown:
+        where = "" if recurrence.cluster is None else f", cluster {recurrence.cluster}"
+        click.echo(
+            f"{recurrence.later} ({recurrence.started_at:%Y-%m-%d}) came back "
+            f"{recurrence.days_after_fix:.0f} days after the fix of {recurrence.earlier}{where}"
+        )
+        click.echo("  fix: " + " ".join(sha[:10] for sha in recurrence.fix_commits))
+        for function in recurrence.functions[:5]:
+            click.echo(f"  {function}")
+        if len(recurrence.functions) > 5:
+            click.echo(f"  ... and {len(recurrence.functions) - 5} more functions")
+        if recurrence.inducing_commits:
+            shared = set(recurrence.shared_inducing)
+            click.echo(
+                "  introduced by (SZZ): "
+                + " ".join(
+                    sha[:10] + ("*" if sha in shared else "") for sha in recurrence.inducing_commits
+                )
+                + ("  (* also behind the later one)" if shared else "")
+            )
+    if len(shown) < len(found):
+        click.echo(f"... and {len(found) - len(shown)} more (--limit 0 shows all)")
+
+
+@main.command("blast-radius")
+@function_argument
+@reader
+@_window
+@_limit
+def blast_radius(
+    repo: loopintel.Repository,
+    function: str,
+    at: str | None,
+    since: str | None,
+    until: str | None,
+    proxies: bool,
+    limit: int | None,
+    as_json: bool,
+) -> None:
+    """What a change to FUNCTION may reach.
+
+    What changes with it, who knows that code, and which incidents touched it.
+    """
+    if at is not None:
+        function = str(repo.function(function, at=at).lineage)
+    rows = _rows(limit, as_json)
+    radius = repo.blast_radius(function, since=since, until=until, proxies=proxies, limit=rows)
+    if as_json:
+        click.echo(json.dumps(radius.to_dict()))
+        return
+    click.echo(f"{radius.function}: modules {', '.join(radius.modules)}")
+    click.echo(f"  changed with it ({count(len(radius.co_changed), 'function')}):")
+    for other in radius.co_changed:
+        click.echo(f"    {other.shared:3d} commits  {other.confidence:4.0%}  {other.function}")
+    click.echo("  who knows this code:")
+    for person in radius.knowers[: rows or len(radius.knowers)]:
+        click.echo(
+            f"    {person.weight:6.2f}  {person.name} <{person.email}>  "
+            f"{count(person.functions, 'function')}"
+        )
+    click.echo(f"  incidents ({len(radius.incidents)}):")
+    for nearby in radius.incidents[: rows or len(radius.incidents)]:
+        click.echo(
+            f"    {nearby.confidence:4.2f}  {nearby.incident}  "
+            f"{_date(nearby.started_at)}  via {nearby.via}"
+        )
