@@ -9,6 +9,10 @@ import loopintel
 
 EXPECTED = {
     "AuthorActivity",
+    "KnowledgeRisk",
+    "RiskExposure",
+    "RiskKind",
+    "RiskSeverity",
     "IdentityMatch",
     "FixedLine",
     "InducingCommit",

@@ -21,6 +21,7 @@ module             values
                    ``ResolvedFrame`` (``FrameStatus``), ``ResolvedVersion``
                    (``VersionSource``), ``Evidence`` (``EvidenceKind``), ``CodeLink``
 ``hotspots``       ``Hotspot`` (``HotspotLevel``, ``HotspotScore``)
+``risks``          ``KnowledgeRisk`` (``RiskKind``, ``RiskExposure``, ``RiskSeverity``)
 ``indexing``       ``IndexProgress`` (``IndexPhase``), ``IndexSummary``, ``Skip``
 ``summary``        ``FunctionSummary``
 ``szz``            ``SZZResult``, ``InducingCommit``, ``FixedLine`` (``LineRole``),
@@ -77,6 +78,7 @@ from loopintel.model.people import (
     KeyAuthor,
     TruckFactor,
 )
+from loopintel.model.risks import KnowledgeRisk, RiskExposure, RiskKind, RiskSeverity
 from loopintel.model.summary import FunctionSummary
 from loopintel.model.szz import FixedLine, InducingCommit, LineRole, SZZResult, TraceStep
 
@@ -120,12 +122,16 @@ __all__ = [
     "IndexSummary",
     "InducingCommit",
     "KeyAuthor",
+    "KnowledgeRisk",
     "LineRole",
     "LinkKind",
     "PathScope",
     "Resolution",
     "ResolvedFrame",
     "ResolvedVersion",
+    "RiskExposure",
+    "RiskKind",
+    "RiskSeverity",
     "SZZResult",
     "Skip",
     "Stability",
