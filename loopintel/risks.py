@@ -435,8 +435,8 @@ def _reason(
     if RiskKind.TRUCK_FACTOR_ONE in kinds:
         (one,) = factor.authors
         said.append(
-            f"Truck factor 1: {one.name} ({'active' if one.active else 'inactive'}) authors "
-            f"{one.files} of {_count(factor.files, 'file')}."
+            f"Truck factor 1: {one.name} ({'active' if one.active else 'inactive'}) is the "
+            f"author of {one.files} of {_count(factor.files, 'file')}."
         )
     if best_active is None:
         said.append("Nobody active has changed it.")

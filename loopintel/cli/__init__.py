@@ -3,14 +3,16 @@
 Each module adds its commands to :func:`main` when imported: the history
 (:mod:`~loopintel.cli.history`), people and functions (:mod:`~loopintel.cli.people`),
 coverage (:mod:`~loopintel.cli.coverage`), incidents and context
-(:mod:`~loopintel.cli.incidents`), hotspots (:mod:`~loopintel.cli.signals`). Exit codes:
-0 success, 1 a loopintel error (message on stderr), 2 a usage error, 130 interrupted.
+(:mod:`~loopintel.cli.incidents`), hotspots (:mod:`~loopintel.cli.signals`), knowledge
+risks (:mod:`~loopintel.cli.risks`). Exit codes: 0 success, 1 a loopintel error
+(message on stderr), 2 a usage error, 130 interrupted.
 """
 
 from loopintel.cli import coverage as _coverage  # noqa: F401 - registers its commands
 from loopintel.cli import history as _history  # noqa: F401 - registers its commands
 from loopintel.cli import incidents as _incidents  # noqa: F401 - registers its commands
 from loopintel.cli import people as _people  # noqa: F401 - registers its commands
+from loopintel.cli import risks as _risks  # noqa: F401 - registers its commands
 from loopintel.cli import signals as _signals  # noqa: F401 - registers its commands
 from loopintel.cli import szz as _szz  # noqa: F401 - registers its commands
 from loopintel.cli.shell import main
