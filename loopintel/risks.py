@@ -242,6 +242,7 @@ class _Knowledge:
         import numpy as np  # noqa: PLC0415 - numpy loads on first use: opening stays quick
 
         from loopintel.analysis.knowledge import (  # noqa: PLC0415
+            AuthorshipTable,
             TouchArrays,
             authorship_table,
             experts_by_element,
@@ -264,7 +265,7 @@ class _Knowledge:
         active_since = head_time - query.inactive_after_days * DAY
         touches = _touches(rows, level, index, author)
         ranked = experts_by_element(
-            TouchArrays(*(np.array(column) for column in touches)),  # type: ignore[arg-type]
+            TouchArrays(*(np.array(column) for column in touches)),
             elements=len(names),
             keys=keys,
             now=head_time,
@@ -305,8 +306,16 @@ class _Knowledge:
         for i, name in enumerate(names):
             low, high = int(first_file[i]), int(first_file[i + 1])
             entries = (table.element >= low) & (table.element < high)
-            part = type(table)(*(column[entries] for column in table))
-            part = part._replace(element=part.element - low)
+            part = AuthorshipTable(
+                element=table.element[entries] - low,
+                author=table.author[entries],
+                doa=table.doa[entries],
+                first_author=table.first_author[entries],
+                own_changes=table.own_changes[entries],
+                others_changes=table.others_changes[entries],
+                last_touch=table.last_touch[entries],
+                first_touch=table.first_touch[entries],
+            )
             result = greedy_truck_factor(part, high - low)
             factors[name] = TruckFactor(
                 path=name,

@@ -297,12 +297,13 @@ def _knowledge_of(extra: list[tuple[int, str]], root: Path) -> dict[str, object]
     builder = RepoBuilder(root / "repo")
     build(builder)
     base = builder.head
-    # Eve's commits go on a branch merged before the head's time is reached: they change
-    # neither the head's time nor anybody else's activity.
+    # Eve's commits, merged at the head's time: they change neither the head's time nor
+    # anybody else's activity.
     for at, text in extra:
         builder.commit({"elsewhere/eve.py": text}, "Eve's work", author=("Eve", "eve@x"), at=at)
     if extra:
         assert base is not None
+        assert builder.head is not None
         builder.commit(
             None,
             "Merge",
