@@ -305,7 +305,8 @@ class _Knowledge:
         factors = {}
         for i, name in enumerate(names):
             low, high = int(first_file[i]), int(first_file[i + 1])
-            entries = (table.element >= low) & (table.element < high)
+            # Entries come by file, and the files of an element are consecutive.
+            entries = slice(*np.searchsorted(table.element, [low, high]).tolist())
             part = AuthorshipTable(
                 element=table.element[entries] - low,
                 author=table.author[entries],
