@@ -51,6 +51,7 @@ if TYPE_CHECKING:
         IncidentImport,
         IndexProgress,
         IndexSummary,
+        KnowledgeRisk,
         PathScope,
         Recurrence,
         Resolution,
@@ -763,6 +764,71 @@ class Repository:
             incidents=incidents,
         )
         return hotspots.hotspots(self._git, self._store, query)
+
+    # -- signals: knowledge risks --------------------------------------------------------
+
+    def knowledge_risks(
+        self,
+        level: HotspotLevel | str = "file",
+        *,
+        since: Moment | None = None,
+        until: Moment | None = None,
+        path: str | None = None,
+        inactive_after_days: float = 365.0,
+        half_life_days: float | None = 365.0,
+        top_share: float = 0.2,
+        limit: int | None = None,
+    ) -> Records[KnowledgeRisk]:
+        """Busy or incident-prone code whose experts are all inactive, or whose truck factor is 1.
+
+        Code is *exposed* when, in the window, it is among the ``top_share`` of its level's
+        changed files (or modules) by changes (busy) or by fixes (fix-prone), or a stored
+        incident is linked to it. An exposed file or module is a risk when every key
+        expert (the top of :meth:`experts`' ranking holding at least half of the
+        expertise) is inactive, or when its truck factor is 1. Each row carries its
+        counts, newest fixes, key experts, truck factor and a reason in words; see
+        ``docs/risks.md``.
+
+        Args:
+            level: ``file`` or ``module`` (a directory: the files directly in it).
+            since: only changes authored at or after this moment count as exposure (a
+                date is midnight UTC; a datetime needs a timezone). Default: the first
+                change.
+            until: only changes authored before it. Default: the latest change.
+            path: only rows for files in this file or directory (at module level, the
+                modules holding them); exposure is still ranked over the whole repository.
+            inactive_after_days: an author without any commit for this long before the
+                indexed head is inactive.
+            half_life_days: the experts' recency decay, as for :meth:`experts` (the truck
+                factor is undecayed, as :meth:`truck_factor`'s default).
+            top_share: the share of changed files (or modules) that counts as busy, and as
+                fix-prone.
+            limit: at most this many rows (``None``: all).
+
+        Raises:
+            InvalidQuery: a level other than ``file`` or ``module``, a malformed or naive
+                date, an empty window, a limit below 1, a negative ``inactive_after_days``,
+                a ``half_life_days`` not above 0, or a ``top_share`` outside ``(0, 1]``.
+            PathNotFound: no Python file at the indexed head is, or is under, ``path``.
+
+        Example:
+            >>> repo.knowledge_risks("module").to_frame()  # doctest: +SKIP
+
+        """
+        from loopintel import risks  # noqa: PLC0415 - loaded on use: opening stays quick
+
+        query = risks.RiskQuery.from_arguments(
+            self._resolver,
+            level=level,
+            since=since,
+            until=until,
+            path=path,
+            limit=limit,
+            inactive_after_days=inactive_after_days,
+            half_life_days=half_life_days,
+            top_share=top_share,
+        )
+        return risks.knowledge_risks(self._git, self._store, query)
 
     # -- signals: coupling ----------------------------------------------------------------
 

@@ -13,11 +13,14 @@ from hypothesis import strategies as st
 from loopintel.analysis.knowledge import (
     AuthorshipTable,
     Touch,
+    TouchArrays,
     authorship_table,
     degree_of_authorship,
     expertise,
+    experts_by_element,
     file_authors,
     greedy_truck_factor,
+    ranked_by_expertise,
 )
 
 DAY = 86400
@@ -360,3 +363,49 @@ def test_since_counts_in_the_order_changes_landed() -> None:
     timed = [t._replace(order=None) for t in landed]
     ranked = {s.author: s for s in expertise(timed, now=3 * DAY, half_life_days=None)}
     assert (ranked["a@x"].current, ranked["b@x"].current) == (1.0, 0.5)
+
+
+@settings(max_examples=50, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.integers(0, 3),  # element
+            st.sampled_from(["a@x", "b@x", "c@x", "d@x"]),
+            st.integers(0, 50),  # day
+            st.booleans(),  # introduced
+            st.booleans(),  # cosmetic
+        ),
+        min_size=1,
+        max_size=40,
+    ),
+    st.sampled_from([None, 30.0, 365.0]),
+)
+def test_experts_of_many_elements_at_once_are_each_elements_own(
+    drawn: list[tuple[int, str, int, bool, bool]], half_life: float | None
+) -> None:
+    touches = [
+        (element, Touch(author, day * DAY, introduced, cosmetic, order=i))
+        for i, (element, author, day, introduced, cosmetic) in enumerate(drawn)
+    ]
+    keys = sorted({t.author for _, t in touches})
+    index = {key: i for i, key in enumerate(keys)}
+    count = len(touches)
+    arrays = TouchArrays(
+        element=np.array([e for e, _ in touches], dtype=np.int64),
+        author=np.array([index[t.author] for _, t in touches], dtype=np.int64),
+        timestamp=np.array([t.timestamp for _, t in touches], dtype=np.int64),
+        introduced=np.array([t.introduced for _, t in touches], dtype=bool),
+        cosmetic=np.array([t.cosmetic for _, t in touches], dtype=bool),
+        order=np.arange(count, dtype=np.int64),
+    )
+    options = {
+        "now": 60 * DAY,
+        "half_life_days": half_life,
+        "names": {},
+        "last_seen": {"a@x": 55 * DAY},
+        "active_since": 40 * DAY,
+    }
+    together = experts_by_element(arrays, elements=4, keys=keys, **options)  # type: ignore[arg-type]
+    for element in range(4):
+        alone = ranked_by_expertise([t for e, t in touches if e == element], **options)  # type: ignore[arg-type]
+        assert together[element] == alone

@@ -38,16 +38,21 @@ __all__ = [
     "FREQUENCY_WEIGHT",
     "Authorship",
     "AuthorshipTable",
+    "ExpertiseTable",
     "Standing",
     "Touch",
+    "TouchArrays",
     "TruckFactorResult",
     "authorship_table",
     "degree_of_authorship",
     "expertise",
+    "expertise_table",
+    "experts_by_element",
     "experts_from",
     "file_authors",
     "greedy_truck_factor",
     "ranked_by_expertise",
+    "touch_arrays",
 ]
 
 DOA_INTERCEPT = 3.293
@@ -288,31 +293,145 @@ def ranked_by_expertise(
     (decayed with the same half-life) with the counts behind it; people whose only
     changes were cosmetic come last, flagged ``cosmetic_only``.
     """
-    real = [t for t in touches if not t.cosmetic]
-    doa = {a.author: a for a in degree_of_authorship(real, now=now, half_life_days=half_life_days)}
-    first = {t.author: t.timestamp for t in sorted(touches, key=lambda t: -t.timestamp)}
-    out = []
-    for standing in expertise(touches, now=now, half_life_days=half_life_days):
-        author = standing.author
-        found = doa.get(author)
-        seen = last_seen.get(author)
-        out.append(
-            Expert(
-                name=names.get(author, author),
-                email=author,
-                doa=0.0 if found is None else found.doa,
-                share=standing.score,
-                first_author=False if found is None else found.first_author,
-                own_changes=0 if found is None else found.own_changes,
-                others_changes=len(real) if found is None else found.others_changes,
-                last_touch=datetime.fromtimestamp(standing.latest, UTC),
-                active=(seen or 0) >= active_since,
-                first_touch=datetime.fromtimestamp(first[author], UTC),
-                last_commit=None if seen is None else datetime.fromtimestamp(seen, UTC),
-                recent_commits=(recent or {}).get(author, 0),
-                cosmetic_only=found is None,
+    if not touches:
+        return []
+    keys = sorted({t.author for t in touches})
+    (ranked,) = experts_by_element(
+        touch_arrays(touches, keys),
+        elements=1,
+        keys=keys,
+        now=now,
+        half_life_days=half_life_days,
+        names=names,
+        last_seen=last_seen,
+        active_since=active_since,
+        recent=recent,
+    )
+    return ranked
+
+
+class TouchArrays(NamedTuple):
+    """Touches of many elements at once, one position per touch (see :class:`Touch`)."""
+
+    element: NDArray[np.int64]
+    """Index of the element (file, module...) in the caller's numbering."""
+    author: NDArray[np.int64]
+    """Index of the author; authors numbered in key order (sorted emails), so that
+    ties break by key as for one element."""
+    timestamp: NDArray[np.int64]
+    introduced: NDArray[np.bool_]
+    cosmetic: NDArray[np.bool_]
+    order: NDArray[np.int64]
+    """The commit's place in graph order; -1 where unknown."""
+
+
+def touch_arrays(touches: Sequence[Touch], keys: Sequence[str]) -> TouchArrays:
+    """The arrays of one element's touches, authors numbered by their place in ``keys``."""
+    index = {key: i for i, key in enumerate(keys)}
+    count = len(touches)
+    return TouchArrays(
+        element=np.zeros(count, dtype=np.int64),
+        author=np.fromiter((index[t.author] for t in touches), np.int64, count),
+        timestamp=np.fromiter((t.timestamp for t in touches), np.int64, count),
+        introduced=np.fromiter((t.introduced for t in touches), bool, count),
+        cosmetic=np.fromiter((t.cosmetic for t in touches), bool, count),
+        order=np.fromiter((-1 if t.order is None else t.order for t in touches), np.int64, count),
+    )
+
+
+def experts_by_element(
+    touches: TouchArrays,
+    *,
+    elements: int,
+    keys: Sequence[str],
+    now: int,
+    half_life_days: float | None,
+    names: Mapping[str, str],
+    last_seen: Mapping[str, int],
+    active_since: float,
+    recent: Mapping[str, int] | None = None,
+    wanted: Sequence[int] | None = None,
+) -> list[list[Expert]]:
+    """:func:`ranked_by_expertise` of many elements from one set of arrays.
+
+    One :func:`expertise_table` and one :func:`authorship_table` over every touch, so
+    the experts of every file of a repository cost a few numpy passes, not a Python
+    loop per file.
+
+    Args:
+        touches: every touch of every element.
+        elements: how many elements there are.
+        keys: the author keys (emails) by author index, sorted.
+        now: reference timestamp for the decay (the indexed head's commit time).
+        half_life_days: age at which a change counts half; ``None``: no decay.
+        names: author key to the name to show.
+        last_seen: author key to the time of their latest commit in the repository.
+        active_since: authors seen at or after this timestamp are active.
+        recent: author key to their commits anywhere in the repository lately.
+        wanted: the elements to build experts for (default: all); the others get none.
+
+    Returns:
+        Per element, its experts best first (an empty list for an element not wanted or
+        without touches).
+
+    """
+    out: list[list[Expert]] = [[] for _ in range(elements)]
+    if not len(touches.element):
+        return out
+    standing = expertise_table(
+        touches.element,
+        touches.author,
+        touches.timestamp,
+        touches.cosmetic,
+        touches.order,
+        now=now,
+        half_life_days=half_life_days,
+    )
+    real = ~touches.cosmetic
+    table = authorship_table(
+        touches.element[real],
+        touches.author[real],
+        touches.timestamp[real],
+        touches.introduced[real],
+        now=now,
+        half_life_days=half_life_days,
+    )
+    width = np.int64(len(keys) + 1)
+    codes = table.element * width + table.author
+    wanted_codes = standing.element * width + standing.author
+    found = np.minimum(np.searchsorted(codes, wanted_codes), max(len(codes) - 1, 0))
+    known = (codes[found] == wanted_codes) if len(codes) else np.zeros(len(found), dtype=bool)
+    touched, pair = np.unique(touches.element * width + touches.author, return_inverse=True)
+    first = np.full(len(touched), np.iinfo(np.int64).max, dtype=np.int64)
+    np.minimum.at(first, pair, touches.timestamp)
+    first_of = np.searchsorted(touched, wanted_codes)
+    changes = np.bincount(touches.element[real], minlength=elements)
+    bounds = np.searchsorted(standing.element, np.arange(elements + 1))
+    recent = recent or {}
+    for element in range(elements) if wanted is None else wanted:
+        ranked = out[element]
+        for i in range(int(bounds[element]), int(bounds[element + 1])):
+            author = keys[int(standing.author[i])]
+            seen = last_seen.get(author)
+            j = int(found[i])
+            own = bool(known[i])
+            ranked.append(
+                Expert(
+                    name=names.get(author, author),
+                    email=author,
+                    doa=float(table.doa[j]) if own else 0.0,
+                    share=float(standing.score[i]),
+                    first_author=bool(table.first_author[j]) if own else False,
+                    own_changes=int(table.own_changes[j]) if own else 0,
+                    others_changes=int(table.others_changes[j]) if own else int(changes[element]),
+                    last_touch=datetime.fromtimestamp(int(standing.latest[i]), UTC),
+                    active=(seen or 0) >= active_since,
+                    first_touch=datetime.fromtimestamp(int(first[int(first_of[i])]), UTC),
+                    last_commit=None if seen is None else datetime.fromtimestamp(seen, UTC),
+                    recent_commits=recent.get(author, 0),
+                    cosmetic_only=not own,
+                )
             )
-        )
     return out
 
 
@@ -436,60 +555,119 @@ def expertise(
     they were around the code, they did not shape it.
 
     Order-free: the same touches in any order give the same ranking. Ties go to the most
-    recent, then by author key.
+    recent, then by author key. One body of code of :func:`expertise_table`.
     """
-    real = [t for t in touches if not t.cosmetic]
-    if not real:
-        seen = {t.author: t.timestamp for t in sorted(touches, key=lambda t: t.timestamp)}
-        return [
-            Standing(a, 0.0, 0.0, 0.0, seen[a]) for a in sorted(seen, key=lambda a: (-seen[a], a))
-        ]
-
-    # "Since" counts in graph order when every change knows its place, else by time.
-    by_order = all(t.order is not None for t in real)
-
-    def key(t: Touch) -> int:
-        return t.order if by_order and t.order is not None else t.timestamp
-
-    times = np.sort(np.fromiter((key(t) for t in real), dtype=np.int64, count=len(real)))
-    own: dict[str, float] = {}
-    count: dict[str, int] = {}
-    latest: dict[str, int] = {}
-    last_place: dict[str, int] = {}
-    for t in real:
-        weight = (
-            1.0
-            if half_life_days is None
-            else 0.5 ** (max(0.0, (now - t.timestamp) / 86400.0) / half_life_days)
-        )
-        own[t.author] = own.get(t.author, 0.0) + weight
-        count[t.author] = count.get(t.author, 0) + 1
-        latest[t.author] = max(latest.get(t.author, t.timestamp), t.timestamp)
-        last_place[t.author] = max(last_place.get(t.author, key(t)), key(t))
-    current = {}
-    for author, decayed in own.items():
-        # Changes after the author's latest one are all by somebody else.
-        since = len(times) - int(np.searchsorted(times, last_place[author], side="right"))
-        current[author] = decayed / (1 + since)
-    total = sum(current.values()) or 1.0
-    out = [
-        Standing(
-            author,
-            (1 - frequency_weight) * current[author] / total
-            + frequency_weight * count[author] / len(real),
-            current[author],
-            count[author] / len(real),
-            latest[author],
-        )
-        for author in current
-    ]
-    out.sort(key=lambda s: (-round(s.score, 12), -s.latest, s.author))
-    present: dict[str, int] = {}
-    for t in touches:
-        if t.cosmetic and t.author not in current:
-            present[t.author] = max(present.get(t.author, t.timestamp), t.timestamp)
-    out.extend(
-        Standing(a, 0.0, 0.0, 0.0, present[a])
-        for a in sorted(present, key=lambda a: (-present[a], a))
+    if not touches:
+        return []
+    keys = sorted({t.author for t in touches})
+    arrays = touch_arrays(touches, keys)
+    table = expertise_table(
+        arrays.element,
+        arrays.author,
+        arrays.timestamp,
+        arrays.cosmetic,
+        arrays.order,
+        now=now,
+        half_life_days=half_life_days,
+        frequency_weight=frequency_weight,
     )
-    return out
+    return [
+        Standing(keys[int(a)], float(s), float(c), float(f), int(t))
+        for a, s, c, f, t in zip(
+            table.author, table.score, table.current, table.frequency, table.latest, strict=True
+        )
+    ]
+
+
+class ExpertiseTable(NamedTuple):
+    """:func:`expertise` of many elements: one entry per (element, author).
+
+    Entries come by element, each element's in ranking order (best first).
+    """
+
+    element: NDArray[np.int64]
+    author: NDArray[np.int64]
+    score: NDArray[np.float64]
+    """The author's share of the element's expertise (0 for cosmetic changes only)."""
+    current: NDArray[np.float64]
+    frequency: NDArray[np.float64]
+    latest: NDArray[np.int64]
+    """Timestamp of their latest non-cosmetic change (of their latest cosmetic one for
+    those who made only cosmetic changes)."""
+
+
+def expertise_table(
+    element: NDArray[np.int64],
+    author: NDArray[np.int64],
+    timestamp: NDArray[np.int64],
+    cosmetic: NDArray[np.bool_],
+    order: NDArray[np.int64],
+    *,
+    now: int,
+    half_life_days: float | None,
+    frequency_weight: float = FREQUENCY_WEIGHT,
+) -> ExpertiseTable:
+    """The :func:`expertise` ranking of every element at once, from parallel arrays.
+
+    Each position is one touch. ``order`` is the commit's place in graph order, -1 where
+    unknown: an element counts "since" in graph order when all its non-cosmetic touches
+    know their place, else by author time. Authors are numbered in key order, so that
+    ties break by key.
+    """
+    if not len(element):
+        empty = np.zeros(0, dtype=np.int64)
+        return ExpertiseTable(empty, empty, np.zeros(0), np.zeros(0), np.zeros(0), empty)
+    # A canonical order makes the sums, hence the scores, independent of the input order.
+    sort = np.lexsort((cosmetic, order, timestamp, author, element))
+    element, author = element[sort].astype(np.int64), author[sort].astype(np.int64)
+    timestamp, order = timestamp[sort].astype(np.int64), order[sort].astype(np.int64)
+    real = ~cosmetic[sort].astype(bool)
+    elements = int(element.max()) + 1
+    by_order = np.bincount(element[real & (order < 0)], minlength=elements) == 0
+    key = np.where(by_order[element], order, timestamp)
+    if half_life_days is None:
+        weight = np.ones(len(element))
+    else:
+        age_days = np.maximum(0.0, (now - timestamp.astype(np.float64)) / 86400.0)
+        weight = np.power(0.5, age_days / half_life_days)
+    width = int(author.max()) + 1
+    pairs, pair = np.unique(element * width + author, return_inverse=True)
+    pair_element, pair_author = pairs // width, pairs % width
+    count = np.bincount(pair[real], minlength=len(pairs))
+    own = np.bincount(pair[real], weights=weight[real], minlength=len(pairs))
+    smallest = np.iinfo(np.int64).min
+    latest_real = np.full(len(pairs), smallest, dtype=np.int64)
+    np.maximum.at(latest_real, pair[real], timestamp[real])
+    latest_any = np.full(len(pairs), smallest, dtype=np.int64)
+    np.maximum.at(latest_any, pair, timestamp)
+    last_key = np.full(len(pairs), smallest, dtype=np.int64)
+    np.maximum.at(last_key, pair[real], key[real])
+    # Changes of the element after the author's latest one are all by somebody else.
+    low = int(key[real].min()) if real.any() else 0
+    span = np.int64((int(key[real].max()) - low + 2) if real.any() else 1)
+    placed = np.sort(element[real] * span + (key[real] - low))
+    shaped = count > 0
+    since_key = np.where(shaped, last_key, low) - low
+    after = np.searchsorted(placed, pair_element * span + since_key, side="right")
+    end = np.searchsorted(placed, (pair_element + 1) * span, side="left")
+    current = np.where(shaped, own / (1 + np.where(shaped, end - after, 0)), 0.0)
+    total = np.bincount(pair_element, weights=current, minlength=elements)
+    total = np.where(total == 0, 1.0, total)
+    changes = np.bincount(element[real], minlength=elements)
+    frequency = np.where(shaped, count / np.maximum(changes[pair_element], 1), 0.0)
+    score = np.where(
+        shaped,
+        (1 - frequency_weight) * current / total[pair_element]
+        + frequency_weight * count / np.maximum(changes[pair_element], 1),
+        0.0,
+    )
+    latest = np.where(shaped, latest_real, latest_any)
+    rank = np.lexsort((pair_author, -latest, -np.round(score, 12), ~shaped, pair_element))
+    return ExpertiseTable(
+        element=pair_element[rank],
+        author=pair_author[rank],
+        score=score[rank],
+        current=current[rank],
+        frequency=frequency[rank],
+        latest=latest[rank],
+    )

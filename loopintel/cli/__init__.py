@@ -5,7 +5,7 @@ Each module adds its commands to :func:`main` when imported: the history
 coverage (:mod:`~loopintel.cli.coverage`), incidents and context
 (:mod:`~loopintel.cli.incidents`), hotspots (:mod:`~loopintel.cli.signals`), change
 coupling (:mod:`~loopintel.cli.coupling`), clusters, recurrences and blast radius
-(:mod:`~loopintel.cli.graph`). Exit codes:
+(:mod:`~loopintel.cli.graph`), knowledge risks (:mod:`~loopintel.cli.risks`). Exit codes:
 0 success, 1 a loopintel error (message on stderr), 2 a usage error, 130 interrupted.
 """
 
@@ -15,6 +15,7 @@ from loopintel.cli import graph as _graph  # noqa: F401 - registers its commands
 from loopintel.cli import history as _history  # noqa: F401 - registers its commands
 from loopintel.cli import incidents as _incidents  # noqa: F401 - registers its commands
 from loopintel.cli import people as _people  # noqa: F401 - registers its commands
+from loopintel.cli import risks as _risks  # noqa: F401 - registers its commands
 from loopintel.cli import signals as _signals  # noqa: F401 - registers its commands
 from loopintel.cli import szz as _szz  # noqa: F401 - registers its commands
 from loopintel.cli.shell import main

@@ -10,7 +10,14 @@ import click
 import loopintel
 from loopintel.cli.shell import count, find_function, function_argument, main, reader
 
-__all__ = ["AUTHORS_LIMIT", "WHO_LIMIT", "coverage_line", "deprecation_line"]
+__all__ = [
+    "AUTHORS_LIMIT",
+    "WHO_LIMIT",
+    "coverage_line",
+    "deprecation_line",
+    "expert_flags",
+    "last_seen",
+]
 
 WHO_LIMIT = 10
 """Experts listed by ``loopintel who`` for people unless ``--limit`` says otherwise."""
@@ -121,19 +128,8 @@ def _print_experts(
         return
     click.echo(header)
     for expert in shown:
-        flags = (
-            ("in the truck factor; " if key and expert.email in key else "")
-            + (f"{first}; " if expert.first_author else "")
-            + ("" if expert.active else "inactive; ")
-            + ("cosmetic changes only; " if expert.cosmetic_only else "")
-        )
-        around = (
-            f"; {count(expert.recent_commits, 'commit')} in the last 90 days"
-            if expert.recent_commits
-            else ""
-            if expert.last_commit is None
-            else f"; last commit {expert.last_commit:%Y-%m-%d}"
-        )
+        flags = "".join(f"{flag}; " for flag in expert_flags(expert, first, key))
+        around = "" if not (seen := last_seen(expert)) else f"; {seen}"
         click.echo(
             f"  {expert.share:5.0%}  {expert.name} <{expert.email}>  {flags}"
             f"{expert.own_changes} own / {expert.others_changes} others' changes, "
@@ -141,6 +137,29 @@ def _print_experts(
         )
     if len(shown) < len(experts):
         click.echo(f"  ... and {len(experts) - len(shown)} more (--limit 0 shows all)")
+
+
+def expert_flags(
+    expert: loopintel.Expert, first: str = "first author", key: set[str] | None = None
+) -> list[str]:
+    """What to say of an expert beside their share: truck factor, first author, inactive."""
+    return [
+        flag
+        for flag, shown in (
+            ("in the truck factor", bool(key) and expert.email in (key or ())),
+            (first, expert.first_author),
+            ("inactive", not expert.active),
+            ("cosmetic changes only", expert.cosmetic_only),
+        )
+        if shown
+    ]
+
+
+def last_seen(expert: loopintel.Expert) -> str:
+    """Whether they are around: their commits lately, or their last commit ("" if unknown)."""
+    if expert.recent_commits:
+        return f"{count(expert.recent_commits, 'commit')} in the last 90 days"
+    return "" if expert.last_commit is None else f"last commit {expert.last_commit:%Y-%m-%d}"
 
 
 @main.command()

@@ -25,6 +25,7 @@ module             values
                    ``Recurrence``, ``BlastRadius`` (``CoChanged``, ``Knower``,
                    ``NearbyIncident``)
 ``hotspots``       ``Hotspot`` (``HotspotLevel``, ``HotspotScore``)
+``risks``          ``KnowledgeRisk`` (``RiskKind``, ``RiskExposure``, ``RiskSeverity``)
 ``indexing``       ``IndexProgress`` (``IndexPhase``), ``IndexSummary``, ``Skip``
 ``summary``        ``FunctionSummary``
 ``szz``            ``SZZResult``, ``InducingCommit``, ``FixedLine`` (``LineRole``),
@@ -94,6 +95,7 @@ from loopintel.model.people import (
     KeyAuthor,
     TruckFactor,
 )
+from loopintel.model.risks import KnowledgeRisk, RiskExposure, RiskKind, RiskSeverity
 from loopintel.model.summary import FunctionSummary
 from loopintel.model.szz import FixedLine, InducingCommit, LineRole, SZZResult, TraceStep
 
@@ -145,6 +147,7 @@ __all__ = [
     "InducingCommit",
     "KeyAuthor",
     "Knower",
+    "KnowledgeRisk",
     "LineRole",
     "LinkKind",
     "NearbyIncident",
@@ -154,6 +157,9 @@ __all__ = [
     "Resolution",
     "ResolvedFrame",
     "ResolvedVersion",
+    "RiskExposure",
+    "RiskKind",
+    "RiskSeverity",
     "SZZResult",
     "Skip",
     "Stability",

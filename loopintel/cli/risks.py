@@ -1,0 +1,129 @@
+"""Commands about knowledge that could be lost: ``risks``."""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING
+
+import click
+from rich.console import Console
+from rich.padding import Padding
+from rich.table import Table
+
+from loopintel.cli.people import expert_flags, last_seen
+from loopintel.cli.shell import count, main, path_option, reader
+
+if TYPE_CHECKING:
+    import loopintel
+
+__all__ = ["RISKS_LIMIT"]
+
+RISKS_LIMIT = 20
+"""Rows printed by ``loopintel risks`` for people unless ``--limit`` says otherwise."""
+
+_WIDTH = 120
+"""Columns of the people tables when the output is not a terminal (a file, a pipe)."""
+_KINDS = {"experts_inactive": "experts inactive", "truck_factor_one": "truck factor 1"}
+
+
+@main.command()
+@reader
+@click.option(
+    "--level",
+    default="file",
+    show_default=True,
+    metavar="LEVEL",
+    help="What to look at: file, or module (a directory: the files directly in it).",
+)
+@click.option("--since", metavar="DATE", help="Only changes at or after this date (ISO 8601).")
+@click.option("--until", metavar="DATE", help="Only changes before this date (ISO 8601).")
+@click.option("--path", "path_", metavar="P", help="Only code in this file or directory.")
+@click.option(
+    "--inactive-after",
+    type=click.FloatRange(min=0),
+    default=365.0,
+    show_default=True,
+    help="Days without any commit after which an author is inactive.",
+)
+@click.option(
+    "--limit",
+    type=click.IntRange(min=0),
+    help=f"Show the first N risks (default {RISKS_LIMIT}; all with --json); 0: all.",
+)
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per line.")
+def risks(
+    repo: loopintel.Repository,
+    level: str,
+    since: str | None,
+    until: str | None,
+    path_: str | None,
+    inactive_after: float,
+    limit: int | None,
+    as_json: bool,
+) -> None:
+    """Busy or incident-prone code whose experts are all inactive, or whose truck factor is 1.
+
+    Most severe first: every key expert inactive (high), the one key author inactive
+    (medium), one active person holds it (low). Each with its changes, fixes and
+    incidents, its key experts, its truck factor and who to ask.
+    """
+    if limit is None:
+        limit = 0 if as_json else RISKS_LIMIT
+    found = repo.knowledge_risks(
+        level,
+        since=since,
+        until=until,
+        path=path_option(repo, path_),
+        inactive_after_days=inactive_after,
+    )
+    rows = found[:limit] if limit else found
+    if as_json:
+        for row in rows:
+            click.echo(json.dumps(row.to_dict()))
+        return
+    if not rows:
+        click.echo("no busy or incident-prone code with a knowledge risk", err=True)
+        return
+    first = rows[0]
+    console = Console(highlight=False, width=None if Console().is_terminal else _WIDTH)
+    click.echo(f"{first.level} knowledge risks, {first.since:%Y-%m-%d} to {first.until:%Y-%m-%d}")
+    for row in rows:
+        kinds = ", ".join(_KINDS[kind] for kind in row.kinds)
+        click.echo(f"\n{row.severity.value.upper():<6} {row.name}  ({kinds})")
+        click.echo(f"  {row.reason}")
+        console.print(Padding(_people(row), (0, 0, 0, 2), expand=False))
+    if len(rows) < len(found):
+        click.echo(f"\n... and {len(found) - len(rows)} more (--limit 0 shows all)")
+
+
+def _people(row: loopintel.KnowledgeRisk) -> Table:
+    """The people behind a risk: its key experts, truck-factor authors, who to ask."""
+    table = Table(box=None, padding=(0, 2), pad_edge=False, show_edge=False)
+    table.add_column("share", justify="right")
+    table.add_column("person", no_wrap=True)
+    table.add_column("role", no_wrap=True)
+    table.add_column("activity", no_wrap=True)
+    key = {author.email for author in row.truck_factor.authors}
+    listed = set()
+    for expert in (*row.experts, *([row.best_active] if row.best_active else [])):
+        if expert.email in listed:
+            continue
+        listed.add(expert.email)
+        roles = ["key expert" if expert in row.experts else "best active expert"]
+        roles += expert_flags(expert, key=key)
+        table.add_row(
+            f"{expert.share:.0%}",
+            f"{expert.name} <{expert.email}>",
+            "; ".join(roles),
+            last_seen(expert) or "no commit known",
+        )
+    for author in row.truck_factor.authors:
+        if author.email in listed:
+            continue
+        table.add_row(
+            "",
+            f"{author.name} <{author.email}>",
+            "in the truck factor" + ("" if author.active else "; inactive"),
+            f"authors {author.files} of {count(row.truck_factor.files, 'file')}",
+        )
+    return table
