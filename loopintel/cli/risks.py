@@ -21,7 +21,7 @@ __all__ = ["RISKS_LIMIT"]
 RISKS_LIMIT = 20
 """Rows printed by ``loopintel risks`` for people unless ``--limit`` says otherwise."""
 
-_WIDTH = 120
+_WIDTH = 200
 """Columns of the people tables when the output is not a terminal (a file, a pipe)."""
 _KINDS = {"experts_inactive": "experts inactive", "truck_factor_one": "truck factor 1"}
 
@@ -99,7 +99,7 @@ def risks(
 def _people(row: loopintel.KnowledgeRisk) -> Table:
     """The people behind a risk: its key experts, truck-factor authors, who to ask."""
     table = Table(box=None, padding=(0, 2), pad_edge=False, show_edge=False)
-    table.add_column("share", justify="right")
+    table.add_column("share", justify="right", min_width=5, no_wrap=True)
     table.add_column("person", no_wrap=True)
     table.add_column("role", no_wrap=True)
     table.add_column("activity", no_wrap=True)
