@@ -29,6 +29,7 @@ if TYPE_CHECKING:
 
 __all__ = ["HotspotQuery", "fix_commits", "hotspots"]
 
+
 @attrs.frozen
 class HotspotQuery:
     """A hotspot question with its arguments checked (see :meth:`from_arguments`)."""
@@ -187,9 +188,7 @@ def hotspots(git: GitRepository, store: Store, query: HotspotQuery) -> Records[H
     return Records(rows if query.limit is None else rows[: query.limit])
 
 
-def _links(
-    store: Store, query: HotspotQuery, spans: list[HeadSpan]
-) -> IncidentLinks | None:
+def _links(store: Store, query: HotspotQuery, spans: list[HeadSpan]) -> IncidentLinks | None:
     """Links of stored incidents in the window to the ranked functions.
 
     ``None``: no stored incident is linked to any code.

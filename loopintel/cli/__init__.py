@@ -3,7 +3,8 @@
 Each module adds its commands to :func:`main` when imported: the history
 (:mod:`~loopintel.cli.history`), people and functions (:mod:`~loopintel.cli.people`),
 coverage (:mod:`~loopintel.cli.coverage`), incidents and context
-(:mod:`~loopintel.cli.incidents`), hotspots (:mod:`~loopintel.cli.signals`). Exit codes:
+(:mod:`~loopintel.cli.incidents`), hotspots (:mod:`~loopintel.cli.signals`), trends
+(:mod:`~loopintel.cli.trends`). Exit codes:
 0 success, 1 a loopintel error (message on stderr), 2 a usage error, 130 interrupted.
 """
 
@@ -13,6 +14,7 @@ from loopintel.cli import incidents as _incidents  # noqa: F401 - registers its 
 from loopintel.cli import people as _people  # noqa: F401 - registers its commands
 from loopintel.cli import signals as _signals  # noqa: F401 - registers its commands
 from loopintel.cli import szz as _szz  # noqa: F401 - registers its commands
+from loopintel.cli import trends as _trends  # noqa: F401 - registers its commands
 from loopintel.cli.shell import main
 
 __all__ = ["main"]

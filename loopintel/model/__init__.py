@@ -23,6 +23,8 @@ module             values
 ``hotspots``       ``Hotspot`` (``HotspotLevel``, ``HotspotScore``)
 ``indexing``       ``IndexProgress`` (``IndexPhase``), ``IndexSummary``, ``Skip``
 ``summary``        ``FunctionSummary``
+``trends``         ``Trend`` (``TrendLevel``, ``TrendMetric``, ``TrendPeriod``,
+                   ``TrendVerdict``)
 ``szz``            ``SZZResult``, ``InducingCommit``, ``FixedLine`` (``LineRole``),
                    ``TraceStep``
 =================  ===========================================================
@@ -79,6 +81,7 @@ from loopintel.model.people import (
 )
 from loopintel.model.summary import FunctionSummary
 from loopintel.model.szz import FixedLine, InducingCommit, LineRole, SZZResult, TraceStep
+from loopintel.model.trends import Trend, TrendLevel, TrendMetric, TrendPeriod, TrendVerdict
 
 __all__ = [
     "Author",
@@ -131,7 +134,12 @@ __all__ = [
     "Stability",
     "StabilityClass",
     "TraceStep",
+    "Trend",
     "TrendDirection",
+    "TrendLevel",
+    "TrendMetric",
+    "TrendPeriod",
+    "TrendVerdict",
     "TruckFactor",
     "VersionSource",
 ]

@@ -1,4 +1,4 @@
-"""Reads that signals over the whole history need (hotspots): head spans, commits, links.
+"""Reads that signals over the whole history need (hotspots, trends): spans, commits, links.
 
 Each returns plain tuples in one query, so the analyses turn them into numpy arrays
 without building a value per row.
@@ -31,6 +31,13 @@ class SignalTables(Tables):
             for seq, sha, parents in self.db.execute(
                 "SELECT seq, sha, parents FROM commits ORDER BY seq"
             )
+        ]
+
+    def duplicate_seqs(self) -> list[int]:
+        """The places in graph order of commits that copy an earlier one (cherry-picks)."""
+        return [
+            row[0]
+            for row in self.db.execute("SELECT seq FROM commits WHERE duplicate_of IS NOT NULL")
         ]
 
     def incident_link_rows(self) -> list[tuple[str, str, float, int | None]]:
