@@ -336,6 +336,10 @@ def truck_factor_series(
     adding = by_seq[added[by_seq]]
     _, first_add = np.unique(row_file[adding], return_index=True)
     introduced[adding[first_add]] = True
+    # Rows after the window count for nothing (those before it, for the first period).
+    kept = row_period < placed.periods
+    row_file, row_author, row_time = row_file[kept], row_author[kept], row_time[kept]
+    row_period, introduced = row_period[kept], introduced[kept]
 
     ordered = np.argsort(row_period, kind="stable")
     ends = np.searchsorted(row_period[ordered], np.arange(placed.periods), side="right")

@@ -55,8 +55,8 @@ def sparkline(values: tuple[float | None, ...]) -> str:
     "--period",
     default="quarter",
     show_default=True,
-    type=click.Choice([p.value for p in loopintel.TrendPeriod]),
-    help="The unit of the series: calendar quarters or months (UTC).",
+    metavar="PERIOD",
+    help="The unit of the series: quarter or month (calendar periods, UTC).",
 )
 @click.option("--since", metavar="DATE", help="The first whole period from this date (ISO 8601).")
 @click.option("--until", metavar="DATE", help="The last whole period before this date (ISO 8601).")
