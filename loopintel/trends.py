@@ -41,6 +41,8 @@ DEFAULT_ALPHA = 0.05
 Mann-Kendall p-value is below it."""
 
 _TRUCK_LEVELS = (TrendLevel.MODULE, TrendLevel.REPOSITORY)
+_WRITTEN = (TrendMetric.CHURN, TrendMetric.CHANGES, TrendMetric.AUTHORS)
+"""Metrics whose series start the period after the code's first change."""
 _ORDER = {
     TrendVerdict.DEGRADING: 0,
     TrendVerdict.IMPROVING: 1,
@@ -146,7 +148,9 @@ def trends(store: Store, query: TrendQuery) -> Records[Trend]:
     blocks = []
     for metric in metrics:
         values = series.of(metric)
-        from_birth(values, born)
+        # Counts of activity start after the period the code was written in: that one
+        # holds the writing itself, and would open every series with a peak.
+        from_birth(values, born + 1 if metric in _WRITTEN else born)
         blocks.append(values)
     values = np.concatenate(blocks) if blocks else np.zeros((0, periods.count))
     kendall, slope = trend_rows(values)

@@ -200,9 +200,10 @@ def test_a_module_whose_complexity_rises_each_quarter_is_degrading(
     assert grown.p_value < 0.001
     assert grown.reason.startswith("degrading: complexity rose (Mann-Kendall S = +45")
     assert (grown.degrading_if, grown.level, grown.path) == ("rising", "module", "pkg")
-    assert rows["pkg", "changes"].values == (1.0,) * QUARTERS  # one commit a quarter
-    assert rows["pkg", "authors"].values == (1.0,) * QUARTERS
-    assert rows["pkg", "churn"].values == (2.0,) * QUARTERS  # two lines each time
+    # activity counts from the quarter after the code was written
+    assert rows["pkg", "changes"].values == (None,) + (1.0,) * (QUARTERS - 1)
+    assert rows["pkg", "authors"].values == (None,) + (1.0,) * (QUARTERS - 1)
+    assert rows["pkg", "churn"].values == (None,) + (2.0,) * (QUARTERS - 1)
 
 
 def test_a_level_module_is_steady(repo: loopintel.Repository) -> None:
@@ -219,8 +220,9 @@ def test_code_younger_than_the_minimum_is_too_short(repo: loopintel.Repository) 
     assert young.values == (None,) * (QUARTERS - 3) + (1.0, 1.0, 1.0)
     assert (young.n, young.direction) == (3, TrendVerdict.TOO_SHORT)
     assert young.reason == (
-        f"too short: 3 of {QUARTERS} quarters have a value (its first change was in the "
-        f"quarter of 2021-10-01); a trend needs at least {MIN_POINTS}"
+        f"too short: 3 of {QUARTERS} quarters have a value (its series starts with the "
+        f"quarter of 2021-10-01: the code is younger than the window); a trend needs at "
+        f"least {MIN_POINTS}"
     )
     short = repo.trends("module", until="2021-07-01")  # 6 quarters
     assert len(short.pop().periods) < MIN_PERIODS
@@ -257,8 +259,8 @@ def test_levels_function_file_and_repository(repo: loopintel.Repository) -> None
     whole = by_key(repo.trends("repository", until=UNTIL))
     assert {name for name, _ in whole} == {"."}
     # the repository's changes: two commits a quarter, three in the last three
-    assert whole[".", "changes"].values == (2.0,) * (QUARTERS - 3) + (3.0,) * 3
-    assert whole[".", "authors"].values == (2.0,) * (QUARTERS - 3) + (2.0,) * 3
+    assert whole[".", "changes"].values == (None,) + (2.0,) * (QUARTERS - 4) + (3.0,) * 3
+    assert whole[".", "authors"].values == (None,) + (2.0,) * (QUARTERS - 1)
     assert {metric for _, metric in whole} == {
         "complexity", "churn", "changes", "authors", "truck_factor",
     }  # fmt: skip
@@ -283,9 +285,14 @@ def test_months_are_calendar_months(repo: loopintel.Repository) -> None:
 
 def test_the_window_is_whole_periods(repo: loopintel.Repository) -> None:
     # a since inside a quarter starts at the next one; an until inside one ends before it
-    rows = repo.trends("module", since="2020-02-15", until="2022-05-01", metric="complexity")
+    rows = repo.trends("module", since="2020-02-15", until="2022-05-01")
     assert rows[0].since == datetime(2020, 4, 1, tzinfo=UTC)
     assert rows[0].until == datetime(2022, 4, 1, tzinfo=UTC)
+    # what came before the window sets the states of its first period, counts nothing
+    known = by_key(rows)
+    assert known["pkg", "complexity"].values == tuple(float(k + 1) for k in range(1, 9))
+    assert known["pkg", "changes"].values == (1.0,) * 8
+    assert known["pkg", "truck_factor"].values == (1.0,) * 8
     # by default the quarter of the indexed head is left out: it is still in progress
     default = repo.trends("module", metric="complexity")[0]
     assert default.until == datetime(2022, 4, 1, tzinfo=UTC)

@@ -347,7 +347,7 @@ def truck_factor_series(
     touched = np.zeros((placed.periods, placed.elements), dtype=bool)
     touched[row_period, files.group[row_file]] = True
     new = born < placed.periods
-    touched[born[new], files.group[new]] = True
+    touched[np.maximum(born[new], 0), files.group[new]] = True
     for period in range(placed.periods):
         if period:
             out[:, period] = out[:, period - 1]

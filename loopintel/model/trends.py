@@ -59,10 +59,11 @@ class TrendMetric(enum.StrEnum):
     """Sum of the latest known cyclomatic complexity of its functions at the period's
     end (a state: carried over periods without change). Rising is degrading."""
     CHURN = "churn"
-    """Lines added and removed in the period. Rising is degrading."""
+    """Lines added and removed in the period (from the period after the one its first
+    change was in). Rising is degrading."""
     CHANGES = "changes"
-    """Commits that changed it other than cosmetically in the period. Rising is
-    degrading."""
+    """Commits that changed it other than cosmetically in the period (from the period
+    after its first change's). Rising is degrading."""
     INCIDENTS = "incidents"
     """Stored real incidents linked to it that started in the period. Rising is
     degrading."""
@@ -70,8 +71,8 @@ class TrendMetric(enum.StrEnum):
     """Percent of its coverable lines covered in the latest coverage snapshot of a commit
     of the period (missing where no snapshot was taken). Falling is degrading."""
     AUTHORS = "authors"
-    """Distinct authors (after ``.mailmap``) of its non-cosmetic changes in the period.
-    Falling is degrading."""
+    """Distinct authors (after ``.mailmap``) of its non-cosmetic changes in the period
+    (from the period after its first change's). Falling is degrading."""
     TRUCK_FACTOR = "truck_factor"
     """Avelino et al.'s truck factor of its files from their authorship up to the
     period's end (modules and the repository only). Falling is degrading."""
@@ -122,8 +123,9 @@ class Trend(Serializable):
     periods: tuple[datetime, ...]
     """Start of each period (UTC), oldest first."""
     values: tuple[float | None, ...]
-    """The measure in each period; ``None`` where there is none (before the code's first
-    change; a period without a coverage snapshot)."""
+    """The measure in each period; ``None`` where there is none: before the code's first
+    change (for churn, changes and authors, up to the period after it: that one holds
+    the writing of the code), and in a period without a coverage snapshot."""
     n: int
     """Periods with a value: the points the test used."""
     s: int
@@ -171,7 +173,10 @@ class Trend(Serializable):
             elif first is None:
                 why = "no change of it in the window"
             else:
-                why = f"its first change was in the {unit} of {self.periods[first]:%Y-%m-%d}"
+                why = (
+                    f"its series starts with the {unit} of {self.periods[first]:%Y-%m-%d}: "
+                    "the code is younger than the window"
+                )
             return (
                 f"too short: {self.n} of {_count(count, unit)} have a value ({why}); "
                 f"a trend needs at least {MIN_POINTS}"
