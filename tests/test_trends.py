@@ -410,6 +410,8 @@ def test_coverage_falling_from_snapshot_to_snapshot_is_degrading(
         assert h.sen_slope is not None
         assert h.sen_slope < 0
         assert "coverage" in {row.metric for row in repo.trends(until="2022-04-01")}
+        (none,) = repo.trends("function", metric="coverage", path="cov.py", until="2020-02-01")
+        assert (none.periods, none.values, none.direction) == ((), (), TrendVerdict.TOO_SHORT)
 
 
 # -- the command --------------------------------------------------------------------------

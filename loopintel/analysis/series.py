@@ -259,16 +259,18 @@ def coverage_series(code: HeadCode, placed: Placed, rows: CoverageRows) -> npt.N
     inside the span of the function that encloses it.
     """
     shape = (placed.elements, placed.periods)
+    out = np.full(shape, np.nan)
+    if not placed.periods:
+        return out
     inside = (rows.period >= 0) & (rows.period < placed.periods)
     latest = np.full(placed.periods, -1, dtype=np.int64)
     np.maximum.at(latest, rows.period[inside], rows.snapshot[inside])
-    chosen = inside & (rows.snapshot == latest[np.clip(rows.period, 0, max(0, placed.periods - 1))])
+    chosen = inside & (rows.snapshot == latest[np.clip(rows.period, 0, placed.periods - 1)])
     chosen &= code.outermost[rows.function]
     element = code.element[rows.function[chosen]]
     period = rows.period[chosen]
     covered = _counts(placed, element, period, rows.covered[chosen])
     coverable = _counts(placed, element, period, rows.coverable[chosen])
-    out = np.full(shape, np.nan)
     np.divide(100.0 * covered, coverable, out=out, where=coverable > 0)
     return out
 
