@@ -14,16 +14,15 @@ from typing import TYPE_CHECKING
 
 import attrs
 
-from loopintel.arguments import choice, head_path, is_under, row_limit, window
+from loopintel.arguments import choice, head_path, row_limit, window
+from loopintel.elements import head_code, head_spans
 from loopintel.errors import InvalidQuery
 from loopintel.model import FunctionRef, Hotspot, HotspotLevel, HotspotScore
 from loopintel.tables import Records
 
 if TYPE_CHECKING:
-    import numpy as np
-    import numpy.typing as npt
-
     from loopintel.analysis.hotspots import IncidentLinks
+    from loopintel.elements import HeadSpan
     from loopintel.history.git import GitRepository
     from loopintel.resolver import Moment, Resolver
     from loopintel.store import Store
@@ -106,37 +105,15 @@ def hotspots(git: GitRepository, store: Store, query: HotspotQuery) -> Records[H
     """
     import numpy as np  # noqa: PLC0415 - numpy loads on first use: opening stays quick
 
-    from loopintel.analysis.hotspots import (  # noqa: PLC0415
-        HeadCode,
-        hotspot_arrays,
-    )
+    from loopintel.analysis.hotspots import hotspot_arrays  # noqa: PLC0415
 
     columns = store.columns()
     if not len(columns):
         return Records()
-    spans = [row for row in store.head_spans() if is_under(row[0], query.path)]
+    spans = head_spans(store, query.path)
     if not spans:
         return Records()
-    codes: dict[str, int] = store.per_head(
-        "lineage_codes", lambda: {lineage: i for i, lineage in enumerate(columns.lineages)}
-    )
-    names, element = _elements(spans, query.level)
-    count = len(spans)
-    file_of = np.unique(np.array([row[0] for row in spans]), return_inverse=True)[1]
-    start = np.fromiter((row[3] for row in spans), np.int64, count)
-    end = np.fromiter((row[4] for row in spans), np.int64, count)
-    lineage = np.fromiter((codes.get(row[2], -1) for row in spans), np.int64, count)
-    code = HeadCode(
-        lineage=lineage,
-        element=element,
-        outermost=(
-            np.ones(count, dtype=bool)
-            if query.level is HotspotLevel.FUNCTION
-            else _outermost(file_of, start, end)
-        ),
-        size=end - start + 1,
-        elements=len(names),
-    )
+    names, code = head_code(store, columns, spans, query.level.value)
     fixes = fix_commits(git, store)
     fix_seqs = np.fromiter(fixes, np.int64, len(fixes))
     first, last = int(columns.authored_at.min()), int(columns.authored_at.max())
@@ -211,43 +188,7 @@ def hotspots(git: GitRepository, store: Store, query: HotspotQuery) -> Records[H
     return Records(rows if query.limit is None else rows[: query.limit])
 
 
-def _elements(
-    spans: list[tuple[str, str, str, int, int]], level: HotspotLevel
-) -> tuple[list[str], npt.NDArray[np.int64]]:
-    """The names of the elements and the element index of each function."""
-    import numpy as np  # noqa: PLC0415
-
-    if level is HotspotLevel.FUNCTION:
-        return [f"{row[0]}::{row[1]}" for row in spans], np.arange(len(spans), dtype=np.int64)
-    keys = [
-        row[0] if level is HotspotLevel.FILE else (row[0].rpartition("/")[0] or ".")
-        for row in spans
-    ]
-    names, element = np.unique(np.array(keys, dtype=object), return_inverse=True)
-    return [str(name) for name in names], element.astype(np.int64)
-
-
-def _outermost(
-    file_of: npt.NDArray[np.int64], start: npt.NDArray[np.int64], end: npt.NDArray[np.int64]
-) -> npt.NDArray[np.bool_]:
-    """Whether each function lies inside no earlier one of its file.
-
-    Functions come by file, then first line (an enclosing one first): a function is
-    nested when it starts at or before the furthest end of the earlier ones of its file.
-    """
-    import numpy as np  # noqa: PLC0415
-
-    if not start.size:
-        return np.zeros(0, dtype=bool)
-    stride = np.int64(int(end.max()) + 2)
-    reach = np.maximum.accumulate(file_of * stride + end)
-    before = np.concatenate(([np.int64(-1)], reach[:-1]))
-    return np.asarray(file_of * stride + start > before)
-
-
-def _links(
-    store: Store, query: HotspotQuery, spans: list[tuple[str, str, str, int, int]]
-) -> IncidentLinks | None:
+def _links(store: Store, query: HotspotQuery, spans: list[HeadSpan]) -> IncidentLinks | None:
     """Links of stored incidents in the window to the ranked functions.
 
     ``None``: no stored incident is linked to any code.

@@ -57,6 +57,10 @@ if TYPE_CHECKING:
         Resolution,
         Skip,
         SZZResult,
+        Trend,
+        TrendLevel,
+        TrendMetric,
+        TrendPeriod,
         TruckFactor,
     )
     from loopintel.sources.labels import LabelMap
@@ -764,6 +768,76 @@ class Repository:
             incidents=incidents,
         )
         return hotspots.hotspots(self._git, self._store, query)
+
+    # -- signals: trends ------------------------------------------------------------------
+
+    def trends(
+        self,
+        level: TrendLevel | str = "module",
+        *,
+        metric: TrendMetric | str | Iterable[TrendMetric | str] | None = None,
+        period: TrendPeriod | str = "quarter",
+        since: Moment | None = None,
+        until: Moment | None = None,
+        path: str | None = None,
+        degrading_only: bool = False,
+        limit: int | None = None,
+        alpha: float = 0.05,
+    ) -> Records[Trend]:
+        """Where each measure of the code at the head has been going, period by period.
+
+        Complexity, churn, changes, incidents, coverage, active authors and (modules and
+        the repository) the truck factor, as series over calendar months or quarters; a
+        series is ``degrading`` or ``improving`` when the Mann-Kendall test finds a
+        monotonic trend at ``alpha`` (never from two points), with Sen's slope for its
+        size; see ``docs/trends.md``. Incidents and coverage are followed when the index
+        holds them.
+
+        Args:
+            level: ``function``, ``file``, ``module`` (a directory, its files' functions)
+                or ``repository``.
+            metric: one metric or several (``None``: every one the index has data for).
+            period: ``quarter`` or ``month`` (calendar periods, UTC).
+            since: the first whole period starting at or after this moment (a date is
+                midnight UTC; a datetime needs a timezone). Default: the period of the
+                first change.
+            until: the last whole period ending at or before this moment. Default: the
+                period before the indexed head's (which is still in progress).
+            path: only code in this file or directory at the head.
+            degrading_only: only the series found degrading.
+            limit: at most this many rows (``None``: all).
+            alpha: the significance level of the test.
+
+        Returns:
+            Degrading first, then improving, steady and too short; within each the
+            lowest p-value first, then the strongest tau, then by name and metric.
+
+        Raises:
+            InvalidQuery: an unknown level, metric or period, ``truck_factor`` below
+                module level, ``incidents`` or ``coverage`` without the data, a
+                malformed or naive date, an empty window, a limit below 1, an alpha
+                outside ``(0, 1)``.
+            PathNotFound: no Python file at the indexed head is, or is under, ``path``.
+
+        Example:
+            >>> repo.trends("module", degrading_only=True).to_frame()  # doctest: +SKIP
+
+        """
+        from loopintel import trends  # noqa: PLC0415 - loaded on use: opening stays quick
+
+        query = trends.TrendQuery.from_arguments(
+            self._resolver,
+            level=level,
+            metric=metric,
+            period=period,
+            since=since,
+            until=until,
+            path=path,
+            degrading_only=degrading_only,
+            limit=limit,
+            alpha=alpha,
+        )
+        return trends.trends(self._store, query)
 
     # -- signals: knowledge risks --------------------------------------------------------
 

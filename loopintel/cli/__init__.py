@@ -3,9 +3,10 @@
 Each module adds its commands to :func:`main` when imported: the history
 (:mod:`~loopintel.cli.history`), people and functions (:mod:`~loopintel.cli.people`),
 coverage (:mod:`~loopintel.cli.coverage`), incidents and context
-(:mod:`~loopintel.cli.incidents`), hotspots (:mod:`~loopintel.cli.signals`), change
-coupling (:mod:`~loopintel.cli.coupling`), clusters, recurrences and blast radius
-(:mod:`~loopintel.cli.graph`), knowledge risks (:mod:`~loopintel.cli.risks`). Exit codes:
+(:mod:`~loopintel.cli.incidents`), hotspots (:mod:`~loopintel.cli.signals`), trends
+(:mod:`~loopintel.cli.trends`), change coupling (:mod:`~loopintel.cli.coupling`), clusters,
+recurrences and blast radius (:mod:`~loopintel.cli.graph`), knowledge risks
+(:mod:`~loopintel.cli.risks`). Exit codes:
 0 success, 1 a loopintel error (message on stderr), 2 a usage error, 130 interrupted.
 """
 
@@ -18,6 +19,7 @@ from loopintel.cli import people as _people  # noqa: F401 - registers its comman
 from loopintel.cli import risks as _risks  # noqa: F401 - registers its commands
 from loopintel.cli import signals as _signals  # noqa: F401 - registers its commands
 from loopintel.cli import szz as _szz  # noqa: F401 - registers its commands
+from loopintel.cli import trends as _trends  # noqa: F401 - registers its commands
 from loopintel.cli.shell import main
 
 __all__ = ["main"]

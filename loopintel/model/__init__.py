@@ -28,6 +28,8 @@ module             values
 ``risks``          ``KnowledgeRisk`` (``RiskKind``, ``RiskExposure``, ``RiskSeverity``)
 ``indexing``       ``IndexProgress`` (``IndexPhase``), ``IndexSummary``, ``Skip``
 ``summary``        ``FunctionSummary``
+``trends``         ``Trend`` (``TrendLevel``, ``TrendMetric``, ``TrendPeriod``,
+                   ``TrendVerdict``)
 ``szz``            ``SZZResult``, ``InducingCommit``, ``FixedLine`` (``LineRole``),
                    ``TraceStep``
 =================  ===========================================================
@@ -98,6 +100,7 @@ from loopintel.model.people import (
 from loopintel.model.risks import KnowledgeRisk, RiskExposure, RiskKind, RiskSeverity
 from loopintel.model.summary import FunctionSummary
 from loopintel.model.szz import FixedLine, InducingCommit, LineRole, SZZResult, TraceStep
+from loopintel.model.trends import Trend, TrendLevel, TrendMetric, TrendPeriod, TrendVerdict
 
 __all__ = [
     "Author",
@@ -166,7 +169,12 @@ __all__ = [
     "StabilityClass",
     "Tally",
     "TraceStep",
+    "Trend",
     "TrendDirection",
+    "TrendLevel",
+    "TrendMetric",
+    "TrendPeriod",
+    "TrendVerdict",
     "TruckFactor",
     "VersionSource",
 ]

@@ -176,6 +176,21 @@ class CoverageTables(Tables):
         )
         return [_function(row) for row in rows]
 
+    def coverage_function_rows(self) -> list[tuple[int, int, int, str, int, int]]:
+        """Every function of every snapshot of an indexed commit, for series over time.
+
+        Each row: snapshot id, the commit's place in graph order and author time, the
+        function's lineage, covered and coverable lines. Functions without a lineage
+        (not matched to the index) are left out.
+        """
+        if not self._has_coverage_tables():
+            return []
+        return self.db.execute(
+            "SELECT s.id, c.seq, c.authored_at, f.lineage, f.covered, f.coverable "
+            "FROM coverage_functions f JOIN coverage_snapshots s ON s.id = f.snapshot "
+            "JOIN commits c ON c.sha = s.commit_sha WHERE f.lineage IS NOT NULL"
+        ).fetchall()
+
     def coverage_snapshots(self, only: int | None = None) -> list[CoverageSnapshot]:
         """Every stored coverage snapshot (or the one with id ``only``), oldest first."""
         if not self._has_coverage_tables():

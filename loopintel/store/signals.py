@@ -1,4 +1,4 @@
-"""Whole-history reads of the signals and the graph: head spans, commits, names, links.
+"""Whole-history reads of the signals and the graph: spans, commits, names, links.
 
 Each returns plain tuples in one query, so the analyses turn them into numpy arrays
 without building a value per row.
@@ -55,6 +55,13 @@ class SignalTables(Tables):
                 "SELECT lineage, path, qualname, max(last_seq) FROM names GROUP BY lineage"
             )
         }
+
+    def duplicate_seqs(self) -> list[int]:
+        """The places in graph order of commits that copy an earlier one (cherry-picks)."""
+        return [
+            row[0]
+            for row in self.db.execute("SELECT seq FROM commits WHERE duplicate_of IS NOT NULL")
+        ]
 
     def incident_link_rows(self) -> list[tuple[str, str, float, int | None]]:
         """Links of stored real incidents (no proxies): incident, lineage, confidence, start.
