@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
-import json
-
 import click
 
 import loopintel
-from loopintel.cli.shell import count, main, path_option, reader
+from loopintel.cli.shell import (
+    count,
+    echo_more,
+    echo_rows,
+    main,
+    path_option,
+    reader,
+    row_options,
+    rows_shown,
+)
 
 __all__ = ["COUPLING_LIMIT"]
 
@@ -48,12 +55,7 @@ _LEVELS = ", ".join(level.value for level in loopintel.CouplingLevel)
     help="Leave out commits changing more functions (files) than this (default 30).",
 )
 @click.option("--hidden", is_flag=True, help="Only pairs in different directories.")
-@click.option(
-    "--limit",
-    type=click.IntRange(min=0),
-    help=f"Show the first N pairs (default {COUPLING_LIMIT}; all with --json); 0: all.",
-)
-@click.option("--json", "as_json", is_flag=True, help="One JSON object per line.")
+@row_options(COUPLING_LIMIT, "pairs")
 def coupling(
     repo: loopintel.Repository,
     level: str,
@@ -73,8 +75,6 @@ def coupling(
     revisions), with the confidence of the stronger direction, the shared commits and
     the newest of them. Pairs in different directories (hidden coupling) are marked H.
     """
-    if limit is None:
-        limit = 0 if as_json else COUPLING_LIMIT
     found = repo.coupling(
         level,
         since=since,
@@ -85,13 +85,13 @@ def coupling(
         max_changeset=max_changeset,
         hidden_only=hidden,
     )
-    rows = found[:limit] if limit else found
-    if as_json:
-        for row in rows:
-            click.echo(json.dumps(row.to_dict()))
-        return
-    if not rows:
-        click.echo("no pair changed together often enough (try a lower --min-support)", err=True)
+    rows = echo_rows(
+        found,
+        rows_shown(limit, as_json, COUPLING_LIMIT),
+        as_json,
+        "no pair changed together often enough (try a lower --min-support)",
+    )
+    if rows is None:
         return
     first = rows[0]
     unit = "functions" if first.level is loopintel.CouplingLevel.FUNCTION else "files"
@@ -108,5 +108,4 @@ def coupling(
             f"{row.degree:6.2f} {row.confidence:5.2f} {row.shared:6d} {revisions:>9}  "
             f"{'H' if row.hidden else ' '} {row.a}  ~  {row.b}  ({newest})"
         )
-    if len(rows) < len(found):
-        click.echo(f"... and {len(found) - len(rows)} more (--limit 0 shows all)")
+    echo_more(len(rows), len(found))

@@ -10,7 +10,17 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from loopintel.cli.shell import count, function_argument, main, path_option, reader
+from loopintel.cli.shell import (
+    count,
+    echo_more,
+    echo_rows,
+    function_argument,
+    main,
+    path_option,
+    reader,
+    row_options,
+    rows_shown,
+)
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -39,22 +49,6 @@ def _window(func: Callable[..., Any]) -> Callable[..., Any]:
     )(func)
 
 
-def _limit(func: Callable[..., Any]) -> Callable[..., Any]:
-    func = click.option("--json", "as_json", is_flag=True, help="One JSON object per line.")(func)
-    return click.option(
-        "--limit",
-        type=click.IntRange(min=0),
-        help=f"Show the first N rows (default {GRAPH_LIMIT}; all with --json); 0: all.",
-    )(func)
-
-
-def _rows(limit: int | None, as_json: bool) -> int | None:
-    """The ``limit`` the API gets (``None``: all)."""
-    if limit is None:
-        limit = 0 if as_json else GRAPH_LIMIT
-    return limit or None
-
-
 def _date(moment: Any) -> str:
     return "-" if moment is None else f"{moment:%Y-%m-%d}"
 
@@ -70,7 +64,7 @@ def _date(moment: Any) -> str:
     show_default=True,
     help="Leave out clusters with fewer incidents.",
 )
-@_limit
+@row_options(GRAPH_LIMIT)
 def clusters(
     repo: loopintel.Repository,
     since: str | None,
@@ -86,7 +80,7 @@ def clusters(
     Each cluster with the functions its incidents implicate, their modules, the
     dominant change types and the authors of that code.
     """
-    rows = _rows(limit, as_json)
+    rows = rows_shown(limit, as_json, GRAPH_LIMIT)
     found = repo.clusters(
         since=since,
         until=until,
@@ -94,17 +88,14 @@ def clusters(
         path=path_option(repo, path_),
         min_incidents=min_incidents,
     )
-    shown = found if rows is None else found[:rows]
-    if as_json:
-        for cluster in shown:
-            click.echo(json.dumps(cluster.to_dict()))
-        return
-    if not shown:
-        click.echo(
-            f"no cluster of {min_incidents} or more incidents"
-            + ("" if proxies else " (real incidents; --proxies uses bug-fix commits)"),
-            err=True,
-        )
+    shown = echo_rows(
+        found,
+        rows,
+        as_json,
+        f"no cluster of {min_incidents} or more incidents"
+        + ("" if proxies else " (real incidents; --proxies uses bug-fix commits)"),
+    )
+    if shown is None:
         return
     for cluster in shown:
         click.echo(
@@ -127,8 +118,7 @@ def clusters(
             + " ".join(cluster.incidents[:6])
             + (" ..." if len(cluster.incidents) > 6 else "")
         )
-    if len(shown) < len(found):
-        click.echo(f"... and {len(found) - len(shown)} more (--limit 0 shows all)")
+    echo_more(len(shown), len(found))
 
 
 @main.command()
@@ -151,7 +141,7 @@ def clusters(
     show_default=True,
     help="Days after a fix a new incident must start to count.",
 )
-@_limit
+@row_options(GRAPH_LIMIT)
 def recurring(
     repo: loopintel.Repository,
     since: str | None,
@@ -168,7 +158,7 @@ def recurring(
     Each with the fix, the functions it changed that the later incident implicates,
     the commits SZZ traced the fixed lines to, and the days in between.
     """
-    rows = _rows(limit, as_json)
+    rows = rows_shown(limit, as_json, GRAPH_LIMIT)
     found = repo.recurring(
         since=since,
         until=until,
@@ -177,17 +167,14 @@ def recurring(
         window_days=window_days,
         min_gap_days=min_gap_days,
     )
-    shown = found if rows is None else found[:rows]
-    if as_json:
-        for recurrence in shown:
-            click.echo(json.dumps(recurrence.to_dict()))
-        return
-    if not shown:
-        click.echo(
-            "no incident came back after a fix to the same code"
-            + ("" if proxies else " (real incidents; --proxies uses bug-fix commits)"),
-            err=True,
-        )
+    shown = echo_rows(
+        found,
+        rows,
+        as_json,
+        "no incident came back after a fix to the same code"
+        + ("" if proxies else " (real incidents; --proxies uses bug-fix commits)"),
+    )
+    if shown is None:
         return
     for recurrence in shown:
         where = "" if recurrence.cluster is None else f", cluster {recurrence.cluster}"
@@ -209,15 +196,14 @@ def recurring(
                 )
                 + ("  (* also behind the later one)" if shared else "")
             )
-    if len(shown) < len(found):
-        click.echo(f"... and {len(found) - len(shown)} more (--limit 0 shows all)")
+    echo_more(len(shown), len(found))
 
 
 @main.command("blast-radius")
 @function_argument
 @reader
 @_window
-@_limit
+@row_options(GRAPH_LIMIT)
 def blast_radius(
     repo: loopintel.Repository,
     function: str,
@@ -234,7 +220,7 @@ def blast_radius(
     """
     if at is not None:
         function = str(repo.function(function, at=at).lineage)
-    rows = _rows(limit, as_json)
+    rows = rows_shown(limit, as_json, GRAPH_LIMIT)
     radius = repo.blast_radius(function, since=since, until=until, proxies=proxies, limit=rows)
     if as_json:
         click.echo(json.dumps(radius.to_dict()))

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from typing import TYPE_CHECKING
 
 import click
@@ -11,7 +10,16 @@ from rich.padding import Padding
 from rich.table import Table
 
 from loopintel.cli.people import expert_flags, last_seen
-from loopintel.cli.shell import count, main, path_option, reader
+from loopintel.cli.shell import (
+    count,
+    echo_more,
+    echo_rows,
+    main,
+    path_option,
+    reader,
+    row_options,
+    rows_shown,
+)
 
 if TYPE_CHECKING:
     import loopintel
@@ -45,12 +53,7 @@ _KINDS = {"experts_inactive": "experts inactive", "truck_factor_one": "truck fac
     show_default=True,
     help="Days without any commit after which an author is inactive.",
 )
-@click.option(
-    "--limit",
-    type=click.IntRange(min=0),
-    help=f"Show the first N risks (default {RISKS_LIMIT}; all with --json); 0: all.",
-)
-@click.option("--json", "as_json", is_flag=True, help="One JSON object per line.")
+@row_options(RISKS_LIMIT, "risks")
 def risks(
     repo: loopintel.Repository,
     level: str,
@@ -67,8 +70,6 @@ def risks(
     (medium), one active person holds it (low). Each with its changes, fixes and
     incidents, its key experts, its truck factor and who to ask.
     """
-    if limit is None:
-        limit = 0 if as_json else RISKS_LIMIT
     found = repo.knowledge_risks(
         level,
         since=since,
@@ -76,13 +77,13 @@ def risks(
         path=path_option(repo, path_),
         inactive_after_days=inactive_after,
     )
-    rows = found[:limit] if limit else found
-    if as_json:
-        for row in rows:
-            click.echo(json.dumps(row.to_dict()))
-        return
-    if not rows:
-        click.echo("no busy or incident-prone code with a knowledge risk", err=True)
+    rows = echo_rows(
+        found,
+        rows_shown(limit, as_json, RISKS_LIMIT),
+        as_json,
+        "no busy or incident-prone code with a knowledge risk",
+    )
+    if rows is None:
         return
     first = rows[0]
     console = Console(highlight=False, width=None if Console().is_terminal else _WIDTH)
@@ -92,8 +93,7 @@ def risks(
         click.echo(f"\n{row.severity.value.upper():<6} {row.name}  ({kinds})")
         click.echo(f"  {row.reason}")
         console.print(Padding(_people(row), (0, 0, 0, 2), expand=False))
-    if len(rows) < len(found):
-        click.echo(f"\n... and {len(found) - len(rows)} more (--limit 0 shows all)")
+    echo_more(len(rows), len(found), before="\n")
 
 
 def _people(row: loopintel.KnowledgeRisk) -> Table:

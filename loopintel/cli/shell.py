@@ -28,10 +28,12 @@ from rich.progress import (
 import loopintel
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from collections.abc import Callable, Sequence
 
 __all__ = [
     "count",
+    "echo_more",
+    "echo_rows",
     "errors",
     "fail",
     "find_function",
@@ -42,6 +44,8 @@ __all__ = [
     "path_option",
     "reader",
     "repo_options",
+    "row_options",
+    "rows_shown",
 ]
 
 F = TypeVar("F", bound="Callable[..., Any]")
@@ -50,6 +54,60 @@ F = TypeVar("F", bound="Callable[..., Any]")
 def count(number: int, noun: str) -> str:
     """``1 commit``, ``2,000 commits``."""
     return f"{number:,} {noun}{'' if number == 1 else 's'}"
+
+
+def row_options(default: int, noun: str = "rows") -> Callable[[F], F]:
+    """``--limit`` and ``--json`` for a command that prints a list of answers.
+
+    People see the first ``default`` rows unless ``--limit`` says otherwise; ``--json``
+    writes every row (one object per line) unless it does.
+    """
+
+    def decorate(func: F) -> F:
+        func = click.option("--json", "as_json", is_flag=True, help="One JSON object per line.")(
+            func
+        )
+        return click.option(
+            "--limit",
+            type=click.IntRange(min=0),
+            help=f"Show the first N {noun} (default {default}; all with --json); 0: all.",
+        )(func)
+
+    return decorate
+
+
+def rows_shown(limit: int | None, as_json: bool, default: int) -> int | None:
+    """How many rows a ``--limit`` asks for (``None``: all)."""
+    if limit is None:
+        limit = 0 if as_json else default
+    return limit or None
+
+
+def echo_rows(
+    found: Sequence[Any], limit: int | None, as_json: bool, empty: str
+) -> Sequence[Any] | None:
+    """The rows to print as a table, or ``None`` once they are written another way.
+
+    With ``as_json`` each shown row is written as one JSON object per line; with no rows
+    ``empty`` goes to stderr (exit status 0: no answer is not an error).
+    """
+    import json  # noqa: PLC0415
+
+    rows = found if limit is None else found[:limit]
+    if as_json:
+        for row in rows:
+            click.echo(json.dumps(row.to_dict()))
+        return None
+    if not rows:
+        click.echo(empty, err=True)
+        return None
+    return rows
+
+
+def echo_more(shown: int, found: int, *, before: str = "") -> None:
+    """The line that says how many rows ``--limit`` left out, if any."""
+    if shown < found:
+        click.echo(f"{before}... and {found - shown} more (--limit 0 shows all)")
 
 
 def fail(message: str) -> None:

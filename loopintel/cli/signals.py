@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
-import json
-
 import click
 
 import loopintel
-from loopintel.cli.shell import main, path_option, reader
+from loopintel.cli.shell import (
+    echo_more,
+    echo_rows,
+    main,
+    path_option,
+    reader,
+    row_options,
+    rows_shown,
+)
 
 __all__ = ["HOTSPOTS_LIMIT"]
 
@@ -37,12 +43,7 @@ _SCORES = ", ".join(score.value for score in loopintel.HotspotScore)
 @click.option("--since", metavar="DATE", help="Only changes at or after this date (ISO 8601).")
 @click.option("--until", metavar="DATE", help="Only changes before this date (ISO 8601).")
 @click.option("--path", "path_", metavar="P", help="Only code in this file or directory.")
-@click.option(
-    "--limit",
-    type=click.IntRange(min=0),
-    help=f"Show the first N rows (default {HOTSPOTS_LIMIT}; all with --json); 0: all.",
-)
-@click.option("--json", "as_json", is_flag=True, help="One JSON object per line.")
+@row_options(HOTSPOTS_LIMIT)
 def hotspots(
     repo: loopintel.Repository,
     level: str,
@@ -59,16 +60,14 @@ def hotspots(
     relative churn (and incident risk when stored incidents are linked to code), with
     the changes, fixes, authors and newest fix commits behind them.
     """
-    if limit is None:
-        limit = 0 if as_json else HOTSPOTS_LIMIT
     found = repo.hotspots(level, by=by, since=since, until=until, path=path_option(repo, path_))
-    rows = found[:limit] if limit else found
-    if as_json:
-        for row in rows:
-            click.echo(json.dumps(row.to_dict()))
-        return
-    if not rows:
-        click.echo("no code at the indexed head changed in that window", err=True)
+    rows = echo_rows(
+        found,
+        rows_shown(limit, as_json, HOTSPOTS_LIMIT),
+        as_json,
+        "no code at the indexed head changed in that window",
+    )
+    if rows is None:
         return
     first = rows[0]
     incidents = first.incident_risk is not None
@@ -87,5 +86,4 @@ def hotspots(
         fixes = " ".join(sha[:10] for sha in row.fix_commits)
         line += f"{row.changes:7d} {row.authors:7d}  {row.name}" + (f"  ({fixes})" if fixes else "")
         click.echo(line)
-    if len(rows) < len(found):
-        click.echo(f"... and {len(found) - len(rows)} more (--limit 0 shows all)")
+    echo_more(len(rows), len(found))

@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
-import json
-
 import click
 
 import loopintel
-from loopintel.cli.shell import main, path_option, reader
+from loopintel.cli.shell import (
+    echo_more,
+    echo_rows,
+    main,
+    path_option,
+    reader,
+    row_options,
+    rows_shown,
+)
 
 __all__ = ["TRENDS_LIMIT", "sparkline"]
 
@@ -69,12 +75,7 @@ def sparkline(values: tuple[float | None, ...]) -> str:
     show_default=True,
     help="The significance level of the trend test.",
 )
-@click.option(
-    "--limit",
-    type=click.IntRange(min=0),
-    help=f"Show the first N rows (default {TRENDS_LIMIT}; all with --json); 0: all.",
-)
-@click.option("--json", "as_json", is_flag=True, help="One JSON object per line.")
+@row_options(TRENDS_LIMIT)
 def trends(
     repo: loopintel.Repository,
     level: str,
@@ -95,8 +96,6 @@ def trends(
     monotonic trend at --alpha, with Sen's slope for its size. The most significant
     degrading series come first.
     """
-    if limit is None:
-        limit = 0 if as_json else TRENDS_LIMIT
     found = repo.trends(
         level,
         metric=list(metrics) or None,
@@ -107,14 +106,14 @@ def trends(
         degrading_only=degrading,
         alpha=alpha,
     )
-    rows = found[:limit] if limit else found
-    if as_json:
-        for row in rows:
-            click.echo(json.dumps(row.to_dict()))
-        return
-    if not rows:
-        what = "degrading " if degrading else ""
-        click.echo(f"no {what}trend of code at the indexed head in that window", err=True)
+    what = "degrading " if degrading else ""
+    rows = echo_rows(
+        found,
+        rows_shown(limit, as_json, TRENDS_LIMIT),
+        as_json,
+        f"no {what}trend of code at the indexed head in that window",
+    )
+    if rows is None:
         return
     first = rows[0]
     click.echo(
@@ -133,5 +132,4 @@ def trends(
             f"{row.direction.value:<10} {row.metric.value:<12} {p} {row.tau:+6.2f} "
             f"{slope:>9}  {sparkline(row.values)}  {row.name}"
         )
-    if len(rows) < len(found):
-        click.echo(f"... and {len(found) - len(rows)} more (--limit 0 shows all)")
+    echo_more(len(rows), len(found))
