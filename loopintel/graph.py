@@ -75,7 +75,7 @@ def node_id(kind: NodeKind | str, key: str) -> str:
         'file:src/app.py'
 
     """
-    return f"{NodeKind(kind).value}:{key}"
+    return f"{(kind if isinstance(kind, NodeKind) else NodeKind(kind)).value}:{key}"
 
 
 def _of_kind(graph: nx.MultiDiGraph[str], kind: NodeKind) -> list[str]:

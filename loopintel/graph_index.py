@@ -268,8 +268,14 @@ def _nested(
 def _add_edges(
     graph: nx.MultiDiGraph[str], edges: Iterable[tuple[str, str, str, dict[str, Any]]]
 ) -> None:
-    """Edges given as ``(source, target, key, attributes)``, added in one call."""
-    graph.add_edges_from(edges)  # type: ignore[arg-type] # the stubs know only 2- and 3-tuples
+    """Edges given as ``(source, target, key, attributes)``.
+
+    One ``add_edge`` each: ``add_edges_from`` looks every pair up again through the
+    graph's views first, which costs more than adding the edge.
+    """
+    add = graph.add_edge
+    for source, target, key, attributes in edges:
+        add(source, target, key, **attributes)
 
 
 def _containment(
@@ -326,11 +332,12 @@ def _knows(
     np.maximum.at(top, table.element, table.doa)
     weight = np.where(top[table.element] > 0, table.doa / np.maximum(top[table.element], 1e-12), 0)
     knows = EdgeKind.KNOWS.value
+    authors = [node_id(NodeKind.AUTHOR, email) for email in real.authors]
     _add_edges(
         graph,
         [
             (
-                node_id(NodeKind.AUTHOR, real.authors[author]),
+                authors[author],
                 lineage_ids[element],
                 knows,
                 {
