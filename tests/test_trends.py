@@ -133,6 +133,26 @@ def test_many_rows_at_once_agree_with_the_definition(rows: list[list[float | Non
         assert single.p == pytest.approx(float(tests.p[i]))
 
 
+@settings(max_examples=100, deadline=None)
+@given(st.lists(series_values, min_size=1, max_size=4), st.data())
+def test_equal_rows_are_answered_alike(rows: list[list[float | None]], data: st.DataObject) -> None:
+    # Rows tested once for all their copies must answer as if each were tested alone.
+    order = data.draw(st.lists(st.integers(0, len(rows) - 1), min_size=2, max_size=8))
+    length = max(len(row) for row in rows)
+    matrix = np.full((len(order), length), np.nan)
+    for i, pick in enumerate(order):
+        matrix[i, : len(rows[pick])] = [np.nan if v is None else v for v in rows[pick]]
+    tests, slopes = trend_rows(matrix)
+    for i in range(len(order)):
+        alone, slope = trend_rows(matrix[i : i + 1])
+        assert tests.s[i] == alone.s[0]
+        assert tests.n[i] == alone.n[0]
+        assert tests.p[i] == pytest.approx(float(alone.p[0]))
+        assert np.isnan(slopes[i]) == np.isnan(slope[0])
+        if not np.isnan(slope[0]):
+            assert slopes[i] == pytest.approx(float(slope[0]))
+
+
 # -- a history built to know its trends ---------------------------------------------------
 
 QUARTERS = 10

@@ -176,11 +176,37 @@ def trend_rows(
 ) -> tuple[KendallRows, npt.NDArray[np.float64]]:
     """Mann-Kendall and (with ``sen``) Sen's slope of every row, in one pass over the pairs.
 
+    Equal rows are tested once: many series of a history are alike (functions written
+    together and never changed again have the same churn by month), and the pairs of
+    a row are most of the cost.
+
     Returns:
         The tests, and the slopes (NaN for a row with fewer than two points, or all NaN
         without ``sen``).
 
     """
+    if values.shape[0] > 1:
+        # NaN never equals itself: a stand-in no metric takes makes missing points alike.
+        key = np.where(np.isnan(values), -np.inf, values)
+        unique, inverse = np.unique(key, axis=0, return_inverse=True)
+        if unique.shape[0] < values.shape[0]:
+            inverse = inverse.reshape(-1)
+            tests, slope = _trend_rows(np.where(np.isneginf(unique), np.nan, unique), sen=sen)
+            spread = KendallRows(
+                n=tests.n[inverse],
+                s=tests.s[inverse],
+                variance=tests.variance[inverse],
+                z=tests.z[inverse],
+                p=tests.p[inverse],
+                tau=tests.tau[inverse],
+            )
+            return spread, slope[inverse]
+    return _trend_rows(values, sen=sen)
+
+
+def _trend_rows(
+    values: npt.NDArray[np.float64], *, sen: bool
+) -> tuple[KendallRows, npt.NDArray[np.float64]]:
     rows, length = values.shape
     present = ~np.isnan(values)
     n = np.count_nonzero(present, axis=1).astype(np.int64)
