@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import io
+import shutil
+import sys
 from typing import TYPE_CHECKING
 
 import click
@@ -86,14 +89,25 @@ def risks(
     if rows is None:
         return
     first = rows[0]
-    console = Console(highlight=False, width=None if Console().is_terminal else _WIDTH)
     click.echo(f"{first.level} knowledge risks, {first.since:%Y-%m-%d} to {first.until:%Y-%m-%d}")
     for row in rows:
         kinds = ", ".join(_KINDS[kind] for kind in row.kinds)
         click.echo(f"\n{row.severity.value.upper():<6} {row.name}  ({kinds})")
         click.echo(f"  {row.reason}")
-        console.print(Padding(_people(row), (0, 0, 0, 2), expand=False))
+        click.echo(_rendered(Padding(_people(row), (0, 0, 0, 2), expand=False)))
     echo_more(len(rows), len(found), before="\n")
+
+
+def _rendered(table: Padding) -> str:
+    """A rich renderable as plain text, through click like every other line.
+
+    Written by click, a closed pipe (``| head``) ends the command as every command's
+    does (exit 0), and no line carries the padding rich adds after its last column.
+    """
+    width = shutil.get_terminal_size().columns if sys.stdout.isatty() else _WIDTH
+    out = io.StringIO()
+    Console(file=out, width=width, highlight=False, color_system=None).print(table)
+    return "\n".join(line.rstrip() for line in out.getvalue().splitlines())
 
 
 def _people(row: loopintel.KnowledgeRisk) -> Table:
