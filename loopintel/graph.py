@@ -16,7 +16,7 @@ attribute and the methods below.
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from loopintel.errors import AmbiguousFunction, FunctionNotFound, InvalidQuery
@@ -24,6 +24,8 @@ from loopintel.model import (
     BlastRadius,
     ChangeType,
     Cluster,
+    ClusterAuthor,
+    ClusterBasis,
     ClusterFunction,
     CoChanged,
     EdgeKind,
@@ -43,6 +45,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "RECURRENCE_GAP",
+    "RECURRENCE_SWEEP",
     "RECURRENCE_WINDOW",
     "blast_radius",
     "clusters",
@@ -55,6 +58,10 @@ __all__ = [
 RECURRENCE_WINDOW = timedelta(days=365)
 """How long after a fix a new incident on the same code counts as the problem coming
 back, by default."""
+RECURRENCE_SWEEP = 100
+"""A fix that changed more functions than this (not cosmetically) is a sweep, a lint
+or upgrade run, no fix of anything in particular: it recurs nothing, as SZZ sets such
+commits apart."""
 RECURRENCE_GAP = timedelta(days=1)
 """How long after a fix a new incident must start to count, by default: a fix finished
 in a second commit the same day is one piece of work, not the problem coming back."""
@@ -187,8 +194,8 @@ def clusters(
     projection = incident_projection(graph)
     implicated = _implicated(graph)
     tied = projection.subgraph([n for n in projection if projection.degree(n) > 0])
-    groups: list[set[str]] = [
-        set(group)
+    groups: list[tuple[ClusterBasis, set[str]]] = [
+        (ClusterBasis.FUNCTIONS, set(group))
         for group in nx.community.louvain_communities(
             tied, weight="weight", resolution=resolution, seed=seed
         )
@@ -199,13 +206,16 @@ def clusters(
             functions = implicated[incident]
             strongest = max(sorted(functions), key=lambda f: functions[f])
             by_module[_module_of(graph, strongest)].add(incident)
-    groups += [by_module[module] for module in sorted(by_module)]
-    built = [_cluster(graph, projection, implicated, group) for group in groups]
+    groups += [(ClusterBasis.MODULE, by_module[module]) for module in sorted(by_module)]
+    built = [_cluster(graph, projection, implicated, group, basis) for basis, group in groups]
     built = [c for c in built if len(c.incidents) >= min_incidents]
-    built.sort(key=lambda c: (-len(c.incidents), -c.weight, c.incidents))
+    built.sort(
+        key=lambda c: (c.basis is ClusterBasis.MODULE, -len(c.incidents), -c.weight, c.incidents)
+    )
     return [
         Cluster(
             id=rank,
+            basis=c.basis,
             incidents=c.incidents,
             functions=c.functions,
             modules=c.modules,
@@ -241,6 +251,7 @@ def _cluster(
     projection: nx.Graph[str],
     implicated: dict[str, dict[str, float]],
     group: set[str],
+    basis: ClusterBasis,
 ) -> Cluster:
     def oldest(incident: str) -> tuple[bool, datetime | str, str]:
         started = _started(graph, incident)
@@ -257,6 +268,7 @@ def _cluster(
         modules.update({_module_of(graph, f) for f in implicated[incident]})
     types: Counter[str] = Counter()
     authors: Counter[str] = Counter()
+    names: dict[str, str] = {}
     cosmetic = ChangeType.COSMETIC.value
     for function in count:
         for commit, data in _edges(graph, function, _CHANGED, incoming=True):
@@ -266,11 +278,15 @@ def _cluster(
             author = graph.nodes[commit].get("author")
             if author:
                 authors[author] += 1
+                if author not in names:
+                    person = graph.nodes.get(node_id(NodeKind.AUTHOR, author), {})
+                    names[author] = str(person.get("name", ""))
     functions = sorted(count, key=lambda f: (-count[f], -confidence[f], str(_ref(graph, f))))
     starts = [s for s in (_started(graph, i) for i in incidents) if s is not None]
     weight = projection.subgraph(incidents).size(weight="weight")
     return Cluster(
         id=0,
+        basis=basis,
         incidents=tuple(_key(graph, i) for i in incidents),
         functions=tuple(
             ClusterFunction(
@@ -284,7 +300,10 @@ def _cluster(
         ),
         modules=_tally(modules),
         change_types=_tally(types),
-        authors=_tally(authors),
+        authors=tuple(
+            ClusterAuthor(email=email, name=names.get(email, ""), changes=changes)
+            for email, changes in sorted(authors.items(), key=_most)
+        ),
         weight=round(float(weight), 6),
         first_started=min(starts) if starts else None,
         last_started=max(starts) if starts else None,
@@ -302,7 +321,9 @@ def recurring(
 
     An incident's fixes are the commits its links' ``fix_commit`` evidence names. A
     later incident recurs it when it started at least ``min_gap`` after one of those
-    fixes, within ``window`` of it, and implicates a function the fix changed; for each fix and
+    fixes, within ``window`` of it, and implicates a function the fix changed (a fix
+    that changed more than :data:`RECURRENCE_SWEEP` functions is a sweep and recurs
+    nothing); for each fix and
     function only the first such incident counts (the one after it recurs *its* fix,
     if it had one), so a chain of fixes reads as a chain, not as every pair.
 
@@ -310,7 +331,8 @@ def recurring(
         graph: a graph from ``repo.graph()``.
         window: how long after the fix a new incident still counts.
         min_gap: how long after the fix a new incident must start to count.
-        clustered: the clusters to name (default: :func:`clusters` of the graph).
+        clustered: the clusters to name (default: :func:`clusters` of the graph with
+            ``min_incidents=2``, so the ids are those ``repo.clusters()`` shows).
 
     Raises:
         InvalidQuery: ``window`` is not a positive ``timedelta``, or ``min_gap`` is
@@ -322,7 +344,9 @@ def recurring(
     if not isinstance(min_gap, timedelta) or min_gap < timedelta(0) or min_gap >= window:
         raise InvalidQuery("min_gap", min_gap, f"a timedelta from 0 to less than {window}")
     implicated = _implicated(graph)
-    groups = clusters(graph) if clustered is None else clustered
+    # Two incidents of one cluster make it one of two or more: numbered as
+    # repo.clusters() numbers them by default.
+    groups = clusters(graph, min_incidents=2) if clustered is None else clustered
     cluster_of = {key: c.id for c in groups for key in c.incidents}
     # Every function's incidents with a start, oldest first.
     on: dict[str, list[tuple[datetime, str]]] = defaultdict(list)
@@ -341,9 +365,10 @@ def recurring(
             if commit not in graph:
                 continue
             when: datetime = graph.nodes[commit]["authored_at"]
-            for function, data in _edges(graph, commit, _CHANGED):
-                if data.get("cosmetic"):
-                    continue
+            changed = [f for f, data in _edges(graph, commit, _CHANGED) if not data.get("cosmetic")]
+            if len(changed) > RECURRENCE_SWEEP:
+                continue
+            for function in changed:
                 later = next(
                     (
                         other
@@ -380,8 +405,8 @@ def recurring(
                 modules=tuple(sorted({_module_of(graph, f) for f in shared})),
                 inducing_commits=tuple(sorted(inducing)),
                 shared_inducing=tuple(sorted(inducing & _inducing(graph, later))),
-                fixed_at=fixed_at[(earlier, later)],
-                started_at=started,
+                fixed_at=fixed_at[(earlier, later)].astimezone(UTC),
+                started_at=started.astimezone(UTC),
                 days_after_fix=round(
                     (started - fixed_at[(earlier, later)]).total_seconds() / 86400, 3
                 ),

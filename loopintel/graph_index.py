@@ -227,7 +227,7 @@ def build_graph(
             source=incident.source,
             id=incident.id,
             title=incident.title,
-            started_at=incident.started_at,
+            started_at=None if incident.started_at is None else incident.started_at.astimezone(UTC),
             severity=incident.severity,
             type=incident.type,
             services=incident.services,

@@ -140,7 +140,10 @@ def hotspots(git: GitRepository, store: Store, query: HotspotQuery) -> Records[H
     shown: dict[int, list[str]] = {}
     for index, seq in zip(arrays.fix_element.tolist(), arrays.fix_seq.tolist(), strict=True):
         shown.setdefault(index, []).append(fixes[seq])
-    since, until = (datetime.fromtimestamp(moment, UTC) for moment in scale)
+    # Without an until, the window ends just after the latest change: the row's own
+    # until, given back, counts that change too (until is exclusive).
+    since = datetime.fromtimestamp(scale[0], UTC)
+    until = datetime.fromtimestamp(scale[1] + (query.until is None), UTC)
     risk = None if arrays.incident_risk is None else arrays.incident_risk.tolist()
     churn = arrays.relative_churn.tolist()
     rxc = arrays.revisions_x_complexity.tolist()

@@ -1093,12 +1093,16 @@ class Repository:
 
         limit = row_limit(limit)
         scope = head_path(self._resolver, path)
+        window = _days(window_days, "window_days")
+        gap = _days(min_gap_days, "min_gap_days", zero=True)
+        if gap >= window:
+            raise InvalidQuery(
+                "min_gap_days", min_gap_days, f"fewer days than window_days ({window_days:g})"
+            )
         found = [
             recurrence
             for recurrence in graph.recurring(
-                self.graph(since=since, until=until, proxies=proxies),
-                window=_days(window_days, "window_days"),
-                min_gap=_days(min_gap_days, "min_gap_days", zero=True),
+                self.graph(since=since, until=until, proxies=proxies), window=window, min_gap=gap
             )
             if any(is_under(f.path, scope) for f in recurrence.functions)
         ]

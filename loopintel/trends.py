@@ -128,7 +128,8 @@ def trends(store: Store, query: TrendQuery) -> Records[Trend]:
     """The trends a query asks for, the most significant degrading ones first.
 
     Order: degrading, improving, steady, too short; within each, lowest p-value first,
-    then the strongest tau, then by name and metric.
+    then the strongest tau, then by name and metric. A window that holds no whole
+    period has none.
     """
     import numpy as np  # noqa: PLC0415 - numpy loads on first use: opening stays quick
 
@@ -141,6 +142,8 @@ def trends(store: Store, query: TrendQuery) -> Records[Trend]:
         return Records()
     names, code = head_code(store, columns, spans, query.level.value)
     periods = _periods(store, columns, query)
+    if not periods.count:
+        return Records()  # no whole period in the window: no series to test
     placed = place(columns, code, periods)
     born = birth(placed)
     series = _Series(store, columns, code, placed, spans, periods)

@@ -8,6 +8,8 @@ import pytest
 import loopintel
 
 EXPECTED = {
+    "ClusterAuthor",
+    "ClusterBasis",
     "BlastRadius",
     "Cluster",
     "ClusterFunction",

@@ -227,10 +227,15 @@ def test_clusters_group_incidents_by_the_code_they_share(
     assert str(first.functions[0].function) == "pkg/a.py::f"  # both implicate it
     assert first.functions[0].incidents == 2
     assert [m.name for m in first.modules] == ["pkg"]
-    assert first.authors[0].name == "ann@example.com"
+    assert (first.authors[0].email, first.authors[0].name) == ("ann@example.com", "Ann")
+    assert first.basis is loopintel.ClusterBasis.FUNCTIONS
     assert first.weight == pytest.approx(1 / math.sqrt(2), rel=1e-3)
-    # A lone incident is no pattern, unless asked for.
-    assert len(repo.clusters(min_incidents=1)) == 3
+    # A lone incident is no pattern, unless asked for; P5 shares no function with any
+    # other, so it is grouped by its module, after the clusters held by functions.
+    alone = repo.clusters(min_incidents=1)
+    assert len(alone) == 3
+    assert alone[-1].basis is loopintel.ClusterBasis.MODULE
+    assert alone[-1].incidents == ("pagerduty:P5",)
     assert {c.incidents for c in repo.clusters(path="other")} == {("pagerduty:P3", "pagerduty:P4")}
     assert repo.clusters(limit=1) == found[:1]
     with pytest.raises(loopintel.InvalidQuery, match="min_incidents"):
@@ -259,7 +264,7 @@ def test_recurring_finds_incidents_after_a_fix_to_the_same_code(
     assert [r.later for r in repo.recurring(path="pkg")] == ["pagerduty:P2"]
     with pytest.raises(loopintel.InvalidQuery, match="window_days"):
         repo.recurring(window_days=0)
-    with pytest.raises(loopintel.InvalidQuery, match="min_gap"):
+    with pytest.raises(loopintel.InvalidQuery, match=r"min_gap_days.*window_days"):
         repo.recurring(window_days=10, min_gap_days=10)
 
 
@@ -374,6 +379,7 @@ def test_the_commands_print_tables_and_json(
     table = run_cli("clusters", repo.path, *where)
     assert table.exit_code == 0, table.stderr
     assert "cluster 2: 2 incidents" in table.stdout
+    assert "incident P1" in table.stdout  # incidents with their titles
     assert "pkg/a.py::f" in table.stdout
     rows = [
         json.loads(line)
@@ -445,3 +451,31 @@ def test_a_function_and_one_inside_it_are_not_co_changes(
         assert len(list(repo.changes(function="n.py::outer.<locals>.inner"))) == 3
         assert not graph.has_edge(outer, inner, key="co_changes")
         assert not graph.has_edge(inner, outer, key="co_changes")
+
+
+@pytest.mark.parametrize(
+    ("changed", "recurs"), [(lg.RECURRENCE_SWEEP, True), (lg.RECURRENCE_SWEEP + 1, False)]
+)
+def test_a_sweeping_fix_recurs_nothing(changed: int, recurs: bool) -> None:
+    graph = _hand_graph({"a": {"f0": 1.0}, "b": {"f0": 1.0}}, {"a": 0, "b": 30})
+    fix = lg.node_id(NodeKind.COMMIT, "c0ffee")
+    graph.add_node(
+        fix, kind="commit", sha="c0ffee", authored_at=datetime.fromtimestamp(EPOCH + DAY, UTC)
+    )
+    for n in range(changed):
+        function = lg.node_id(NodeKind.FUNCTION, f"f{n}")
+        graph.add_node(function, kind="function", lineage=f"f{n}", path="m/x.py")
+        graph.add_edge(fix, function, key="changed", kind="changed", cosmetic=False)
+    evidence = (
+        loopintel.Evidence(loopintel.EvidenceKind.FIX_COMMIT, 1.0, "fixed", commit="c0ffee"),
+    )
+    graph.add_edge(
+        "incident:a",
+        "function:f0",
+        key="implicated",
+        kind="implicated",
+        confidence=1.0,
+        evidence=evidence,
+    )
+    found = lg.recurring(graph)
+    assert [(r.earlier, r.later) for r in found] == ([("a", "b")] if recurs else [])

@@ -135,7 +135,10 @@ def test_the_scores_follow_their_formulas(
     )
     # the window is the whole history: the first change is t = 0, the last t = 1
     assert late.since == datetime.fromtimestamp(EPOCH, UTC)
-    assert late.until == datetime.fromtimestamp(EPOCH + 100 * DAY, UTC)
+    # ...and the window ends just after it, so that the row's own until counts it again
+    assert late.until == datetime.fromtimestamp(EPOCH + 100 * DAY + 1, UTC)
+    again = by_name(repo.hotspots(until=late.until))["app.py::fixed_late"]
+    assert (again.changes, again.fixes) == (late.changes, late.fixes)
     assert late.fix_score == pytest.approx(0.5)
     assert early.fix_score == pytest.approx(weight(0.1) + weight(0.2))
     assert (early.fixes, late.fixes, busy.fixes) == (2, 1, 0)

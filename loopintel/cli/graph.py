@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from loopintel.arguments import is_under
 from loopintel.cli.shell import (
     count,
     echo_more,
@@ -21,6 +22,7 @@ from loopintel.cli.shell import (
     row_options,
     rows_shown,
 )
+from loopintel.model import ClusterBasis
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -53,6 +55,13 @@ def _date(moment: Any) -> str:
     return "-" if moment is None else f"{moment:%Y-%m-%d}"
 
 
+def _incident_line(repo: loopintel.Repository, key: str) -> str:
+    """An incident as people read it: when it started, its key, its title."""
+    incident = repo.incident(key)
+    title = incident.title if len(incident.title) <= 70 else incident.title[:69] + "…"
+    return f"{_date(incident.started_at)}  {key}  {title}"
+
+
 @main.command()
 @reader
 @_window
@@ -81,11 +90,12 @@ def clusters(
     dominant change types and the authors of that code.
     """
     rows = rows_shown(limit, as_json, GRAPH_LIMIT)
+    where = path_option(repo, path_)
     found = repo.clusters(
         since=since,
         until=until,
         proxies=proxies,
-        path=path_option(repo, path_),
+        path=where,
         min_incidents=min_incidents,
     )
     shown = echo_rows(
@@ -97,27 +107,39 @@ def clusters(
     )
     if shown is None:
         return
+    scope = None if where in (None, "", ".") else where
     for cluster in shown:
+        held = (
+            f"shared evidence {cluster.weight:.2f}"
+            if cluster.basis is ClusterBasis.FUNCTIONS
+            else "grouped by module: no function shared with another incident"
+        )
         click.echo(
             f"cluster {cluster.id}: {count(len(cluster.incidents), 'incident')}, "
-            f"{_date(cluster.first_started)} to {_date(cluster.last_started)}, "
-            f"shared evidence {cluster.weight:.2f}"
+            f"{_date(cluster.first_started)} to {_date(cluster.last_started)}, {held}"
         )
-        for function in cluster.functions[:5]:
+        # With --path, the functions there first: they are why the cluster is listed.
+        functions = sorted(
+            cluster.functions,
+            key=lambda f: scope is not None and not is_under(f.function.path, scope),
+        )
+        for function in functions[:5]:
             gone = "" if function.exists else "  (deleted)"
             click.echo(f"  {function.incidents:3d}  {function.function}{gone}")
-        if len(cluster.functions) > 5:
-            click.echo(f"       ... and {len(cluster.functions) - 5} more functions")
+        if len(functions) > 5:
+            click.echo(f"       ... and {len(functions) - 5} more functions")
         click.echo("  modules: " + ", ".join(f"{m.name} ({m.count})" for m in cluster.modules[:4]))
         click.echo(
             "  changes: " + ", ".join(f"{t.name} {t.count}" for t in cluster.change_types[:4])
         )
-        click.echo("  authors: " + ", ".join(f"{a.name} ({a.count})" for a in cluster.authors[:3]))
         click.echo(
-            "  incidents: "
-            + " ".join(cluster.incidents[:6])
-            + (" ..." if len(cluster.incidents) > 6 else "")
+            "  authors: "
+            + ", ".join(f"{a.name or a.email} ({a.changes})" for a in cluster.authors[:3])
         )
+        for key in cluster.incidents[:3]:
+            click.echo(f"  {_incident_line(repo, key)}")
+        if len(cluster.incidents) > 3:
+            click.echo(f"  ... and {len(cluster.incidents) - 3} more incidents (--json lists all)")
     echo_more(len(shown), len(found))
 
 

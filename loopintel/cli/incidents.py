@@ -230,8 +230,9 @@ def incidents_proxies(repo: loopintel.Repository, store_: bool, as_json: bool) -
         if as_json:
             click.echo(json.dumps(done.to_dict()))
         else:
+            stored = len(done.added) + len(done.updated)
             click.echo(
-                f"stored {count(len(done.added) + len(done.updated), 'proxy')} "
+                f"stored {stored:,} {'proxy' if stored == 1 else 'proxies'} "
                 f"({len(done.added):,} new), {count(done.links, 'link')} to functions"
             )
         return

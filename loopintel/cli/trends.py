@@ -6,6 +6,7 @@ import click
 
 import loopintel
 from loopintel.cli.shell import (
+    count,
     echo_more,
     echo_rows,
     main,
@@ -111,14 +112,16 @@ def trends(
         found,
         rows_shown(limit, as_json, TRENDS_LIMIT),
         as_json,
-        f"no {what}trend of code at the indexed head in that window",
+        f"no {what}trend of code at the indexed head in that window (the window must "
+        "hold a whole period; the one the indexed head is in is still going on)",
     )
     if rows is None:
         return
     first = rows[0]
     click.echo(
         f"{first.level} trends by {first.period}, {first.since:%Y-%m-%d} to "
-        f"{first.until:%Y-%m-%d} ({len(first.periods)} {first.period}s), alpha {first.alpha:g}"
+        f"{first.until:%Y-%m-%d} ({count(len(first.periods), str(first.period))}), "
+        f"alpha {first.alpha:g}"
     )
     width = len(first.periods)
     click.echo(

@@ -21,7 +21,8 @@ module             values
 ``incidents``      ``Incident``, ``Frame``, ``IncidentLink`` (``LinkKind``), ``Resolution``,
                    ``ResolvedFrame`` (``FrameStatus``), ``ResolvedVersion``
                    (``VersionSource``), ``Evidence`` (``EvidenceKind``), ``CodeLink``
-``graph``          ``NodeKind``, ``EdgeKind``, ``Cluster`` (``ClusterFunction``, ``Tally``),
+``graph``          ``NodeKind``, ``EdgeKind``, ``Cluster`` (``ClusterBasis``, ``ClusterFunction``,
+                   ``ClusterAuthor``, ``Tally``),
                    ``Recurrence``, ``BlastRadius`` (``CoChanged``, ``Knower``,
                    ``NearbyIncident``)
 ``hotspots``       ``Hotspot`` (``HotspotLevel``, ``HotspotScore``)
@@ -63,6 +64,8 @@ from loopintel.model.functions import (
 from loopintel.model.graph import (
     BlastRadius,
     Cluster,
+    ClusterAuthor,
+    ClusterBasis,
     ClusterFunction,
     CoChanged,
     EdgeKind,
@@ -110,6 +113,8 @@ __all__ = [
     "ChangeKind",
     "ChangeType",
     "Cluster",
+    "ClusterAuthor",
+    "ClusterBasis",
     "ClusterFunction",
     "CoChanged",
     "CodeLink",

@@ -19,6 +19,8 @@ from loopintel.model.functions import FunctionRef  # noqa: TC001 - a field type 
 __all__ = [
     "BlastRadius",
     "Cluster",
+    "ClusterAuthor",
+    "ClusterBasis",
     "ClusterFunction",
     "CoChanged",
     "EdgeKind",
@@ -64,6 +66,17 @@ class EdgeKind(enum.StrEnum):
     """Function to a function changed in the same commits, with support and confidence."""
 
 
+class ClusterBasis(enum.StrEnum):
+    """What holds a cluster together."""
+
+    FUNCTIONS = "functions"
+    """Its incidents implicate the same functions (a community of the incident
+    projection)."""
+    MODULE = "module"
+    """Its incidents share no function with any other incident; they are grouped by
+    the directory of their most confident link, a weaker tie."""
+
+
 @attrs.frozen
 class Tally(Serializable):
     """A name and how many times it counts (modules, change types, authors of a cluster)."""
@@ -90,11 +103,25 @@ class ClusterFunction(Serializable):
 
 
 @attrs.frozen
+class ClusterAuthor(Serializable):
+    """Someone who changed the code of a cluster."""
+
+    email: str
+    """Email after ``.mailmap``: the author's key."""
+    name: str
+    changes: int
+    """Their non-cosmetic changes of the cluster's functions in the graph's window."""
+
+
+@attrs.frozen
 class Cluster(Serializable):
     """Incidents grouped by the code they implicate, with what that code has in common."""
 
     id: int
-    """Its rank: 1 is the cluster with the most incidents (ties: most shared evidence)."""
+    """Its rank: clusters held by shared functions first, then those grouped by module;
+    within each, the most incidents first (ties: most shared evidence)."""
+    basis: ClusterBasis
+    """Shared functions, or only a shared module."""
     incidents: tuple[str, ...]
     """Incident keys, oldest start first."""
     functions: tuple[ClusterFunction, ...]
@@ -105,8 +132,8 @@ class Cluster(Serializable):
     change_types: tuple[Tally, ...]
     """Change types of the non-cosmetic changes of those functions in the graph's
     window, most first: what kind of work the code sees."""
-    authors: tuple[Tally, ...]
-    """Authors (emails) of those changes, with their count, most first."""
+    authors: tuple[ClusterAuthor, ...]
+    """Authors of those changes, most changes first."""
     weight: float
     """The shared evidence that holds it together: the sum of the incident projection's
     edge weights inside it (0 for a single incident)."""
@@ -140,9 +167,9 @@ class Recurrence(Serializable):
     shared_inducing: tuple[str, ...]
     """Inducing commits the two incidents' links name alike."""
     fixed_at: datetime
-    """The author time of the earliest of ``fix_commits``."""
+    """The author time of the earliest of ``fix_commits``, UTC."""
     started_at: datetime
-    """The later incident's start."""
+    """The later incident's start, UTC."""
     days_after_fix: float
     """Days from ``fixed_at`` to ``started_at``."""
     days_between: float | None

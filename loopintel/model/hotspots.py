@@ -99,7 +99,8 @@ class Hotspot(Serializable):
     since: datetime
     """Start of the window (given, or the first change of the index), UTC."""
     until: datetime
-    """End of the window (given, or the latest change of the index), UTC."""
+    """End of the window, exclusive (given, or a second after the latest change of the
+    index, so that it counts that change when given back), UTC."""
 
     def score(self, name: HotspotScore | str) -> float:
         """The value of one of the scores (``incident_risk`` ``None`` reads as 0).
