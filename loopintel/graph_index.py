@@ -270,12 +270,27 @@ def _add_edges(
 ) -> None:
     """Edges given as ``(source, target, key, attributes)``.
 
-    One ``add_edge`` each: ``add_edges_from`` looks every pair up again through the
-    graph's views first, which costs more than adding the edge.
+    Written into the graph's adjacency directly, as networkx's own builders do: the
+    nodes are all added first, and ``add_edge``'s checks and copies, once per edge,
+    were most of a build. An edge whose endpoint is missing goes through ``add_edge``.
     """
+    succ: dict[str, dict[str, dict[str, Any]]] = graph._succ  # type: ignore[attr-defined] # noqa: SLF001
+    pred: dict[str, dict[str, dict[str, Any]]] = graph._pred  # type: ignore[attr-defined] # noqa: SLF001
     add = graph.add_edge
     for source, target, key, attributes in edges:
-        add(source, target, key, **attributes)
+        out = succ.get(source)
+        if out is None or target not in pred:
+            add(source, target, key, **attributes)
+            continue
+        keys = out.get(target)
+        if keys is None:
+            keys = out[target] = {}
+            pred[target][source] = keys
+        keys[key] = attributes
+    # What networkx caches about a graph (its views' answers) is stale now.
+    cache = getattr(graph, "__networkx_cache__", None)
+    if cache:
+        cache.clear()
 
 
 def _containment(

@@ -129,9 +129,20 @@ def test_nodes_and_edges_are_typed_and_match_the_index(
         "commit": len(shas),
         "incident": 5,
     }
-    for _u, _v, key, data in graph.edges(keys=True, data=True):
+    for u, v, key, data in graph.edges(keys=True, data=True):
         assert key == data["kind"]
         assert key in set(EdgeKind)
+        assert graph.has_edge(u, v, key=key)
+    # Both directions of the adjacency agree, as networkx keeps them.
+    out = sorted((u, v, k) for u, v, k in graph.out_edges(keys=True))
+    into = sorted((u, v, k) for u, v, k in graph.in_edges(keys=True))
+    assert out == into
+    assert len(out) == graph.number_of_edges()
+    copy: nx.MultiDiGraph[str] = nx.MultiDiGraph(**graph.graph)
+    copy.add_nodes_from(graph.nodes(data=True))
+    for u, v, key, data in graph.edges(keys=True, data=True):
+        copy.add_edge(u, v, key, **data)
+    assert nx.utils.graphs_equal(copy, graph)  # as if every edge were added by add_edge
     f = lg.node_id(NodeKind.FUNCTION, _lineage(repo, "pkg/a.py::f"))
     assert graph.nodes[f]["qualname"] == "f"
     assert graph.nodes[f]["path"] == "pkg/a.py"
