@@ -10,6 +10,7 @@ from contextlib import suppress as _suppress
 
 from loopintel.errors import (
     AmbiguousFunction,
+    ClusterUnavailable,
     CoverageDataError,
     FunctionNotFound,
     IncidentDataError,
@@ -29,6 +30,7 @@ from loopintel.errors import (
     TargetNotFound,
     UnknownRef,
 )
+from loopintel.fleet import index_many
 from loopintel.indexing import IndexingInterrupted, MissingObjectsWarning, ShallowCloneWarning
 from loopintel.model import (
     Author,
@@ -72,6 +74,7 @@ from loopintel.model import (
     Incident,
     IncidentImport,
     IncidentLink,
+    IndexOutcome,
     IndexPhase,
     IndexProgress,
     IndexSummary,
@@ -123,6 +126,7 @@ __all__ = [
     "ChangeType",
     "Cluster",
     "ClusterFunction",
+    "ClusterUnavailable",
     "CoChanged",
     "CodeLink",
     "Commit",
@@ -163,6 +167,7 @@ __all__ = [
     "IncidentNotFound",
     "IndexFileError",
     "IndexLocationError",
+    "IndexOutcome",
     "IndexPhase",
     "IndexProgress",
     "IndexSummary",
@@ -214,6 +219,7 @@ __all__ = [
     "UnknownRef",
     "VersionSource",
     "__version__",
+    "index_many",
     "open",
 ]
 

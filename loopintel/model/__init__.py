@@ -27,6 +27,7 @@ module             values
 ``hotspots``       ``Hotspot`` (``HotspotLevel``, ``HotspotScore``)
 ``risks``          ``KnowledgeRisk`` (``RiskKind``, ``RiskExposure``, ``RiskSeverity``)
 ``indexing``       ``IndexProgress`` (``IndexPhase``), ``IndexSummary``, ``Skip``
+``fleet``          ``IndexOutcome``
 ``summary``        ``FunctionSummary``
 ``trends``         ``Trend`` (``TrendLevel``, ``TrendMetric``, ``TrendPeriod``,
                    ``TrendVerdict``)
@@ -47,6 +48,7 @@ from loopintel.model.deprecation import (
     DeprecationMark,
     DeprecationMarkKind,
 )
+from loopintel.model.fleet import IndexOutcome
 from loopintel.model.functions import (
     Change,
     ChangeKind,
@@ -144,6 +146,7 @@ __all__ = [
     "Incident",
     "IncidentImport",
     "IncidentLink",
+    "IndexOutcome",
     "IndexPhase",
     "IndexProgress",
     "IndexSummary",
