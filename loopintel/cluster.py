@@ -118,7 +118,7 @@ class ShippedBundle:
         if not target.exists():
             with _CLONING:
                 clone_bundle(directory / self.name, target)
-        return str(target)
+        return str(target.resolve())
 
 
 def ship_bundle(
