@@ -10,6 +10,7 @@ from contextlib import suppress as _suppress
 
 from loopintel.errors import (
     AmbiguousFunction,
+    ClusterUnavailable,
     CoverageDataError,
     FunctionNotFound,
     IncidentDataError,
@@ -29,6 +30,7 @@ from loopintel.errors import (
     TargetNotFound,
     UnknownRef,
 )
+from loopintel.fleet import index_many
 from loopintel.indexing import IndexingInterrupted, MissingObjectsWarning, ShallowCloneWarning
 from loopintel.model import (
     Author,
@@ -74,6 +76,7 @@ from loopintel.model import (
     Incident,
     IncidentImport,
     IncidentLink,
+    IndexOutcome,
     IndexPhase,
     IndexProgress,
     IndexSummary,
@@ -127,6 +130,7 @@ __all__ = [
     "ClusterAuthor",
     "ClusterBasis",
     "ClusterFunction",
+    "ClusterUnavailable",
     "CoChanged",
     "CodeLink",
     "Commit",
@@ -167,6 +171,7 @@ __all__ = [
     "IncidentNotFound",
     "IndexFileError",
     "IndexLocationError",
+    "IndexOutcome",
     "IndexPhase",
     "IndexProgress",
     "IndexSummary",
@@ -218,6 +223,7 @@ __all__ = [
     "UnknownRef",
     "VersionSource",
     "__version__",
+    "index_many",
     "open",
 ]
 

@@ -17,8 +17,9 @@ would naturally catch, so ``except LookupError`` keeps working::
     │   └── TargetNotFound            (also a FunctionNotFound)
     ├── InvalidQuery                  (+ ValueError)
     ├── InvalidConfiguration          (+ ValueError)
-    └── InvalidData                   (+ ValueError)
-        └── CoverageDataError
+    ├── InvalidData                   (+ ValueError)
+    │   └── CoverageDataError
+    └── ClusterUnavailable            (+ ConnectionError)
 
 :class:`InvalidData` (a file from outside git: coverage, incident exports) carries every
 :class:`Problem` found in the file, each with its place, not only the first.
@@ -34,6 +35,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "AmbiguousFunction",
+    "ClusterUnavailable",
     "CoverageDataError",
     "FunctionNotFound",
     "IncidentDataError",
@@ -424,3 +426,23 @@ class MissingObject(RepositoryError, LookupError):
                 f"remote {self.promisor!r}"
             )
         return f"{where}; {advice}"
+
+
+class ClusterUnavailable(LoopintelError, ConnectionError):
+    """The Dask cluster asked for cannot be used.
+
+    Dask's ``distributed`` is not installed (the ``loopintel[dask]`` extra), or no
+    scheduler answered at the address in time.
+    """
+
+    def __init__(self, address: str, reason: str) -> None:
+        super().__init__(address, reason)
+        # OSError reads two arguments as (errno, strerror); these are neither.
+        self.errno = self.strerror = None
+        self.address = address
+        """The scheduler's address, as given."""
+        self.reason = reason
+        """What went wrong, and what to do."""
+
+    def __str__(self) -> str:
+        return f"cannot use the Dask cluster at {self.address}: {self.reason}"

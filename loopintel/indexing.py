@@ -45,6 +45,7 @@ from loopintel.model import IndexProgress, IndexSummary
 if TYPE_CHECKING:
     from collections.abc import Callable, Generator, Iterator, Sequence
 
+    from loopintel.history.extract import WorkerRepository
     from loopintel.history.git import GitRepository
     from loopintel.store import Store
 
@@ -157,6 +158,7 @@ def _extract(
     idle: Callable[[], None] | None = None,
     keep: Callable[[list[CommitResult]], None] | None = None,
     kept: Callable[[list[str]], list[CommitResult]] | None = None,
+    worker_repo: str | WorkerRepository | None = None,
 ) -> Generator[list[CommitResult]]:
     """Chunks of extracted commits, in topological order.
 
@@ -164,7 +166,8 @@ def _extract(
     the next chunk is awaited; ``idle`` is run once while workers extract the first
     chunks (work of the caller's that would otherwise wait for the end). ``keep`` and
     ``kept`` store aside and read back what an owned pool extracts ahead of its turn
-    (see :func:`_extract_shared`).
+    (see :func:`_extract_shared`). ``worker_repo`` says where the workers of
+    ``executor`` find the repository (default: at ``git.git_dir``).
     """
     extract_options = ExtractOptions(options.first_parent, options.max_file_bytes, head)
     workers = options.workers or os.cpu_count() or 1
@@ -181,7 +184,8 @@ def _extract(
     futures: list[concurrent.futures.Future[list[CommitResult]]] = []
     try:
         chunks = _guided_chunks(todo, workers)
-        futures = [executor.submit(extract_chunk, git.git_dir, extract_options, c) for c in chunks]
+        where = git.git_dir if worker_repo is None else worker_repo
+        futures = [executor.submit(extract_chunk, where, extract_options, c) for c in chunks]
         if idle is not None:
             idle()
         for future in futures:
@@ -358,8 +362,13 @@ def index_repository(
     *,
     executor: concurrent.futures.Executor | None = None,
     progress: Callable[[IndexProgress], None] | None = None,
+    worker_repo: str | WorkerRepository | None = None,
 ) -> IndexSummary:
     """Bring the index up to date with ``options.ref``.
+
+    ``worker_repo``: where the workers of ``executor`` find the repository (a path
+    they see, or a :class:`~loopintel.history.extract.WorkerRepository`); default:
+    the repository's own path.
 
     Raises:
         UnknownRef: the ref names no commit.
@@ -370,7 +379,9 @@ def index_repository(
 
     """
     with rare_collections():
-        summary = _index_repository(git, store, options, executor=executor, progress=progress)
+        summary = _index_repository(
+            git, store, options, executor=executor, progress=progress, worker_repo=worker_repo
+        )
     _warn_missing(git, store, summary.head, fetch_missing=options.fetch_missing)
     return summary
 
@@ -479,6 +490,7 @@ def _index_repository(
     *,
     executor: concurrent.futures.Executor | None,
     progress: Callable[[IndexProgress], None] | None,
+    worker_repo: str | WorkerRepository | None = None,
 ) -> IndexSummary:
     started = time.perf_counter()
     head = git.resolve(options.ref)
@@ -565,7 +577,7 @@ def _index_repository(
         return [pickle.loads(data[sha]) for sha in shas]  # noqa: S301 - written by this run or the last
 
     fresh = [item for item in todo if item[0] not in before]
-    stream = _extract(git, fresh, options, executor, head, tick, prepare, keep, kept)
+    stream = _extract(git, fresh, options, executor, head, tick, prepare, keep, kept, worker_repo)
     try:
         with contextlib.closing(stream):
             for results in _in_history_order(todo, before, stream, kept):

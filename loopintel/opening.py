@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     import concurrent.futures
     from collections.abc import Callable, Iterable, Sequence
 
+    from loopintel.history.extract import WorkerRepository
     from loopintel.model import IndexProgress
 
 __all__ = ["open"]
@@ -37,6 +38,7 @@ def open(  # noqa: A001 - loopintel.open mirrors the builtin's role for reposito
     deprecated: str | Iterable[str] | None = None,
     services: str | os.PathLike[str] | Mapping[str, Sequence[str]] | None = None,
     fetch_missing: bool = False,
+    worker_repo: str | WorkerRepository | None = None,
 ) -> Repository:
     """Open a git repository, index (or update) its history, and return it.
 
@@ -62,6 +64,9 @@ def open(  # noqa: A001 - loopintel.open mirrors the builtin's role for reposito
             the clone lacks, from its promisor remote, with git (see
             ``docs/indexing.md``); without it they are skipped and a
             :class:`~loopintel.MissingObjectsWarning` says how many.
+        worker_repo: where the workers of ``executor`` find the repository: a path they
+            all see, or a bundle shipped to them (:func:`loopintel.cluster.ship_bundle`);
+            default: the repository's own path (see ``docs/indexing.md``).
 
     Raises:
         NotARepository: ``path`` is no git repository.
@@ -107,7 +112,7 @@ def open(  # noqa: A001 - loopintel.open mirrors the builtin's role for reposito
     repository = Repository(git, store, options, deprecated=prefixes, services=service_map)
     if update:
         try:
-            repository.update(progress=progress, executor=executor)
+            repository.update(progress=progress, executor=executor, worker_repo=worker_repo)
         except BaseException:
             store.close()
             raise

@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     import networkx as nx
 
     from loopintel.frames import FrameResolver
+    from loopintel.history.extract import WorkerRepository
     from loopintel.history.git import GitRepository
     from loopintel.incidents import IncidentBook
     from loopintel.model import (
@@ -137,6 +138,7 @@ class Repository:
         *,
         progress: Callable[[IndexProgress], None] | None = None,
         executor: concurrent.futures.Executor | None = None,
+        worker_repo: str | WorkerRepository | None = None,
     ) -> IndexSummary:
         """Index commits not yet indexed (and drop those a rewrite made unreachable).
 
@@ -145,11 +147,19 @@ class Repository:
             executor: where to run extraction chunks (a process pool, Dask's
                 ``client.get_executor()``...); default: a local process pool for large
                 runs, in-process for small ones.
+            worker_repo: where the workers of ``executor`` find the repository: a path
+                they all see, or a bundle shipped to them
+                (:func:`loopintel.cluster.ship_bundle`); default: this repository's path.
 
         """
         with self._store.writer():
             summary = index_repository(
-                self._git, self._store, self._options, executor=executor, progress=progress
+                self._git,
+                self._store,
+                self._options,
+                executor=executor,
+                progress=progress,
+                worker_repo=worker_repo,
             )
         self.last_index = summary
         return summary

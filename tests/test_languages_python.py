@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import functools
 import textwrap
+import threading
+import warnings
 
 import pytest
 from hypothesis import HealthCheck, given, note, settings
@@ -1146,3 +1148,29 @@ def test_complexity_equals_radon_on_generated_functions(body: list[str]) -> None
     note(text)
     compile(text, "<generated>", "exec")  # the generator makes valid code only
     assert python.facts(text).complexity == radon_complexity(text)
+
+
+def test_threads_parse_one_at_a_time_and_leave_the_warnings_filters_alone() -> None:
+    # Fleets index several repositories in threads of one process, and Dask workers
+    # run tasks in threads: parsing must neither fail nor leave warnings silenced.
+    source = "".join(
+        f"def f{i}(x):\n    if x:\n        return '\\d{i}'\n    return [y for y in x]\n"
+        for i in range(200)
+    )
+    before = list(warnings.filters)
+    failures: list[BaseException] = []
+
+    def work() -> None:
+        for _ in range(20):
+            try:
+                python.parse_quietly(source)
+            except Exception as exc:  # noqa: BLE001 - collected for the assertion
+                failures.append(exc)
+
+    threads = [threading.Thread(target=work) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert failures == []
+    assert warnings.filters == before

@@ -16,7 +16,6 @@ from __future__ import annotations
 import ast
 import re
 import tomllib
-import warnings
 from typing import TYPE_CHECKING
 
 from loopintel.languages import python
@@ -165,9 +164,7 @@ def parse_module(data: bytes, module: str, *, is_package: bool = False) -> Parse
     """
     package = module if is_package else module.rpartition(".")[0]
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # invalid escapes in old code are no concern
-            tree = ast.parse(data)
+        tree = python.parse_quietly(data)  # one thread at a time, its warnings silenced
     except (SyntaxError, ValueError, MemoryError, RecursionError) as exc:
         where = f" line {exc.lineno}" if isinstance(exc, SyntaxError) and exc.lineno else ""
         reason = f"the version does not parse exactly (syntax error{where})"

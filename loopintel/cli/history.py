@@ -1,4 +1,4 @@
-"""Commands over the indexed history: index, changes, functions, skipped, history."""
+"""Commands over the indexed history: changes, functions, skipped, history."""
 
 from __future__ import annotations
 
@@ -10,15 +10,11 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from loopintel.cli.shell import (
-    count,
-    errors,
     find_function,
     function_argument,
     main,
-    open_repo,
     path_option,
     reader,
-    repo_options,
 )
 from loopintel.model import ChangeKind
 
@@ -50,58 +46,6 @@ EXPORT_FIELDS = (
     "end_line",
 )
 """Columns of ``loopintel changes`` output, in order."""
-
-
-@main.command()
-@repo_options
-@click.option("--workers", type=click.IntRange(min=1), help="Worker processes (default: cores).")
-@click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
-@click.option("-q", "--quiet", is_flag=True, help="No progress bar.")
-@click.option(
-    "--fetch-missing",
-    is_flag=True,
-    help="In a partial clone, first fetch the missing blobs from its promisor remote (git).",
-)
-@errors
-def index(
-    path: str,
-    ref: str,
-    index_path: str | None,
-    first_parent: bool,
-    workers: int | None,
-    as_json: bool,
-    quiet: bool,
-    fetch_missing: bool,
-) -> None:
-    """Index (or update the index of) the repository at PATH."""
-    repo = open_repo(
-        path,
-        ref,
-        index_path,
-        first_parent=first_parent,
-        quiet=quiet or as_json,
-        workers=workers,
-        fetch_missing=fetch_missing,
-    )
-    with repo:
-        summary = repo.last_index
-        assert summary is not None
-        if as_json:
-            record = summary.to_dict() | {"index_path": str(repo.index_path)}
-            click.echo(json.dumps(record))
-            return
-        click.echo(
-            f"indexed {count(summary.commits_indexed, 'new commit')} "
-            f"({summary.commits_total:,} in the index) in {summary.seconds:.2f} s: "
-            f"{count(summary.changes, 'function change')}, "
-            f"{count(summary.skipped, 'file version')} skipped"
-            + (
-                f", {count(summary.commits_removed, 'commit')} dropped (history rewritten)"
-                if summary.commits_removed
-                else ""
-            )
-        )
-        click.echo(f"head {summary.head or '(empty repository)'}; index {repo.index_path}")
 
 
 def _rows(changes: Iterator[loopintel.Change]) -> Iterator[dict[str, Any]]:

@@ -28,7 +28,10 @@ from rich.progress import (
 import loopintel
 
 if TYPE_CHECKING:
+    import concurrent.futures
     from collections.abc import Callable, Sequence
+
+    from loopintel.history.extract import WorkerRepository
 
 __all__ = [
     "count",
@@ -195,10 +198,13 @@ def open_repo(
     quiet: bool = True,
     workers: int | None = None,
     fetch_missing: bool = False,
+    executor: concurrent.futures.Executor | None = None,
+    worker_repo: str | WorkerRepository | None = None,
 ) -> loopintel.Repository:
     """Open (and, unless ``update`` is false, index) a repository; warnings on stderr.
 
-    A progress bar is shown on a terminal unless ``quiet``.
+    A progress bar is shown on a terminal unless ``quiet``; ``executor`` and
+    ``worker_repo`` are :func:`loopintel.open`'s.
     """
     console = Console(stderr=True)
     show = update and not quiet and console.is_terminal
@@ -209,6 +215,8 @@ def open_repo(
         "update": update,
         "workers": workers,
         "fetch_missing": fetch_missing,
+        "executor": executor,
+        "worker_repo": worker_repo,
     }
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", loopintel.ShallowCloneWarning)

@@ -20,7 +20,7 @@ import re
 import signal
 import threading
 import time
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
 
 from loopintel.errors import MissingObject
 from loopintel.history.attribution import (
@@ -44,6 +44,7 @@ __all__ = [
     "ExtractOptions",
     "Extractor",
     "FileSource",
+    "WorkerRepository",
     "count_into",
     "extract_chunk",
     "extract_range",
@@ -481,7 +482,7 @@ def rare_collections() -> Iterator[None]:
 
 # --- worker processes ----------------------------------------------------------------
 
-_WORKER: Extractor | None = None
+_LOCAL = threading.local()  # the extractor of this worker (thread: Dask runs tasks in threads)
 _COUNTER: Any = None  # a shared multiprocessing.Value: commits extracted by all workers
 _RANGES: Any = None  # a shared multiprocessing.Array: next and end of each range task
 _RESULTS: Any = None  # a multiprocessing.Queue: batches of results, as they are made
@@ -522,20 +523,38 @@ PARENT_POLL_SECONDS = 0.5
 
 
 def _worker(path: str, options: ExtractOptions) -> Extractor:
-    global _WORKER  # noqa: PLW0603 - one extractor per worker process
-    if _WORKER is None or _WORKER.git.git_dir != path or _WORKER.options != options:
-        _WORKER = Extractor(GitRepository(path), options)
-    return _WORKER
+    # One extractor per worker thread: an Extractor and its pygit2 repository are not
+    # shared between threads (a Dask worker may run several tasks at once).
+    extractor: Extractor | None = getattr(_LOCAL, "extractor", None)
+    if extractor is None or extractor.git.git_dir != path or extractor.options != options:
+        extractor = _LOCAL.extractor = Extractor(GitRepository(path), options)
+    return extractor
+
+
+class WorkerRepository(Protocol):
+    """Where the workers of an executor find the repository, when not at its own path.
+
+    Pickled to every chunk's task; :meth:`local_path` runs on the worker (for a bundle
+    shipped to the workers: clone it once, then name the clone).
+    """
+
+    def local_path(self) -> str:
+        """The repository's git directory on this worker."""
+        ...
 
 
 def extract_chunk(
-    path: str, options: ExtractOptions, commits: Sequence[tuple[str, tuple[str, ...]]]
+    path: str | WorkerRepository,
+    options: ExtractOptions,
+    commits: Sequence[tuple[str, tuple[str, ...]]],
 ) -> list[CommitResult]:
     """Extract a chunk of commits on a caller's executor (the repository opened once).
 
-    Such executors do not run :func:`count_into`: progress is counted by chunk.
+    ``path`` is the git directory, or a :class:`WorkerRepository` that says where it is
+    on the worker. Such executors do not run :func:`count_into`: progress is counted by
+    chunk.
     """
-    extractor = _worker(path, options)
+    extractor = _worker(path if isinstance(path, str) else path.local_path(), options)
     extractor.forget_missing()
     with rare_collections():
         return [extractor.commit(sha, parents) for sha, parents in commits]

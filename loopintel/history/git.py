@@ -189,8 +189,9 @@ class GitRepository:
             missing = self._missing_from(exc, "commit", head)
             if missing is None:
                 raise
-            raise missing from exc
-        return out
+        else:
+            return out
+        raise missing  # unchained: see _missing_from
 
     def resolve_person(self, name: str, email: str) -> tuple[str, str]:
         """A raw identity after the mailmap in use; emails match case-insensitively."""
@@ -213,10 +214,9 @@ class GitRepository:
             MissingObject: the commit is not in the repository.
 
         """
-        try:
-            commit = self.repo[sha]
-        except KeyError as exc:
-            raise self.missing(sha, "commit") from exc
+        commit = self.repo.get(sha)
+        if commit is None:
+            raise self.missing(sha, "commit")
         assert isinstance(commit, pygit2.Commit)
         return commit
 
@@ -225,10 +225,9 @@ class GitRepository:
         return [str(p) for p in self.commit(sha).parent_ids]
 
     def _blob(self, blob_id: str) -> pygit2.Blob:
-        try:
-            blob = self.repo[blob_id]
-        except KeyError as exc:
-            raise self.missing(blob_id, "blob") from exc
+        blob = self.repo.get(blob_id)
+        if blob is None:
+            raise self.missing(blob_id, "blob")
         assert isinstance(blob, pygit2.Blob)
         return blob
 
@@ -244,7 +243,12 @@ class GitRepository:
         """The missing object a libgit2 error is about, ``None`` if it is about another thing.
 
         libgit2 names the object in most messages ("not found", "unable to read");
-        ``fallback`` is the object the failed call read, if it names none.
+        ``fallback`` is the object the failed call read, if it names none. Callers
+        raise it after their ``except`` block, so that it does not chain libgit2's
+        error: that error cannot be pickled (its class names a module, ``_pygit2``,
+        that cannot be imported), and a chained one would stop the MissingObject from
+        crossing processes wherever exception chains are pickled too (Dask's
+        ``distributed`` makes that the rule for every process that imports it).
         """
         found = _OID.search(str(exc))
         oid = found.group(0) if found else fallback
@@ -318,11 +322,13 @@ class GitRepository:
             commit = self.commit(sha)
             try:
                 tree = commit.tree
-            except (KeyError, pygit2.GitError) as exc:
+            except (KeyError, pygit2.GitError):
                 # libgit2 says "unable to read tree", not "not found", for this one.
                 if self.has(commit.tree_id):
                     raise
-                raise self.missing(str(commit.tree_id), "tree") from exc
+                tree = None
+            if tree is None:
+                raise self.missing(str(commit.tree_id), "tree")  # unchained: see _missing_from
             if len(self._trees) >= TREES_KEPT:
                 del self._trees[next(iter(self._trees))]
             self._trees[sha] = tree
@@ -340,7 +346,7 @@ class GitRepository:
             missing = self._missing_from(exc, "tree", str(new_tree.id))
             if missing is None:
                 raise
-            raise missing from exc
+        raise missing  # unchained: see _missing_from
 
     def file_deltas(self, old: str | None, new: str) -> list[FileDelta]:
         """The Python files that differ between commit ``old`` (or nothing) and ``new``.
@@ -603,13 +609,15 @@ class GitRepository:
         stack: list[tuple[str, pygit2.Tree]] = [("", self._tree(sha))]
         while stack:
             prefix, tree = stack.pop()
+            missing: MissingObject | None = None
             try:
                 entries = list(tree)
             except (KeyError, pygit2.GitError) as exc:
                 missing = self._missing_from(exc, "tree", str(tree.id))
                 if missing is None:
                     raise
-                raise missing from exc
+            if missing is not None:
+                raise missing  # unchained: see _missing_from
             for entry in entries:
                 name = entry.name or ""
                 if isinstance(entry, pygit2.Tree):

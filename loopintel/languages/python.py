@@ -21,6 +21,7 @@ import ast
 import hashlib
 import io
 import re
+import threading
 import tokenize
 import warnings
 from bisect import bisect_right
@@ -42,6 +43,7 @@ __all__ = [
     "function_spans",
     "function_trees",
     "parse_layout",
+    "parse_quietly",
     "segment",
     "update_layout",
 ]
@@ -74,11 +76,25 @@ def decode(data: bytes) -> tuple[str, bool]:
         return data.decode("utf-8", "surrogateescape"), False
 
 
-def _parse(source: str | bytes) -> ast.Module:
-    with warnings.catch_warnings():
-        # Old code is full of invalid escape sequences; they are not our concern.
+_PARSING = threading.Lock()
+"""Held while ``ast`` builds a tree, so that threads parse one at a time: CPython 3.11
+keeps the AST constructor's recursion depth in state threads share (two trees built at
+once can fail with ``SystemError: AST constructor recursion depth mismatch``), and the
+warnings filters that parsing silences are the whole process's (two threads' nested
+``catch_warnings`` can leave every warning ignored)."""
+
+
+def parse_quietly(source: str | bytes) -> ast.Module:
+    """``ast.parse`` without its warnings, safe to call from several threads.
+
+    Old code is full of invalid escape sequences; they are not loopintel's concern.
+    """
+    with _PARSING, warnings.catch_warnings():
         warnings.simplefilter("ignore")
         return ast.parse(source)
+
+
+_parse = parse_quietly
 
 
 def _def_start(node: ast.stmt) -> int:

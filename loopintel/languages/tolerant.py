@@ -9,6 +9,7 @@ Complexity follows radon's counting rules on tree-sitter's node types.
 from __future__ import annotations
 
 import hashlib
+import threading
 from typing import TYPE_CHECKING
 
 import tree_sitter
@@ -21,7 +22,7 @@ if TYPE_CHECKING:
 
 __all__ = ["facts", "parse_layout"]
 
-_PARSER: tree_sitter.Parser | None = None
+_LOCAL = threading.local()  # a parser per thread: a tree-sitter parser is not shared
 
 _COMPOUND = frozenset(
     {
@@ -43,10 +44,12 @@ _COMPOUND = frozenset(
 
 
 def _parser() -> tree_sitter.Parser:
-    global _PARSER  # noqa: PLW0603 - one parser per process, built on first use
-    if _PARSER is None:
-        _PARSER = tree_sitter.Parser(tree_sitter.Language(tree_sitter_python.language()))
-    return _PARSER
+    parser: tree_sitter.Parser | None = getattr(_LOCAL, "parser", None)
+    if parser is None:  # built on first use
+        parser = _LOCAL.parser = tree_sitter.Parser(
+            tree_sitter.Language(tree_sitter_python.language())
+        )
+    return parser
 
 
 def _last_line(node: tree_sitter.Node) -> int:

@@ -28,6 +28,7 @@ module             values
 ``hotspots``       ``Hotspot`` (``HotspotLevel``, ``HotspotScore``)
 ``risks``          ``KnowledgeRisk`` (``RiskKind``, ``RiskExposure``, ``RiskSeverity``)
 ``indexing``       ``IndexProgress`` (``IndexPhase``), ``IndexSummary``, ``Skip``
+``fleet``          ``IndexOutcome``
 ``summary``        ``FunctionSummary``
 ``trends``         ``Trend`` (``TrendLevel``, ``TrendMetric``, ``TrendPeriod``,
                    ``TrendVerdict``)
@@ -48,6 +49,7 @@ from loopintel.model.deprecation import (
     DeprecationMark,
     DeprecationMarkKind,
 )
+from loopintel.model.fleet import IndexOutcome
 from loopintel.model.functions import (
     Change,
     ChangeKind,
@@ -149,6 +151,7 @@ __all__ = [
     "Incident",
     "IncidentImport",
     "IncidentLink",
+    "IndexOutcome",
     "IndexPhase",
     "IndexProgress",
     "IndexSummary",
