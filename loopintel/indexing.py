@@ -16,6 +16,7 @@ from __future__ import annotations
 import concurrent.futures
 import contextlib
 import hashlib
+import heapq
 import multiprocessing
 import multiprocessing.queues
 import os
@@ -43,7 +44,7 @@ from loopintel.languages import python
 from loopintel.model import IndexProgress, IndexSummary
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Generator, Iterator, Sequence
+    from collections.abc import Callable, Collection, Generator, Iterator, Sequence
 
     from loopintel.history.git import GitRepository
     from loopintel.store import Store
@@ -324,31 +325,112 @@ STOP_SECONDS = 3.0
 """How long an interrupted run waits for the workers' last results before it exits."""
 
 
-def state_loader(store: Store) -> Callable[[str], State]:
-    """Lineage states of indexed commits: the stored head's, or replayed from rows."""
+CHAIN_LIMIT = 2000
+"""How far down the head's first-parent chain a state is looked for before it is
+replayed from the start of the history instead."""
+
+
+def state_loader(
+    store: Store,
+    paths: Callable[[], set[str]] | None = None,
+    whole: Collection[str] = (),
+) -> Callable[[str], State]:
+    """Lineage states of indexed commits: the stored head's, or worked out from it.
+
+    A commit of the stored head's first-parent chain (not too far down) has the head's
+    state for every path no commit in between changed; only the others are replayed
+    from stored rows. Any other commit is replayed from the start of the history.
+
+    Args:
+        store: the index.
+        paths: when given, the only paths whose states the caller reads (called once,
+            on the first state that has to be worked out); states of other commits
+            than the stored head then hold just those paths, which bounds a replay
+            to those paths' rows.
+        whole: commits whose states are wanted whole all the same.
+
+    """
     cache: dict[str, State] = {}
+    wanted: list[set[str]] = []
+    tip: list[tuple[str | None, State]] = []
+
+    def only() -> set[str] | None:
+        if paths is None:
+            return None
+        if not wanted:
+            wanted.append(paths())
+        return wanted[0]
 
     def load(sha: str) -> State:
         if sha in cache:
             return dict(cache[sha])
-        head, state = store.tip_state()
-        if sha == head:
+        if not tip:
+            tip.append(store.tip_state())
+        head, state = tip[0]
+        if head is not None and sha == head:
             cache[sha] = state
             return dict(state)
-        parents = store.parents()
-        ancestors = set()
-        stack = [sha]
-        while stack:
-            current = stack.pop()
-            if current in ancestors or current not in parents:
-                continue
-            ancestors.add(current)
-            stack.extend(parents[current])
-        state = replay(store.replay_rows(ancestors), sha)
+        keep = None if sha in whole else only()
+        state = _state_from_head(store, head, state, sha, keep)
         cache[sha] = state
         return dict(state)
 
     return load
+
+
+def _state_from_head(
+    store: Store, head: str | None, head_state: State, sha: str, keep: set[str] | None
+) -> State:
+    """The state of ``sha`` (just the paths in ``keep``, when given)."""
+    between = _chain_to(store, head, sha) if head is not None else None
+    if between is None:
+        return _replayed(store, sha, keep)
+    touched = store.touched_paths(between)
+    names = set(head_state) if keep is None else keep
+    state = {p: head_state[p] for p in names - touched if p in head_state}
+    replay_paths = touched if keep is None else touched & keep
+    if replay_paths:
+        state.update(_replayed(store, sha, replay_paths))
+    return state
+
+
+def _chain_to(store: Store, head: str, sha: str) -> list[str] | None:
+    """The commits of ``head``'s stored first-parent chain above ``sha``, head first.
+
+    ``None`` when ``sha`` is not on the chain within :data:`CHAIN_LIMIT` commits (or
+    ``head`` is not stored).
+    """
+    chain: list[str] = []
+    current = head
+    for _ in range(CHAIN_LIMIT):
+        found = store.stored([current]).get(current)
+        if found is None:
+            return None
+        chain.append(current)
+        parents = found[1]
+        if not parents:
+            return None
+        current = parents[0]
+        if current == sha:
+            return chain
+    return None
+
+
+def _replayed(store: Store, sha: str, paths: set[str] | None) -> State:
+    """The state of ``sha`` replayed from the start of the stored history."""
+    parents = store.parents()
+    ancestors = set()
+    stack = [sha]
+    while stack:
+        current = stack.pop()
+        if current in ancestors or current not in parents:
+            continue
+        ancestors.add(current)
+        stack.extend(parents[current])
+    state = replay(store.replay_rows(ancestors, paths), sha)
+    if paths is None:
+        return state
+    return {p: state[p] for p in paths if p in state}
 
 
 def index_repository(
@@ -375,12 +457,12 @@ def index_repository(
     return summary
 
 
-def _missing_skips(store: Store) -> Iterator[tuple[str, str]]:
-    """(commit, missing object) of every stored skip made by a missing object."""
-    for skip in store.skips():
-        oid = missing_object(skip.reason)
+def _missing_skips(store: Store) -> Iterator[tuple[str, int, str]]:
+    """(commit, sequence number, missing object) of stored skips made by a missing object."""
+    for sha, seq, reason in store.missing_skips():
+        oid = missing_object(reason)
         if oid is not None:
-            yield skip.commit, oid
+            yield sha, seq, oid
 
 
 def _warn_missing(
@@ -389,7 +471,7 @@ def _warn_missing(
     """One warning if the index holds versions skipped for missing objects."""
     versions = 0
     objects: set[str] = set()
-    for _, oid in _missing_skips(store):
+    for _, _, oid in _missing_skips(store):
         versions += 1
         objects.add(oid)
     mailmap = git.blob_at(head, ".mailmap") if head is not None else None
@@ -426,7 +508,6 @@ def _fetch_missing(
     store: Store,
     head: str,
     walk: Sequence[tuple[str, tuple[str, ...]]],
-    indexed: dict[str, int],
 ) -> None:
     """Fetch what indexing will read and the repository lacks, from its promisor remote.
 
@@ -440,9 +521,10 @@ def _fetch_missing(
 
     """
     stored: dict[str, int] = {}
-    for sha, oid in _missing_skips(store):
-        stored.setdefault(oid, indexed.get(sha, -1))
-    first = min((seq for seq in stored.values() if seq >= 0), default=None)
+    for _, seq, oid in _missing_skips(store):
+        stored.setdefault(oid, seq)
+    first = min(stored.values(), default=None)
+    indexed = store.indexed()
     commits = [
         (sha, parents)
         for sha, parents in walk
@@ -459,17 +541,141 @@ def _fetch_missing(
         fetch_blobs(git.git_dir, remote, missing)
 
 
-def _recovered(git: GitRepository, store: Store, indexed: dict[str, int]) -> set[str]:
+def _recovered(git: GitRepository, store: Store) -> set[str]:
     """Stored commits to index again: from the first that skipped an object now present."""
     checked: set[str] = set()
-    for sha, oid in _missing_skips(store):
-        if oid in checked or sha not in indexed:
+    for _, seq, oid in _missing_skips(store):
+        if oid in checked:
             continue
         checked.add(oid)
         if git.has(oid):
-            first = indexed[sha]
-            return {other for other, seq in indexed.items() if seq >= first}
+            return store.shas_from(seq)
     return set()
+
+
+Walk = list[tuple[str, tuple[str, ...]]]
+"""Commits with their parents, parents first."""
+
+
+def _since(
+    git: GitRepository, store: Store, old: str, head: str, *, first_parent: bool
+) -> tuple[Walk, list[str]] | None:
+    """What changed since the index was complete at ``old``, found from the refs.
+
+    Returns the commits to index (those of ``head``'s history the index lacks, parents
+    first) and the stored commits ``head``'s history no longer has (a rewrite); both
+    cost what changed, not the length of the history. ``None`` when that cannot be
+    told this way (a parent neither stored nor new: a shallow boundary): the whole
+    history is walked then.
+    """
+    if old == head:
+        return [], []
+    if not old or not git.has(old):
+        return None  # the index was of an empty history, or that head is gone from git
+    listed = git.walk(head, first_parent=first_parent, hide=(old,))
+    stored = store.stored(sha for sha, _ in listed)
+    todo = [(sha, parents) for sha, parents in listed if sha not in stored]
+    new = {sha for sha, _ in todo}
+    outside = {p for _, parents in todo for p in parents if p not in new}
+    found = store.stored(outside | {head})
+    if outside - found.keys():
+        return None
+    keep = set(outside)
+    if head not in new:
+        if head not in found:
+            return None
+        keep.add(head)
+    return todo, _dropped(store, old, keep)
+
+
+def _dropped(store: Store, old: str, keep: set[str]) -> list[str]:
+    """Stored commits of ``old``'s history that are in none of ``keep``'s histories.
+
+    Stored commits are numbered parents first, so going down from the highest number
+    meets every commit after all of its stored children: whether it is in a kept
+    history is known when it is met. The walk stops when nothing met is left that is
+    not (it goes as far down as the dropped commits, not to the start of the history).
+    """
+    found = store.stored([old, *keep])
+    kept: dict[str, bool] = {}
+    parents: dict[str, tuple[str, ...]] = {}
+    heap: list[tuple[int, str]] = []
+    dropping = 0
+
+    def reach(sha: str, seq: int, its_parents: tuple[str, ...], *, is_kept: bool) -> None:
+        nonlocal dropping
+        if sha in kept:
+            if is_kept and not kept[sha]:
+                kept[sha] = True
+                dropping -= 1
+            return
+        kept[sha] = is_kept
+        parents[sha] = its_parents
+        dropping += not is_kept
+        heapq.heappush(heap, (-seq, sha))
+
+    for sha in keep:
+        if sha in found:
+            reach(sha, *found[sha], is_kept=True)
+    if old in found:
+        reach(old, *found[old], is_kept=False)
+    gone: list[str] = []
+    while dropping:
+        _, sha = heapq.heappop(heap)
+        is_kept = kept[sha]
+        if not is_kept:
+            dropping -= 1
+            gone.append(sha)
+        for parent, (seq, its_parents) in store.stored(parents[sha]).items():
+            reach(parent, seq, its_parents, is_kept=is_kept)
+    return gone
+
+
+def _changed_paths(git: GitRepository, todo: Walk) -> set[str]:
+    """Paths whose lineage states indexing ``todo`` reads from parents.
+
+    A commit reads its first parent's states of the paths it changes (renamed and
+    moved functions come from paths it deletes); a merge reads its parents' states of
+    the paths where it differs from its first parent.
+    """
+    out: set[str] = set()
+    for sha, parents in todo:
+        if parents:
+            out.update(git.changed_paths(parents[0], sha))
+    return out
+
+
+def _chain_base(todo: Walk, head: str) -> str | None:
+    """The first commit down ``head``'s first-parent chain that is not in ``todo``."""
+    parents = dict(todo)
+    current: str | None = head
+    while current is not None and current in parents:
+        first = parents[current]
+        current = first[0] if first else None
+    return current
+
+
+def _bases(todo: Walk, head: str) -> set[str]:
+    """The stored commits indexing ``todo`` builds on (``head`` itself when none is new)."""
+    if not todo:
+        return {head}
+    new = {sha for sha, _ in todo}
+    return {p for _, parents in todo for p in parents if p not in new}
+
+
+def _loader(git: GitRepository, store: Store, todo: Walk, head: str) -> Callable[[str], State]:
+    """States of the stored commits that indexing ``todo`` up to ``head`` builds on.
+
+    For a few new commits, those that only lend some paths (the other parents of a
+    merge, the start of a merged branch) are worked out for those paths only; what the
+    head's state is built on is worked out whole.
+    """
+    base = _chain_base(todo, head)
+    if 0 < len(todo) < PARALLEL_THRESHOLD:
+        return state_loader(
+            store, lambda: _changed_paths(git, todo), () if base is None else (base,)
+        )
+    return state_loader(store)
 
 
 def _index_repository(
@@ -495,23 +701,46 @@ def _index_repository(
         with store.transaction():
             removed = store.count("commits")
             store.clear()
-    walk = git.walk(head, first_parent=options.first_parent) if head is not None else []
-    indexed = store.indexed()
-    reachable = {sha for sha, _ in walk}
-    gone = [sha for sha in indexed if sha not in reachable]
+    complete = store.complete_head()
+    planned = None
+    if complete is not None and head is not None and not options.fetch_missing:
+        planned = _since(git, store, complete, head, first_parent=options.first_parent)
+    walk: Walk | None = None
+    todo: Walk | None = None
+    if planned is None:
+        walk = git.walk(head, first_parent=options.first_parent) if head is not None else []
+        reachable = {sha for sha, _ in walk}
+        gone = [sha for sha in store.indexed() if sha not in reachable]
+    else:
+        todo, gone = planned
+    loader = None
     if gone:
+        if todo is not None and head is not None:
+            # What the new commits (or, for a rewind, the head) build on is worked out
+            # from the stored head's state, before that goes.
+            loader = _loader(git, store, todo, head)
+            for sha in _bases(todo, head):
+                loader(sha)
         with store.transaction():
             removed += store.remove(gone)
-        indexed = {sha: seq for sha, seq in indexed.items() if sha in reachable}
     if options.fetch_missing and head is not None:
-        _fetch_missing(git, store, head, walk, indexed)
-    redo = _recovered(git, store, indexed)
+        assert walk is not None
+        _fetch_missing(git, store, head, walk)
+    redo = _recovered(git, store)
     if redo:
         # Versions skipped for missing objects can be read now: what follows them
         # depended on them (lineages, comparisons), so all of it is indexed again.
         with store.transaction():
             store.remove(redo)
-        indexed = {sha: seq for sha, seq in indexed.items() if sha not in redo}
+        loader = None
+        todo = None
+        if walk is None:
+            assert head is not None
+            walk = git.walk(head, first_parent=options.first_parent)
+    if todo is None:
+        assert walk is not None
+        indexed = store.indexed()
+        todo = [(sha, parents) for sha, parents in walk if sha not in indexed]
     mailmap = (git.blob_at(head, ".mailmap") or "") if head is not None else ""
     if mailmap and not git.has(mailmap):
         # Not readable: a later run that can read it maps the stored identities then.
@@ -522,7 +751,6 @@ def _index_repository(
         with store.transaction():
             store.remap_people(git.resolve_person)
             store.set_meta("mailmap", mailmap)
-    todo = [(sha, parents) for sha, parents in walk if sha not in indexed]
     if progress is not None:
         progress(IndexProgress(0, len(todo), "extract"))
     changes = skipped = done = 0
@@ -530,7 +758,9 @@ def _index_repository(
     for _, parents in todo:
         for parent in parents:
             children[parent] = children.get(parent, 0) + 1
-    lineage = LineagePass(children, state_loader(store))
+    if loader is None and head is not None:
+        loader = _loader(git, store, todo, head)
+    lineage = LineagePass(children, loader or state_loader(store))
     seq = store.next_seq()
     extracted = 0
 
@@ -609,8 +839,9 @@ def _index_repository(
         elif todo or gone or store.meta("head") != head:
             state = lineage.release(head) if todo else None
             if state is None:
-                state = state_loader(store)(head)
+                state = (loader or state_loader(store))(head)
             _save_head(git, store, head, state, options, prepared)
+        store.set_complete_head(head or "")
     return IndexSummary(
         head=head,
         commits_indexed=len(todo),

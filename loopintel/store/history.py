@@ -37,6 +37,10 @@ ReplayRow = tuple[str, tuple[str, ...], list[tuple[Any, ...]], list[tuple[Any, .
 lineage)`` and merge-source rows ``(path, parent, qualname, lineage)``, as
 :func:`loopintel.history.lineage.replay` reads them."""
 
+NAMES_REBUILT_WHOLE = 20_000
+"""Dropping commits that changed more lineages than this rebuilds the whole names table
+(one pass) instead of each lineage's names (one indexed lookup each)."""
+
 _NAME_UPSERT = (
     "INSERT INTO names VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (lineage, path, qualname) "
     "DO UPDATE SET first_seq = min(first_seq, excluded.first_seq), "
@@ -49,12 +53,78 @@ def tail(qualname: str) -> str:
     return qualname.rsplit(".", 1)[-1]
 
 
+COMPLETE = "complete"
+"""Meta key: the head whose whole history the stored commits are, exactly (no more, no
+less). Set by the transaction that ends an indexing run, removed by every write that
+adds or drops commits: an interrupted run leaves none, and the next one walks again."""
+
+
 class HistoryTables(Tables):
     """Writes and bookkeeping of the indexed history."""
 
     def indexed(self) -> dict[str, int]:
         """Stored commits: sha to sequence number."""
         return dict(self.db.execute("SELECT sha, seq FROM commits"))
+
+    def complete_head(self) -> str | None:
+        """The head whose history the stored commits exactly are (``""``: an empty one).
+
+        ``None`` when that is not known (never indexed, an interrupted run, an index
+        made before this was recorded): the history is then walked to find out.
+        """
+        return self.meta(COMPLETE)
+
+    def set_complete_head(self, head: str) -> None:
+        """Record that the stored commits are exactly ``head``'s history (caller's transaction)."""
+        self.set_meta(COMPLETE, head)
+
+    def stored(self, shas: Iterable[str]) -> dict[str, tuple[int, tuple[str, ...]]]:
+        """Which of these commits are stored: sha to (sequence number, parents)."""
+        wanted = list(shas)
+        out: dict[str, tuple[int, tuple[str, ...]]] = {}
+        for chunk in range(0, len(wanted), 500):
+            part = wanted[chunk : chunk + 500]
+            marks = ",".join("?" * len(part))
+            for sha, seq, parents in self.db.execute(
+                f"SELECT sha, seq, parents FROM commits WHERE sha IN ({marks})", part
+            ):
+                out[sha] = (seq, tuple(parents.split()))
+        return out
+
+    def shas_from(self, seq: int) -> set[str]:
+        """Stored commits from this sequence number on."""
+        return {row[0] for row in self.db.execute("SELECT sha FROM commits WHERE seq >= ?", (seq,))}
+
+    def missing_skips(self) -> list[tuple[str, int, str]]:
+        """``(commit, sequence number, reason)`` of skips that name a missing object."""
+        return [
+            (sha, seq, reason)
+            for sha, seq, reason in self.db.execute(
+                "SELECT c.sha, c.seq, s.reason FROM skips s JOIN commits c ON c.id = s.commit_id "
+                "WHERE s.reason LIKE '%missing object %' ORDER BY c.seq, s.rowid"
+            )
+        ]
+
+    def touched_paths(self, shas: Iterable[str]) -> set[str]:
+        """Paths whose lineage state these stored commits change (changes, merge sources)."""
+        ids = [seq for seq, _ in self.stored(shas).values()]
+        out: set[str] = set()
+        for chunk in range(0, len(ids), 500):
+            part = ids[chunk : chunk + 500]
+            marks = ",".join("?" * len(part))
+            for path, old_path in self.db.execute(
+                f"SELECT path, old_path FROM changes WHERE commit_id IN ({marks})", part
+            ):
+                out.add(path)
+                if old_path is not None:
+                    out.add(old_path)
+            out.update(
+                row[0]
+                for row in self.db.execute(
+                    f"SELECT path FROM merge_sources WHERE commit_id IN ({marks})", part
+                )
+            )
+        return out
 
     def next_seq(self) -> int:
         """The sequence number for the next commit stored."""
@@ -99,18 +169,49 @@ class HistoryTables(Tables):
         return len(pairs)
 
     def remove(self, shas: Iterable[str]) -> int:
-        """Drop commits and what they recorded, and forget the head's lineage state.
+        """Drop commits and what they recorded (and the head's lineage state, if it goes).
 
-        Returns how many commits were dropped. Names are rebuilt from the changes left.
+        Returns how many commits were dropped. The names the dropped changes gave are
+        worked out again from the changes left of their lineages.
         """
-        count = 0
-        for sha in shas:
-            count += self.db.execute("DELETE FROM commits WHERE sha = ?", (sha,)).rowcount
-        self.db.execute("DELETE FROM tip_state")
-        self._rebuild_names()
-        return count
+        found = self.stored(shas)
+        ids = [seq for seq, _ in found.values()]
+        lineages: set[str] = set()
+        for chunk in range(0, len(ids), 500):
+            part = ids[chunk : chunk + 500]
+            marks = ",".join("?" * len(part))
+            lineages.update(
+                row[0]
+                for row in self.db.execute(
+                    f"SELECT DISTINCT lineage FROM changes WHERE commit_id IN ({marks})", part
+                )
+            )
+            self.db.execute(f"DELETE FROM commits WHERE id IN ({marks})", part)
+        if self.meta("head") in found:
+            self.db.execute("DELETE FROM tip_state")
+        self.db.execute("DELETE FROM meta WHERE key = ?", (COMPLETE,))
+        self._rebuild_names(lineages)
+        return len(ids)
 
-    def _rebuild_names(self) -> None:
+    def _rebuild_names(self, lineages: set[str]) -> None:
+        """Work out again the names of these lineages from their stored changes."""
+        if len(lineages) > NAMES_REBUILT_WHOLE:
+            self._rebuild_all_names()
+            return
+        for lineage in lineages:
+            self.db.execute("DELETE FROM names WHERE lineage = ?", (lineage,))
+            rows: dict[tuple[str, str, str], list[int]] = {}
+            for path, qualname, old_path, old_qualname, seq in self.db.execute(
+                "SELECT ch.path, ch.qualname, ch.old_path, ch.old_qualname, c.seq "
+                "FROM changes ch JOIN commits c ON c.id = ch.commit_id WHERE ch.lineage = ?",
+                (lineage,),
+            ):
+                _note_name(rows, lineage, path, qualname, seq)
+                if old_path is not None and old_qualname is not None:
+                    _note_name(rows, lineage, old_path, old_qualname, seq)
+            self.db.executemany(_NAME_UPSERT, _name_rows(rows))
+
+    def _rebuild_all_names(self) -> None:
         self.db.execute("DELETE FROM names")
         rows: dict[tuple[str, str, str], list[int]] = {}
         for lineage, path, qualname, old_path, old_qualname, seq in self.db.execute(
@@ -130,8 +231,10 @@ class HistoryTables(Tables):
     def add_commits(self, batch: Sequence[CommitBatch]) -> None:
         """Store commits, their changes, skips, merge sources and names (caller's transaction).
 
-        The sequence number of each item is also the commit's row id.
+        The sequence number of each item is also the commit's row id. The index is no
+        longer known to be complete until the run ends.
         """
+        self.db.execute("DELETE FROM meta WHERE key = ?", (COMPLETE,))
         commits: list[tuple[Any, ...]] = []
         changes: list[tuple[Any, ...]] = []
         skips: list[tuple[Any, ...]] = []
@@ -299,8 +402,14 @@ class HistoryTables(Tables):
             sha: tuple(p.split()) for sha, p in self.db.execute("SELECT sha, parents FROM commits")
         }
 
-    def replay_rows(self, shas: Iterable[str]) -> Iterator[ReplayRow]:
-        """Stored rows of the given commits, in sequence order (what a lineage replay needs)."""
+    def replay_rows(
+        self, shas: Iterable[str], paths: Iterable[str] | None = None
+    ) -> Iterator[ReplayRow]:
+        """Stored rows of the given commits, in sequence order (what a lineage replay needs).
+
+        With ``paths``, only the rows that change the state of those paths (a replay of
+        just those paths' lineage states).
+        """
         wanted = list(shas)
         ids: list[tuple[int, str, str]] = []
         for chunk in range(0, len(wanted), 500):
@@ -313,15 +422,34 @@ class HistoryTables(Tables):
             )
         by_id = {i: (sha, parents) for i, sha, parents in ids}
         changes: dict[int, list[tuple[Any, ...]]] = {}
-        for row in self.db.execute(
-            "SELECT commit_id, path, qualname, old_path, old_qualname, kind, lineage FROM changes"
-        ):
+        sources: dict[int, list[tuple[Any, ...]]] = {}
+        columns = "commit_id, path, qualname, old_path, old_qualname, kind, lineage"
+        source_sql = "SELECT commit_id, path, parent, qualname, lineage FROM merge_sources"
+        if paths is None:
+            change_rows: Iterable[tuple[Any, ...]] = self.db.execute(
+                f"SELECT {columns} FROM changes"
+            )
+            source_rows: Iterable[tuple[Any, ...]] = self.db.execute(source_sql)
+        else:
+            # Both columns are looked up by index; rows keep their stored order.
+            found: dict[int, tuple[Any, ...]] = {}
+            picked: list[tuple[Any, ...]] = []
+            names = sorted(set(paths))
+            for chunk in range(0, len(names), 250):
+                part = names[chunk : chunk + 250]
+                marks = ",".join("?" * len(part))
+                for column in ("path", "old_path"):
+                    for rowid, *row in self.db.execute(
+                        f"SELECT rowid, {columns} FROM changes WHERE {column} IN ({marks})", part
+                    ):
+                        found[rowid] = tuple(row)
+                picked.extend(self.db.execute(f"{source_sql} WHERE path IN ({marks})", part))
+            change_rows = [found[rowid] for rowid in sorted(found)]
+            source_rows = picked
+        for row in change_rows:
             if row[0] in by_id:
                 changes.setdefault(row[0], []).append(row[1:])
-        sources: dict[int, list[tuple[Any, ...]]] = {}
-        for row in self.db.execute(
-            "SELECT commit_id, path, parent, qualname, lineage FROM merge_sources"
-        ):
+        for row in source_rows:
             if row[0] in by_id:
                 sources.setdefault(row[0], []).append(row[1:])
         for (commit_id,) in self.db.execute("SELECT id FROM commits ORDER BY seq").fetchall():
