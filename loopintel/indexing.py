@@ -38,7 +38,7 @@ from loopintel.history.extract import (
     missing_object,
     rare_collections,
 )
-from loopintel.history.lineage import LineagePass, State, lineage_id, replay
+from loopintel.history.lineage import LineagePass, State, lineage_id, replay, replay_touching
 from loopintel.history.promisor import fetch_blobs
 from loopintel.languages import python
 from loopintel.model import IndexProgress, IndexSummary
@@ -54,6 +54,7 @@ __all__ = [
     "IndexingInterrupted",
     "MissingObjectsWarning",
     "ShallowCloneWarning",
+    "StateLoader",
     "index_repository",
     "state_loader",
 ]
@@ -330,52 +331,62 @@ CHAIN_LIMIT = 2000
 replayed from the start of the history instead."""
 
 
-def state_loader(
-    store: Store,
-    paths: Callable[[], set[str]] | None = None,
-    whole: Collection[str] = (),
-) -> Callable[[str], State]:
+class StateLoader:
     """Lineage states of indexed commits: the stored head's, or worked out from it.
 
     A commit of the stored head's first-parent chain (not too far down) has the head's
     state for every path no commit in between changed; only the others are replayed
     from stored rows. Any other commit is replayed from the start of the history.
-
-    Args:
-        store: the index.
-        paths: when given, the only paths whose states the caller reads (called once,
-            on the first state that has to be worked out); states of other commits
-            than the stored head then hold just those paths, which bounds a replay
-            to those paths' rows.
-        whole: commits whose states are wanted whole all the same.
-
     """
-    cache: dict[str, State] = {}
-    wanted: list[set[str]] = []
-    tip: list[tuple[str | None, State]] = []
 
-    def only() -> set[str] | None:
-        if paths is None:
-            return None
-        if not wanted:
-            wanted.append(paths())
-        return wanted[0]
+    def __init__(
+        self,
+        store: Store,
+        paths: Callable[[], set[str]] | None = None,
+        whole: Collection[str] = (),
+    ) -> None:
+        """Load states from ``store``.
 
-    def load(sha: str) -> State:
-        if sha in cache:
-            return dict(cache[sha])
-        if not tip:
-            tip.append(store.tip_state())
-        head, state = tip[0]
-        if head is not None and sha == head:
-            cache[sha] = state
-            return dict(state)
-        keep = None if sha in whole else only()
-        state = _state_from_head(store, head, state, sha, keep)
-        cache[sha] = state
-        return dict(state)
+        Args:
+            store: the index.
+            paths: when given, the only paths whose states the caller reads (called
+                once, on the first state that has to be worked out); states of other
+                commits than the stored head then hold just those paths, which bounds
+                a replay to those paths' rows.
+            whole: commits whose states are wanted whole all the same.
 
-    return load
+        """
+        self._store = store
+        self._paths = paths
+        self._wanted: set[str] | None = None
+        self._whole = whole
+        self._cache: dict[str, State] = {}
+        self._head: tuple[str | None, State] | None = None
+
+    def stored_head(self) -> tuple[str | None, State]:
+        """The stored head and its state, as first read (read before a rewrite drops it)."""
+        if self._head is None:
+            self._head = self._store.tip_state()
+        return self._head
+
+    def __call__(self, sha: str) -> State:
+        """The state of an indexed commit (a copy the caller may change)."""
+        if sha not in self._cache:
+            head, state = self.stored_head()
+            if head is None or sha != head:
+                keep = None
+                if self._paths is not None and sha not in self._whole:
+                    if self._wanted is None:
+                        self._wanted = self._paths()
+                    keep = self._wanted
+                state = _state_from_head(self._store, head, state, sha, keep)
+            self._cache[sha] = state
+        return dict(self._cache[sha])
+
+
+def state_loader(store: Store) -> StateLoader:
+    """Whole lineage states of indexed commits (see :class:`StateLoader`)."""
+    return StateLoader(store)
 
 
 def _state_from_head(
@@ -417,8 +428,14 @@ def _chain_to(store: Store, head: str, sha: str) -> list[str] | None:
 
 
 def _replayed(store: Store, sha: str, paths: set[str] | None) -> State:
-    """The state of ``sha`` replayed from the start of the stored history."""
+    """The state of ``sha`` replayed from the start of the stored history.
+
+    With ``paths``, only the commits that touch them are replayed.
+    """
     parents = store.parents()
+    if paths is not None:
+        state = replay_touching(store.rows_touching(paths), parents, sha)
+        return {p: state[p] for p in paths if p in state}
     ancestors = set()
     stack = [sha]
     while stack:
@@ -427,10 +444,7 @@ def _replayed(store: Store, sha: str, paths: set[str] | None) -> State:
             continue
         ancestors.add(current)
         stack.extend(parents[current])
-    state = replay(store.replay_rows(ancestors, paths), sha)
-    if paths is None:
-        return state
-    return {p: state[p] for p in paths if p in state}
+    return replay(store.replay_rows(ancestors), sha)
 
 
 def index_repository(
@@ -572,7 +586,9 @@ def _since(
         return [], []
     if not old or not git.has(old):
         return None  # the index was of an empty history, or that head is gone from git
-    listed = git.walk(head, first_parent=first_parent, hide=(old,))
+    if first_parent:
+        return _since_first_parent(git, store, old, head)
+    listed = git.walk(head, hide=(old,))
     stored = store.stored(sha for sha, _ in listed)
     todo = [(sha, parents) for sha, parents in listed if sha not in stored]
     new = {sha for sha, _ in todo}
@@ -585,6 +601,30 @@ def _since(
         if head not in found:
             return None
         keep.add(head)
+    return todo, _dropped(store, old, keep)
+
+
+def _since_first_parent(
+    git: GitRepository, store: Store, old: str, head: str
+) -> tuple[Walk, list[str]]:
+    """:func:`_since` in first-parent mode: down ``head``'s chain to a stored commit.
+
+    (libgit2 would hide the whole history of ``old``, second parents included, where
+    just its chain is stored.)
+    """
+    todo: Walk = []
+    keep: set[str] = set()
+    current = head
+    while True:
+        if store.stored([current]):
+            keep.add(current)
+            break
+        parents = tuple(git.parent_ids(current)[:1])
+        todo.append((current, parents))
+        if not parents:
+            break
+        current = parents[0]
+    todo.reverse()
     return todo, _dropped(store, old, keep)
 
 
@@ -663,7 +703,7 @@ def _bases(todo: Walk, head: str) -> set[str]:
     return {p for _, parents in todo for p in parents if p not in new}
 
 
-def _loader(git: GitRepository, store: Store, todo: Walk, head: str) -> Callable[[str], State]:
+def _loader(git: GitRepository, store: Store, todo: Walk, head: str) -> StateLoader:
     """States of the stored commits that indexing ``todo`` up to ``head`` builds on.
 
     For a few new commits, those that only lend some paths (the other parents of a
@@ -672,10 +712,10 @@ def _loader(git: GitRepository, store: Store, todo: Walk, head: str) -> Callable
     """
     base = _chain_base(todo, head)
     if 0 < len(todo) < PARALLEL_THRESHOLD:
-        return state_loader(
+        return StateLoader(
             store, lambda: _changed_paths(git, todo), () if base is None else (base,)
         )
-    return state_loader(store)
+    return StateLoader(store)
 
 
 def _index_repository(
@@ -719,6 +759,7 @@ def _index_repository(
             # What the new commits (or, for a rewind, the head) build on is worked out
             # from the stored head's state, before that goes.
             loader = _loader(git, store, todo, head)
+            loader.stored_head()
             for sha in _bases(todo, head):
                 loader(sha)
         with store.transaction():
@@ -840,7 +881,12 @@ def _index_repository(
             state = lineage.release(head) if todo else None
             if state is None:
                 state = (loader or state_loader(store))(head)
-            _save_head(git, store, head, state, options, prepared)
+            if (
+                prepared is not None
+                or loader is None
+                or not _update_head(git, store, head, state, loader.stored_head(), options)
+            ):
+                _save_head(git, store, head, state, options, prepared)
         store.set_complete_head(head or "")
     return IndexSummary(
         head=head,
@@ -930,6 +976,43 @@ def _head_spans(git: GitRepository, store: Store, head: str, options: IndexOptio
             parsed = extractor.parsed(blob)
             spans[path] = [(s.qualname, s.start, s.end) for s in (parsed.spans or {}).values()]
     return files, spans
+
+
+def _update_head(
+    git: GitRepository,
+    store: Store,
+    head: str,
+    state: State,
+    before: tuple[str | None, State],
+    options: IndexOptions,
+) -> bool:
+    """Record the head's state, files and functions where they differ from the stored head's.
+
+    ``before``: the stored head and its state, as read before anything was dropped.
+    Returns ``False`` (nothing written) when the stored head is not known.
+    """
+    old_head, old_state = before
+    if old_head is None or store.meta("head") != old_head or not git.has(old_head):
+        return False
+    files = git.changed_paths(old_head, head)
+    paths = set(files) | {
+        p for p in old_state.keys() | state.keys() if old_state.get(p) != state.get(p)
+    }
+    unchanged = paths - files.keys()
+    blobs = {p: b for p, b in files.items() if b is not None} | store.head_blobs(unchanged)
+    previous = store.head_spans_by_path(unchanged)
+    extractor = Extractor(git, ExtractOptions(options.first_parent, options.max_file_bytes))
+    rows: list[tuple[str, str, int, int, str]] = []
+    for path in sorted(blobs):
+        if path in files:
+            parsed = extractor.parsed(blobs[path])
+            spans = [(s.qualname, s.start, s.end) for s in (parsed.spans or {}).values()]
+        else:
+            spans = [(q, s, e) for q, s, e, _ in previous.get(path, ())]
+        inner = state.get(path, {})
+        rows.extend((path, q, s, e, inner.get(q) or lineage_id("", path, q)) for q, s, e in spans)
+    store.update_head(head, state, paths, blobs, rows)
+    return True
 
 
 def _save_head(

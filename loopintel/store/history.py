@@ -12,7 +12,7 @@ from loopintel.store._tables import Tables
 from loopintel.store.schema import GIT_TABLES
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterable, Iterator, Sequence
+    from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 
     from loopintel.history.attribution import RawChange
     from loopintel.history.git import CommitMeta
@@ -59,6 +59,10 @@ less). Set by the transaction that ends an indexing run, removed by every write 
 adds or drops commits: an interrupted run leaves none, and the next one walks again."""
 
 
+TIP = "tip"
+"""Meta key: the commit (sha and sequence number) whose state ``tip_state`` holds."""
+
+
 class HistoryTables(Tables):
     """Writes and bookkeeping of the indexed history."""
 
@@ -70,13 +74,23 @@ class HistoryTables(Tables):
         """The head whose history the stored commits exactly are (``""``: an empty one).
 
         ``None`` when that is not known (never indexed, an interrupted run, an index
-        made before this was recorded): the history is then walked to find out.
+        made before this was recorded, or written since by a loopintel that did not
+        record it): the history is then walked to find out.
         """
-        return self.meta(COMPLETE)
+        value = self.meta(COMPLETE)
+        if value is None:
+            return None
+        head, _, last = value.partition(" ")
+        if last != self._last_id() or head != (self.meta("head") or ""):
+            return None
+        return head
 
     def set_complete_head(self, head: str) -> None:
         """Record that the stored commits are exactly ``head``'s history (caller's transaction)."""
-        self.set_meta(COMPLETE, head)
+        self.set_meta(COMPLETE, f"{head} {self._last_id()}")
+
+    def _last_id(self) -> str:
+        return str(self.db.execute("SELECT max(id) FROM commits").fetchone()[0])
 
     def stored(self, shas: Iterable[str]) -> dict[str, tuple[int, tuple[str, ...]]]:
         """Which of these commits are stored: sha to (sequence number, parents)."""
@@ -128,7 +142,7 @@ class HistoryTables(Tables):
 
     def next_seq(self) -> int:
         """The sequence number for the next commit stored."""
-        row = self.db.execute("SELECT max(seq) FROM commits").fetchone()
+        row = self.db.execute("SELECT max(id) FROM commits").fetchone()  # id is seq
         return 0 if row[0] is None else int(row[0]) + 1
 
     def commits_with_patch(self, patch_id: str) -> list[str]:
@@ -169,7 +183,11 @@ class HistoryTables(Tables):
         return len(pairs)
 
     def remove(self, shas: Iterable[str]) -> int:
-        """Drop commits and what they recorded (and the head's lineage state, if it goes).
+        """Drop commits and what they recorded.
+
+        The head's files, functions and state stay as they were (what a new head's
+        are worked out from); its state is no longer read once its commit is gone
+        (:meth:`tip_state`).
 
         Returns how many commits were dropped. The names the dropped changes gave are
         worked out again from the changes left of their lineages.
@@ -187,9 +205,9 @@ class HistoryTables(Tables):
                 )
             )
             self.db.execute(f"DELETE FROM commits WHERE id IN ({marks})", part)
-        if self.meta("head") in found:
-            self.db.execute("DELETE FROM tip_state")
         self.db.execute("DELETE FROM meta WHERE key = ?", (COMPLETE,))
+        if self.meta("head") in found:
+            self.set_meta(TIP, "")
         self._rebuild_names(lineages)
         return len(ids)
 
@@ -354,13 +372,22 @@ class HistoryTables(Tables):
             self.db.execute(f"DELETE FROM staged WHERE sha IN ({','.join('?' * len(part))})", part)
 
     def tip_state(self) -> tuple[str | None, State]:
-        """The indexed head and the lineage state stored for it."""
+        """The indexed head and the lineage state stored for it.
+
+        ``(None, {})`` when the state stored is not that of a stored commit any more
+        (its commit was dropped, or dropped and indexed again since).
+        """
+        head = self.meta("head")
+        found = self.stored([head]).get(head) if head else None
+        tip = self.meta(TIP)  # None: an index from before it was recorded
+        if found is None or (tip is not None and tip != f"{head} {found[0]}"):
+            return None, {}
         state: State = {}
         for path, qualname, lineage in self.db.execute(
             "SELECT path, qualname, lineage FROM tip_state"
         ):
             state.setdefault(path, {})[qualname] = lineage
-        return self.meta("head"), state
+        return head, state
 
     def save_head(
         self,
@@ -374,25 +401,82 @@ class HistoryTables(Tables):
         Each function is ``(path, qualname, start line, end line, lineage)``.
         """
         self.db.execute("DELETE FROM tip_state")
+        self.db.execute("DELETE FROM head_files")
+        self.db.execute("DELETE FROM head_functions")
+        self._add_head(head, state, files, functions)
+
+    def update_head(
+        self,
+        head: str,
+        state: State,
+        paths: Collection[str],
+        files: dict[str, str],
+        functions: Iterable[tuple[str, str, int, int, str]],
+    ) -> None:
+        """Store a new head whose state, files and functions differ just in ``paths``.
+
+        As :meth:`save_head`, given only what those paths have at the new head (the
+        state of each, its file if it has one, its functions).
+        """
+        names = sorted(paths)
+        for chunk in range(0, len(names), 250):
+            part = names[chunk : chunk + 250]
+            marks = ",".join("?" * len(part))
+            for table in ("tip_state", "head_files", "head_functions"):
+                self.db.execute(f"DELETE FROM {table} WHERE path IN ({marks})", part)
+        self._add_head(head, {p: state[p] for p in names if p in state}, files, functions)
+
+    def _add_head(
+        self,
+        head: str,
+        state: State,
+        files: dict[str, str],
+        functions: Iterable[tuple[str, str, int, int, str]],
+    ) -> None:
         self.db.executemany(
             "INSERT INTO tip_state VALUES (?, ?, ?)",
             [(p, q, lin) for p, inner in state.items() for q, lin in inner.items()],
         )
-        self.db.execute("DELETE FROM head_files")
         self.db.executemany("INSERT INTO head_files VALUES (?, ?)", files.items())
-        self.db.execute("DELETE FROM head_functions")
         self.db.executemany(
             "INSERT INTO head_functions VALUES (?, ?, ?, ?, ?, ?)",
             ((p, q, s, e, lin, tail(q)) for p, q, s, e, lin in functions),
         )
         self.set_meta("head", head)
+        found = self.stored([head]).get(head) if head else None
+        self.set_meta(TIP, "" if found is None else f"{head} {found[0]}")
 
-    def head_spans_by_path(self) -> dict[str, list[tuple[str, int, int, str]]]:
-        """The stored head's functions ``(qualname, start, end, lineage)``, by file."""
+    def head_blobs(self, paths: Iterable[str]) -> dict[str, str]:
+        """The stored head's blobs of these paths (those it has)."""
+        names = sorted(set(paths))
+        out: dict[str, str] = {}
+        for chunk in range(0, len(names), 250):
+            part = names[chunk : chunk + 250]
+            marks = ",".join("?" * len(part))
+            out.update(
+                self.db.execute(f"SELECT path, blob FROM head_files WHERE path IN ({marks})", part)
+            )
+        return out
+
+    def head_spans_by_path(
+        self, paths: Iterable[str] | None = None
+    ) -> dict[str, list[tuple[str, int, int, str]]]:
+        """The stored head's functions ``(qualname, start, end, lineage)``, by file.
+
+        Of every file, or of just ``paths``.
+        """
+        sql = "SELECT path, qualname, start_line, end_line, lineage FROM head_functions"
+        rows: list[tuple[str, str, int, int, str]] = []
+        if paths is None:
+            rows.extend(self.db.execute(sql))
+        else:
+            names = sorted(set(paths))
+            for chunk in range(0, len(names), 250):
+                part = names[chunk : chunk + 250]
+                marks = ",".join("?" * len(part))
+                rows.extend(self.db.execute(f"{sql} WHERE path IN ({marks})", part))
         out: dict[str, list[tuple[str, int, int, str]]] = {}
-        for path, qualname, start, end, lineage in self.db.execute(
-            "SELECT path, qualname, start_line, end_line, lineage FROM head_functions"
-        ):
+        for path, qualname, start, end, lineage in rows:
             out.setdefault(path, []).append((qualname, start, end, lineage))
         return out
 
@@ -402,14 +486,8 @@ class HistoryTables(Tables):
             sha: tuple(p.split()) for sha, p in self.db.execute("SELECT sha, parents FROM commits")
         }
 
-    def replay_rows(
-        self, shas: Iterable[str], paths: Iterable[str] | None = None
-    ) -> Iterator[ReplayRow]:
-        """Stored rows of the given commits, in sequence order (what a lineage replay needs).
-
-        With ``paths``, only the rows that change the state of those paths (a replay of
-        just those paths' lineage states).
-        """
+    def replay_rows(self, shas: Iterable[str]) -> Iterator[ReplayRow]:
+        """Stored rows of the given commits, in sequence order (what a lineage replay needs)."""
         wanted = list(shas)
         ids: list[tuple[int, str, str]] = []
         for chunk in range(0, len(wanted), 500):
@@ -422,34 +500,15 @@ class HistoryTables(Tables):
             )
         by_id = {i: (sha, parents) for i, sha, parents in ids}
         changes: dict[int, list[tuple[Any, ...]]] = {}
-        sources: dict[int, list[tuple[Any, ...]]] = {}
-        columns = "commit_id, path, qualname, old_path, old_qualname, kind, lineage"
-        source_sql = "SELECT commit_id, path, parent, qualname, lineage FROM merge_sources"
-        if paths is None:
-            change_rows: Iterable[tuple[Any, ...]] = self.db.execute(
-                f"SELECT {columns} FROM changes"
-            )
-            source_rows: Iterable[tuple[Any, ...]] = self.db.execute(source_sql)
-        else:
-            # Both columns are looked up by index; rows keep their stored order.
-            found: dict[int, tuple[Any, ...]] = {}
-            picked: list[tuple[Any, ...]] = []
-            names = sorted(set(paths))
-            for chunk in range(0, len(names), 250):
-                part = names[chunk : chunk + 250]
-                marks = ",".join("?" * len(part))
-                for column in ("path", "old_path"):
-                    for rowid, *row in self.db.execute(
-                        f"SELECT rowid, {columns} FROM changes WHERE {column} IN ({marks})", part
-                    ):
-                        found[rowid] = tuple(row)
-                picked.extend(self.db.execute(f"{source_sql} WHERE path IN ({marks})", part))
-            change_rows = [found[rowid] for rowid in sorted(found)]
-            source_rows = picked
-        for row in change_rows:
+        for row in self.db.execute(
+            "SELECT commit_id, path, qualname, old_path, old_qualname, kind, lineage FROM changes"
+        ):
             if row[0] in by_id:
                 changes.setdefault(row[0], []).append(row[1:])
-        for row in source_rows:
+        sources: dict[int, list[tuple[Any, ...]]] = {}
+        for row in self.db.execute(
+            "SELECT commit_id, path, parent, qualname, lineage FROM merge_sources"
+        ):
             if row[0] in by_id:
                 sources.setdefault(row[0], []).append(row[1:])
         for (commit_id,) in self.db.execute("SELECT id FROM commits ORDER BY seq").fetchall():
@@ -461,6 +520,50 @@ class HistoryTables(Tables):
                     changes.get(commit_id, []),
                     sources.get(commit_id, []),
                 )
+
+    def rows_touching(self, paths: Iterable[str]) -> list[ReplayRow]:
+        """Stored rows that change the lineage states of these paths, by commit in order.
+
+        Changes to, from or inside the paths, and merge sources of them; commits
+        without any are left out (see :func:`loopintel.history.lineage.replay_touching`).
+        """
+        columns = "commit_id, path, qualname, old_path, old_qualname, kind, lineage"
+        changes: dict[int, tuple[Any, ...]] = {}
+        sources: list[tuple[Any, ...]] = []
+        names = sorted(set(paths))
+        for chunk in range(0, len(names), 250):
+            part = names[chunk : chunk + 250]
+            marks = ",".join("?" * len(part))
+            for column in ("path", "old_path"):
+                for rowid, *row in self.db.execute(
+                    f"SELECT rowid, {columns} FROM changes WHERE {column} IN ({marks})", part
+                ):
+                    changes[rowid] = tuple(row)
+            sources.extend(
+                self.db.execute(
+                    "SELECT commit_id, path, parent, qualname, lineage FROM merge_sources "
+                    f"WHERE path IN ({marks}) ORDER BY rowid",
+                    part,
+                )
+            )
+        by_commit: dict[int, tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]] = {}
+        for rowid in sorted(changes):
+            row = changes[rowid]
+            by_commit.setdefault(row[0], ([], []))[0].append(row[1:])
+        for row in sources:
+            by_commit.setdefault(row[0], ([], []))[1].append(row[1:])
+        ids = sorted(by_commit)
+        out: list[ReplayRow] = []
+        for chunk in range(0, len(ids), 500):
+            part_ids = ids[chunk : chunk + 500]
+            marks = ",".join("?" * len(part_ids))
+            for commit_id, sha, parents in self.db.execute(
+                f"SELECT id, sha, parents FROM commits WHERE id IN ({marks}) ORDER BY id",
+                part_ids,
+            ):
+                change_rows, source_rows = by_commit[commit_id]
+                out.append((sha, tuple(parents.split()), change_rows, source_rows))
+        return out
 
 
 def _note_name(
