@@ -322,6 +322,8 @@ def _stop_and_keep(
             break
 
 
+CHECKPOINT_SECONDS = 60.0
+"""A long run stores the lineage state of its latest commit this often."""
 STOP_SECONDS = 3.0
 """How long an interrupted run waits for the workers' last results before it exits."""
 
@@ -362,11 +364,17 @@ class StateLoader:
         self._whole = whole
         self._cache: dict[str, State] = {}
         self._head: tuple[str | None, State] | None = None
+        self._head_seq: int | None = None
+        self._after: dict[str, tuple[int, tuple[str, ...]]] | None = None
 
     def stored_head(self) -> tuple[str | None, State]:
-        """The stored head and its state, as first read (read before a rewrite drops it)."""
+        """The commit whose state is stored, and that state, as first read.
+
+        The head's (or a checkpoint of a long run's), read before a rewrite drops it.
+        """
         if self._head is None:
             self._head = self._store.tip_state()
+            self._head_seq = self._store.tip_seq() if self._head[0] is not None else None
         return self._head
 
     def __call__(self, sha: str) -> State:
@@ -379,9 +387,44 @@ class StateLoader:
                     if self._wanted is None:
                         self._wanted = self._paths()
                     keep = self._wanted
-                state = _state_from_head(self._store, head, state, sha, keep)
+                later = self._later(sha)
+                if later is not None:
+                    state = self._forward(sha, later)
+                    if keep is not None:
+                        state = {p: state[p] for p in keep if p in state}
+                else:
+                    state = _state_from_head(self._store, head, state, sha, keep)
             self._cache[sha] = state
         return dict(self._cache[sha])
+
+    def _later(self, sha: str) -> dict[str, tuple[int, tuple[str, ...]]] | None:
+        """Commits stored after the stored state's, if ``sha`` is one of them."""
+        if self._head_seq is None:
+            return None
+        if self._after is None:
+            self._after = self._store.parents_after(self._head_seq)
+        return self._after if sha in self._after else None
+
+    def _forward(self, sha: str, later: dict[str, tuple[int, tuple[str, ...]]]) -> State:
+        """The state of a commit stored after the stored state's (after an interrupted run).
+
+        Its ancestors stored since are replayed, on the states of the commits they
+        build on (the stored state's commit, mostly).
+        """
+        ancestors: set[str] = set()
+        stack = [sha]
+        while stack:
+            current = stack.pop()
+            if current in ancestors or current not in later:
+                continue
+            ancestors.add(current)
+            stack.extend(later[current][1])
+        whole = self if self._paths is None else StateLoader(self._store)
+
+        def load(parent: str) -> State | None:
+            return whole(parent) if self._store.stored([parent]) else None
+
+        return replay(self._store.replay_rows(ancestors), sha, load)
 
 
 def state_loader(store: Store) -> StateLoader:
@@ -835,6 +878,8 @@ def _index_repository(
         data = store.staged_results(shas)
         return [pickle.loads(data[sha]) for sha in shas]  # noqa: S301 - written by this run or the last
 
+    checkpoint = time.monotonic()
+    checkpointed = False
     fresh = [item for item in todo if item[0] not in before]
     stream = _extract(git, fresh, options, executor, head, tick, prepare, keep, kept)
     try:
@@ -861,10 +906,18 @@ def _index_repository(
                     seq += 1
                     changes += len(with_lineage)
                     skipped += len(result.skips)
+                last = results[-1].meta.sha if results else None
+                state = lineage.state(last) if last is not None else None
                 with store.transaction():
                     store.add_commits(batch)
                     if staging:
                         store.unstage([r.meta.sha for r in results])
+                    if state is not None and time.monotonic() > checkpoint + CHECKPOINT_SECONDS:
+                        # An interrupted run's successor replays only what follows.
+                        assert last is not None
+                        store.save_state(last, state)
+                        checkpoint = time.monotonic()
+                        checkpointed = True
                 done += len(results)
                 if progress is not None and done > extracted:
                     extracted = done
@@ -884,6 +937,7 @@ def _index_repository(
             if (
                 prepared is not None
                 or loader is None
+                or checkpointed  # the stored state is no longer the stored head's
                 or not _update_head(git, store, head, state, loader.stored_head(), options)
             ):
                 _save_head(git, store, head, state, options, prepared)
@@ -1004,11 +1058,11 @@ def _update_head(
     extractor = Extractor(git, ExtractOptions(options.first_parent, options.max_file_bytes))
     rows: list[tuple[str, str, int, int, str]] = []
     for path in sorted(blobs):
-        if path in files:
+        if path in previous and path not in files:
+            spans = [(q, s, e) for q, s, e, _ in previous[path]]
+        else:  # changed, or without functions before (perhaps unreadable then)
             parsed = extractor.parsed(blobs[path])
             spans = [(s.qualname, s.start, s.end) for s in (parsed.spans or {}).values()]
-        else:
-            spans = [(q, s, e) for q, s, e, _ in previous.get(path, ())]
         inner = state.get(path, {})
         rows.extend((path, q, s, e, inner.get(q) or lineage_id("", path, q)) for q, s, e in spans)
     store.update_head(head, state, paths, blobs, rows)

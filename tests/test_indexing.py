@@ -656,3 +656,51 @@ def test_states_worked_out_from_the_head_equal_replays(
                 else {p: v for p, v in replayed.items() if p in wanted}
             )
             assert few(sha) == some, sha
+
+
+def test_an_interrupted_run_resumes_from_its_last_checkpoint(
+    repo_builder: RepoBuilder, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    grow(repo_builder, 30)
+    index = tmp_path / "i.sqlite3"
+    monkeypatch.setattr(indexing, "CHUNK_COMMITS", 3)
+    monkeypatch.setattr(indexing, "CHECKPOINT_SECONDS", 0.0)
+    add, save = Store.add_commits, Store.save_state
+    calls = saves = 0
+
+    def interrupted(self: Store, batch: Any) -> None:
+        nonlocal calls
+        calls += 1
+        if calls == 6:
+            raise KeyboardInterrupt
+        add(self, batch)
+
+    def first_only(self: Store, sha: str, state: Any) -> None:
+        nonlocal saves
+        saves += 1
+        if saves == 2:  # the second batch's state is the one kept
+            save(self, sha, state)
+
+    monkeypatch.setattr(Store, "add_commits", interrupted)
+    monkeypatch.setattr(Store, "save_state", first_only)
+    with pytest.raises(indexing.IndexingInterrupted):
+        loopintel.open(repo_builder.path, index_path=index)
+    monkeypatch.setattr(Store, "add_commits", add)
+    monkeypatch.setattr(Store, "save_state", save)
+    replayed: list[int] = []
+    real = replay
+
+    def counted(rows: Any, target: str, load: Any = None) -> Any:
+        rows = list(rows)
+        replayed.append(len(rows))
+        return real(rows, target, load)
+
+    monkeypatch.setattr(indexing, "replay", counted)
+    with loopintel.open(repo_builder.path, index_path=index) as repo:
+        assert repo.last_index is not None
+        assert repo.last_index.commits_indexed == 30 - 5 * 3
+        resumed = unordered(repo)
+    # Five batches were stored, the state after the second kept: three batches replayed.
+    assert replayed == [3 * 3]
+    with loopintel.open(repo_builder.path, index_path=tmp_path / "fresh.sqlite3") as fresh:
+        assert unordered(fresh) == resumed

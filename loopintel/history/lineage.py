@@ -143,9 +143,9 @@ class LineagePass:
         """
         self._held = _HeldStates(children, load_state)
 
-    def state(self, sha: str) -> State:
-        """The state of a processed commit that is still held."""
-        return self._held.states[sha]
+    def state(self, sha: str) -> State | None:
+        """The state of a processed commit, if it is still held."""
+        return self._held.states.get(sha)
 
     def commit(
         self,
@@ -218,6 +218,7 @@ class _StoredChange(NamedTuple):
 def replay(
     rows: Iterable[tuple[str, tuple[str, ...], list[tuple[Any, ...]], list[tuple[Any, ...]]]],
     target: str,
+    load: Callable[[str], State | None] | None = None,
 ) -> State:
     """Rebuild the lineage state of ``target`` from stored rows of its ancestors.
 
@@ -227,6 +228,8 @@ def replay(
             old_qualname, kind, lineage)`` and merge-source rows ``(path, parent,
             qualname, lineage)``.
         target: the commit whose state is wanted.
+        load: the state of a parent that is not among ``rows`` (default: none, as
+            for a parent outside the stored history, shallow or removed).
 
     """
     rows = list(rows)
@@ -234,8 +237,7 @@ def replay(
     for _, parents, _, _ in rows:
         for parent in parents:
             children[parent] = children.get(parent, 0) + 1
-    # A parent outside the stored history (shallow or removed) has no state.
-    held = _HeldStates(children, lambda _: None)
+    held = _HeldStates(children, load or (lambda _: None))
     for sha, parents, change_rows, source_rows in rows:
         first = held.parent(parents[0], take=True) if parents else None
         state: State = first if first is not None else {}

@@ -59,6 +59,9 @@ less). Set by the transaction that ends an indexing run, removed by every write 
 adds or drops commits: an interrupted run leaves none, and the next one walks again."""
 
 
+REPLAY_BY_COMMIT = 2000
+"""Replaying at most this many commits reads their rows by index, not whole tables."""
+
 TIP = "tip"
 """Meta key: the commit (sha and sequence number) whose state ``tip_state`` holds."""
 
@@ -194,6 +197,7 @@ class HistoryTables(Tables):
         """
         found = self.stored(shas)
         ids = [seq for seq, _ in found.values()]
+        tip = self._tip()
         lineages: set[str] = set()
         for chunk in range(0, len(ids), 500):
             part = ids[chunk : chunk + 500]
@@ -206,8 +210,8 @@ class HistoryTables(Tables):
             )
             self.db.execute(f"DELETE FROM commits WHERE id IN ({marks})", part)
         self.db.execute("DELETE FROM meta WHERE key = ?", (COMPLETE,))
-        if self.meta("head") in found:
-            self.set_meta(TIP, "")
+        if tip is not None and tip[0] in found:
+            self.set_meta(TIP, "")  # even if it is stored again, with the same number
         self._rebuild_names(lineages)
         return len(ids)
 
@@ -371,23 +375,51 @@ class HistoryTables(Tables):
             part = gone[chunk : chunk + 500]
             self.db.execute(f"DELETE FROM staged WHERE sha IN ({','.join('?' * len(part))})", part)
 
+    def _tip(self) -> tuple[str, int] | None:
+        """The stored commit (sha, sequence number) whose state ``tip_state`` holds."""
+        tip = self.meta(TIP)
+        if tip is None:  # an index from before it was recorded: the head's
+            head = self.meta("head")
+            found = self.stored([head]).get(head) if head else None
+            return None if found is None or head is None else (head, found[0])
+        sha, _, seq = tip.partition(" ")
+        found = self.stored([sha]).get(sha) if sha else None
+        return None if found is None or str(found[0]) != seq else (sha, found[0])
+
     def tip_state(self) -> tuple[str | None, State]:
-        """The indexed head and the lineage state stored for it.
+        """A stored commit and its lineage state: the head's, or a long run's last checkpoint.
 
         ``(None, {})`` when the state stored is not that of a stored commit any more
         (its commit was dropped, or dropped and indexed again since).
         """
-        head = self.meta("head")
-        found = self.stored([head]).get(head) if head else None
-        tip = self.meta(TIP)  # None: an index from before it was recorded
-        if found is None or (tip is not None and tip != f"{head} {found[0]}"):
+        tip = self._tip()
+        if tip is None:
             return None, {}
         state: State = {}
         for path, qualname, lineage in self.db.execute(
             "SELECT path, qualname, lineage FROM tip_state"
         ):
             state.setdefault(path, {})[qualname] = lineage
-        return head, state
+        return tip[0], state
+
+    def tip_seq(self) -> int | None:
+        """The sequence number of the commit whose state is stored (see :meth:`tip_state`)."""
+        tip = self._tip()
+        return None if tip is None else tip[1]
+
+    def save_state(self, sha: str, state: State) -> None:
+        """Store the state of a stored commit in place of the head's (caller's transaction).
+
+        A long run does so now and then, so that the next run after an interruption
+        replays only what was stored since.
+        """
+        self.db.execute("DELETE FROM tip_state")
+        self.db.executemany(
+            "INSERT INTO tip_state VALUES (?, ?, ?)",
+            [(p, q, lin) for p, inner in state.items() for q, lin in inner.items()],
+        )
+        found = self.stored([sha]).get(sha)
+        self.set_meta(TIP, "" if found is None else f"{sha} {found[0]}")
 
     def save_head(
         self,
@@ -486,6 +518,15 @@ class HistoryTables(Tables):
             sha: tuple(p.split()) for sha, p in self.db.execute("SELECT sha, parents FROM commits")
         }
 
+    def parents_after(self, seq: int) -> dict[str, tuple[int, tuple[str, ...]]]:
+        """Stored commits after this sequence number: sha to (sequence number, parents)."""
+        return {
+            sha: (commit_seq, tuple(parents.split()))
+            for sha, commit_seq, parents in self.db.execute(
+                "SELECT sha, id, parents FROM commits WHERE id > ?", (seq,)
+            )
+        }
+
     def replay_rows(self, shas: Iterable[str]) -> Iterator[ReplayRow]:
         """Stored rows of the given commits, in sequence order (what a lineage replay needs)."""
         wanted = list(shas)
@@ -499,27 +540,46 @@ class HistoryTables(Tables):
                 )
             )
         by_id = {i: (sha, parents) for i, sha, parents in ids}
+        change_sql = "SELECT commit_id, path, qualname, old_path, old_qualname, kind, lineage "
+        change_sql += "FROM changes"
+        source_sql = "SELECT commit_id, path, parent, qualname, lineage FROM merge_sources"
+        change_rows: list[tuple[Any, ...]] = []
+        source_rows: list[tuple[Any, ...]] = []
+        if len(by_id) <= REPLAY_BY_COMMIT:
+            # A few commits: their rows by index, not every row of the tables.
+            keys = sorted(by_id)
+            for chunk in range(0, len(keys), 500):
+                batch = keys[chunk : chunk + 500]
+                marks = ",".join("?" * len(batch))
+                change_rows.extend(
+                    self.db.execute(
+                        f"{change_sql} WHERE commit_id IN ({marks}) ORDER BY rowid", batch
+                    )
+                )
+                source_rows.extend(
+                    self.db.execute(
+                        f"{source_sql} WHERE commit_id IN ({marks}) ORDER BY rowid", batch
+                    )
+                )
+        else:
+            change_rows.extend(self.db.execute(change_sql))
+            source_rows.extend(self.db.execute(source_sql))
         changes: dict[int, list[tuple[Any, ...]]] = {}
-        for row in self.db.execute(
-            "SELECT commit_id, path, qualname, old_path, old_qualname, kind, lineage FROM changes"
-        ):
+        for row in change_rows:
             if row[0] in by_id:
                 changes.setdefault(row[0], []).append(row[1:])
         sources: dict[int, list[tuple[Any, ...]]] = {}
-        for row in self.db.execute(
-            "SELECT commit_id, path, parent, qualname, lineage FROM merge_sources"
-        ):
+        for row in source_rows:
             if row[0] in by_id:
                 sources.setdefault(row[0], []).append(row[1:])
-        for (commit_id,) in self.db.execute("SELECT id FROM commits ORDER BY seq").fetchall():
-            if commit_id in by_id:
-                sha, parents = by_id[commit_id]
-                yield (
-                    sha,
-                    tuple(parents.split()),
-                    changes.get(commit_id, []),
-                    sources.get(commit_id, []),
-                )
+        for commit_id in sorted(by_id):  # the id is the sequence number
+            sha, parents = by_id[commit_id]
+            yield (
+                sha,
+                tuple(parents.split()),
+                changes.get(commit_id, []),
+                sources.get(commit_id, []),
+            )
 
     def rows_touching(self, paths: Iterable[str]) -> list[ReplayRow]:
         """Stored rows that change the lineage states of these paths, by commit in order.
