@@ -277,11 +277,107 @@ def top_calls(profile: Path, count: int = 14) -> None:
         stats.sort_stats("cumulative").print_stats(count)
 
 
+SECTION = "## Big histories: open and update"
+TARGETS = {"noop_open": "< 0.3 s", "commit": "< 0.5 s", "merge": "< 1 s"}
+LABELS = {
+    "noop_open": "no-op `open()`",
+    "noop_cli": "no-op `loopintel index` (whole process)",
+    "commit": "one new commit",
+    "drop": "that commit dropped again (rewrite)",
+    "merge": "merge of a pull request",
+}
+
+
+def loaded(path: Path) -> dict[str, dict[str, Any]]:
+    """Results saved by ``--save``, with their steps as :class:`Step` values."""
+    raw = json.loads(path.read_text(encoding="utf-8"))
+    return {
+        name: {k: Step(*v) if k in LABELS else v for k, v in result.items()}
+        for name, result in raw.items()
+    }
+
+
+def section(
+    results: dict[str, dict[str, Any]], before: dict[str, dict[str, Any]] | None, command: str
+) -> str:
+    """The Markdown section of docs/benchmarks.md: before and after, ratios big/small."""
+    names = list(results)
+    small, big = names[0], names[-1]
+    runs = [("before", before), ("after", results)] if before else [("", results)]
+    head = ["step"]
+    for name in names:
+        head += [f"{name} {label}".strip() for label, _ in runs]
+    head += [f"{big}/{small} {label}".strip() for label, _ in runs]
+    head.append(f"target ({big})")
+    lines = ["| " + " | ".join(head) + " |", "|---|" + "---:|" * (len(head) - 2) + "---|"]
+    for key, label in LABELS.items():
+        cells = [label]
+        for name in names:
+            for _, data in runs:
+                assert data is not None
+                step: Step = data[name][key]
+                cells.append(f"{step.seconds:.2f} s ({step.cpu:.2f})")
+        for _, data in runs:
+            assert data is not None
+            one, other = data[small][key], data[big][key]
+            cells.append(f"{other.seconds / one.seconds:.1f}x ({other.cpu / one.cpu:.1f}x)")
+        cells.append(TARGETS.get(key, ""))
+        lines.append("| " + " | ".join(cells) + " |")
+    memory = ["peak RSS of the merge step"]
+    for name in names:
+        for _, data in runs:
+            assert data is not None
+            memory.append(f"{data[name]['merge'].rss_mb:.0f} MB")
+    lines.append("| " + " | ".join(memory + [""] * (len(head) - len(memory))) + " |")
+    commits = ", ".join(f"{n} {results[n]['commits']:,} commits" for n in names)
+    merges = ", ".join(
+        f"{n} `{results[n]['merge_sha'][:12]}` ({results[n]['merge_adds']} commits)" for n in names
+    )
+    return "\n".join(
+        [
+            SECTION,
+            "",
+            "Written by `benchmarks/bench_open.py`. What a user waits for when the index is",
+            "already there, on a big history beside a small one",
+            f"({commits}). Each cell is the median wall time of fresh processes",
+            "(`open()` timed inside the process; the CLI as a whole process, start-up and",
+            "imports included), CPU seconds in parentheses: on a shared machine the CPU",
+            "time is the steadier figure. Steps: nothing new; one new commit editing one",
+            "Python file; that commit dropped again (the branch moved back: a rewrite);",
+            f"the merge of a pull request, from its first parent ({merges}).",
+            "",
+            "```",
+            command,
+            "```",
+            "",
+            *lines,
+            "",
+        ]
+    )
+
+
+def write_section(text: str, out: Path) -> None:
+    """Put ``text`` in place of the section it heads in ``out`` (or at its end)."""
+    page = out.read_text(encoding="utf-8") if out.exists() else "# Benchmarks\n"
+    start = page.find(SECTION)
+    if start < 0:
+        page = page.rstrip("\n") + "\n\n" + text
+    else:
+        end = page.find("\n## ", start + len(SECTION))
+        page = page[:start] + text + (page[end + 1 :] if end >= 0 else "")
+    out.write_text(page, encoding="utf-8")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("repos", nargs="+", help="name=path of each repository, small first")
     parser.add_argument("--runs", type=int, default=3, help="runs of each step (median)")
     parser.add_argument("--profile", type=Path, help="write cProfile files to this folder")
+    parser.add_argument("--save", type=Path, help="write the results as JSON to this file")
+    parser.add_argument("--before", type=Path, help="results saved from a baseline, to compare")
+    parser.add_argument(
+        "--write", action="store_true", help=f"write the section {SECTION!r} of docs/benchmarks.md"
+    )
     args = parser.parse_args(argv)
     if args.profile is not None:
         args.profile.mkdir(parents=True, exist_ok=True)
@@ -291,6 +387,15 @@ def main(argv: list[str] | None = None) -> int:
         results[name] = measure(name, Path(path), args.runs, args.profile)
         say(f"{name}: {json.dumps(results[name], default=str)}")
     print(table(results))
+    if args.save is not None:
+        args.save.write_text(json.dumps(results, default=list), encoding="utf-8")
+    if args.write:
+        shown = " ".join(a for a in sys.argv[1:] if not a.startswith("--save"))
+        command = f"python benchmarks/bench_open.py {shown}"
+        before = loaded(args.before) if args.before is not None else None
+        text = section(results, before, command)
+        write_section(text, Path(__file__).resolve().parent.parent / "docs" / "benchmarks.md")
+        print(text)
     if args.profile is not None:
         top_calls(args.profile)
     return 0

@@ -38,13 +38,20 @@ from loopintel.history.extract import (
     missing_object,
     rare_collections,
 )
-from loopintel.history.lineage import LineagePass, State, lineage_id, replay, replay_touching
+from loopintel.history.lineage import (
+    LineagePass,
+    State,
+    lineage_id,
+    replay,
+    replay_states,
+    replay_touching,
+)
 from loopintel.history.promisor import fetch_blobs
 from loopintel.languages import python
 from loopintel.model import IndexProgress, IndexSummary
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Collection, Generator, Iterator, Sequence
+    from collections.abc import Callable, Collection, Generator, Iterable, Iterator, Sequence
 
     from loopintel.history.git import GitRepository
     from loopintel.store import Store
@@ -397,13 +404,59 @@ class StateLoader:
             self._cache[sha] = state
         return dict(self._cache[sha])
 
+    def prefetch(self, shas: Iterable[str]) -> None:
+        """Work out the whole states of many commits at once (what a large run builds on).
+
+        Those stored after the stored state's commit come from one replay forward from
+        it; the others (and what that replay builds on) from one replay of their
+        history, instead of one each.
+        """
+        head, _ = self.stored_head()
+        wanted = {sha for sha in shas if sha != head and sha not in self._cache}
+        if not wanted or self._paths is not None:
+            return
+        after = self._stored_after()
+        later = {sha for sha in wanted if sha in after}
+        ancestors: set[str] = set()
+        stack = list(later)
+        while stack:
+            current = stack.pop()
+            if current not in ancestors and current in after:
+                ancestors.add(current)
+                stack.extend(after[current][1])
+        outside = {p for sha in ancestors for p in after[sha][1] if p not in ancestors}
+        earlier = (wanted - later) | {p for p in outside if p != head}
+        earlier = {sha for sha in earlier if sha not in self._cache}
+        found = self._store.stored(earlier)
+        if found:
+            parents = self._store.parents()
+            history: set[str] = set()
+            stack = list(found)
+            while stack:
+                current = stack.pop()
+                if current not in history and current in parents:
+                    history.add(current)
+                    stack.extend(parents[current])
+            self._cache.update(replay_states(self._store.replay_rows(history), found))
+        if later:
+
+            def load(parent: str) -> State | None:
+                return self(parent) if self._store.stored([parent]) else None
+
+            states = replay_states(self._store.replay_rows(ancestors), later, load)
+            self._cache.update(states)
+
+    def _stored_after(self) -> dict[str, tuple[int, tuple[str, ...]]]:
+        """Commits stored after the stored state's (after an interrupted run)."""
+        if self._after is None:
+            seq = self._head_seq
+            self._after = {} if seq is None else self._store.parents_after(seq)
+        return self._after
+
     def _later(self, sha: str) -> dict[str, tuple[int, tuple[str, ...]]] | None:
         """Commits stored after the stored state's, if ``sha`` is one of them."""
-        if self._head_seq is None:
-            return None
-        if self._after is None:
-            self._after = self._store.parents_after(self._head_seq)
-        return self._after if sha in self._after else None
+        after = self._stored_after()
+        return after if sha in after else None
 
     def _forward(self, sha: str, later: dict[str, tuple[int, tuple[str, ...]]]) -> State:
         """The state of a commit stored after the stored state's (after an interrupted run).
@@ -844,6 +897,8 @@ def _index_repository(
             children[parent] = children.get(parent, 0) + 1
     if loader is None and head is not None:
         loader = _loader(git, store, todo, head)
+        if len(todo) >= PARALLEL_THRESHOLD:
+            loader.prefetch(_bases(todo, head))
     lineage = LineagePass(children, loader or state_loader(store))
     seq = store.next_seq()
     extracted = 0

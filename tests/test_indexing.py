@@ -538,13 +538,22 @@ PAIRS = [
 ]
 
 
-@pytest.mark.parametrize("first_parent", [False, True])
+@pytest.mark.parametrize(
+    ("first_parent", "large"),
+    [(False, False), (True, False), (False, True)],
+    ids=["full", "first-parent", "large-runs"],
+)
 def test_updates_between_any_two_heads_give_a_full_index(
     repo_builder: RepoBuilder,
     tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
     walks: list[tuple[tuple[str, ...], int]],
     first_parent: bool,
+    large: bool,
 ) -> None:
+    if large:  # whole states worked out at once, as for a run of many commits
+        monkeypatch.setattr(indexing, "PARALLEL_THRESHOLD", 1)
+        monkeypatch.setattr(indexing.os, "cpu_count", lambda: 1)
     named = branchy(repo_builder)
     fresh: dict[str, tuple[object, ...]] = {}
     for name in {new for _, new in PAIRS}:

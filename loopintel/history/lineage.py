@@ -31,6 +31,7 @@ __all__ = [
     "apply",
     "lineage_id",
     "replay",
+    "replay_states",
     "replay_touching",
 ]
 
@@ -232,11 +233,23 @@ def replay(
             for a parent outside the stored history, shallow or removed).
 
     """
+    return replay_states(rows, (target,), load).get(target, {})
+
+
+def replay_states(
+    rows: Iterable[tuple[str, tuple[str, ...], list[tuple[Any, ...]], list[tuple[Any, ...]]]],
+    targets: Iterable[str],
+    load: Callable[[str], State | None] | None = None,
+) -> dict[str, State]:
+    """:func:`replay` for several targets at once (rows of all their ancestors, once)."""
     rows = list(rows)
     children: dict[str, int] = {}
     for _, parents, _, _ in rows:
         for parent in parents:
             children[parent] = children.get(parent, 0) + 1
+    wanted = set(targets)
+    for sha in wanted:  # held to the end
+        children[sha] = children.get(sha, 0) + 1
     held = _HeldStates(children, load or (lambda _: None))
     for sha, parents, change_rows, source_rows in rows:
         first = held.parent(parents[0], take=True) if parents else None
@@ -244,7 +257,7 @@ def replay(
         others = [held.parent(p, take=False) for p in parents[1:]]
         apply(state, _stored_changes(change_rows), _stored_sources(source_rows), [state, *others])
         held.states[sha] = state
-    return held.states.get(target, {})
+    return {sha: held.states[sha] for sha in wanted if sha in held.states}
 
 
 def replay_touching(
