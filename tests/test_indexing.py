@@ -553,7 +553,7 @@ def test_updates_between_any_two_heads_give_a_full_index(
 ) -> None:
     if large:  # whole states worked out at once, as for a run of many commits
         monkeypatch.setattr(indexing, "PARALLEL_THRESHOLD", 1)
-        monkeypatch.setattr(indexing.os, "cpu_count", lambda: 1)
+        monkeypatch.setattr(os, "cpu_count", lambda: 1)
     named = branchy(repo_builder)
     fresh: dict[str, tuple[object, ...]] = {}
     for name in {new for _, new in PAIRS}:
