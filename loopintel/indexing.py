@@ -24,6 +24,7 @@ import pickle
 import queue
 import time
 import warnings
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 import attrs
@@ -523,15 +524,60 @@ def _chain_to(store: Store, head: str, sha: str) -> list[str] | None:
     return None
 
 
+LAZY_PARENTS = 2000
+"""Parents looked up one by one before those of every stored commit are read at once."""
+
+
+class _StoredParents(Mapping[str, tuple[str, ...]]):
+    """The parents of stored commits, read as they are asked for.
+
+    A replay of a few paths asks for a few (down the chains to the commits that
+    touched them); past :data:`LAZY_PARENTS`, every commit's are read in one query.
+    """
+
+    def __init__(self, store: Store) -> None:
+        self._store = store
+        self._known: dict[str, tuple[str, ...] | None] = {}
+        self._all: dict[str, tuple[str, ...]] | None = None
+
+    def _find(self, sha: str) -> tuple[str, ...] | None:
+        if self._all is not None:
+            return self._all.get(sha)
+        if sha not in self._known:
+            if len(self._known) >= LAZY_PARENTS:
+                self._all = self._store.parents()
+                return self._all.get(sha)
+            found = self._store.stored([sha]).get(sha)
+            self._known[sha] = None if found is None else found[1]
+        return self._known[sha]
+
+    def __getitem__(self, sha: str) -> tuple[str, ...]:
+        found = self._find(sha)
+        if found is None:
+            raise KeyError(sha)
+        return found
+
+    def __contains__(self, sha: object) -> bool:
+        return isinstance(sha, str) and self._find(sha) is not None
+
+    def __iter__(self) -> Iterator[str]:
+        if self._all is None:
+            self._all = self._store.parents()
+        return iter(self._all)
+
+    def __len__(self) -> int:
+        return self._store.count("commits")
+
+
 def _replayed(store: Store, sha: str, paths: set[str] | None) -> State:
     """The state of ``sha`` replayed from the start of the stored history.
 
     With ``paths``, only the commits that touch them are replayed.
     """
-    parents = store.parents()
     if paths is not None:
-        state = replay_touching(store.rows_touching(paths), parents, sha)
+        state = replay_touching(store.rows_touching(paths), _StoredParents(store), sha)
         return {p: state[p] for p in paths if p in state}
+    parents = store.parents()
     ancestors = set()
     stack = [sha]
     while stack:

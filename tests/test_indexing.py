@@ -638,9 +638,11 @@ def test_an_interrupted_update_is_walked_again_and_ends_as_a_full_index(
         assert unordered(fresh) == back
 
 
+@pytest.mark.parametrize("lazy", [indexing.LAZY_PARENTS, 1], ids=["parents-asked", "all-parents"])
 def test_states_worked_out_from_the_head_equal_replays(
-    repo_builder: RepoBuilder, tmp_path: Path
+    repo_builder: RepoBuilder, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, lazy: int
 ) -> None:
+    monkeypatch.setattr(indexing, "LAZY_PARENTS", lazy)
     named = branchy(repo_builder)
     wanted = {"mod1.py", "lib/mod4.py", "lib/mod2.py"}
     with loopintel.open(repo_builder.path, index_path=tmp_path / "i.sqlite3") as repo:

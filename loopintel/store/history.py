@@ -594,9 +594,24 @@ class HistoryTables(Tables):
         for chunk in range(0, len(names), 250):
             part = names[chunk : chunk + 250]
             marks = ",".join("?" * len(part))
-            for column in ("path", "old_path"):
+            for rowid, *row in self.db.execute(
+                f"SELECT rowid, {columns} FROM changes WHERE path IN ({marks})", part
+            ):
+                changes[rowid] = tuple(row)
+            # Changes from these paths to others (renames, moves): found through the
+            # lineages that had names there (old_path has no index of its own).
+            lineages = [
+                row[0]
+                for row in self.db.execute(
+                    f"SELECT DISTINCT lineage FROM names WHERE path IN ({marks})", part
+                )
+            ]
+            for start in range(0, len(lineages), 500):
+                some = lineages[start : start + 500]
                 for rowid, *row in self.db.execute(
-                    f"SELECT rowid, {columns} FROM changes WHERE {column} IN ({marks})", part
+                    f"SELECT rowid, {columns} FROM changes WHERE lineage IN "
+                    f"({','.join('?' * len(some))}) AND old_path IN ({marks})",
+                    [*some, *part],
                 ):
                     changes[rowid] = tuple(row)
             sources.extend(
