@@ -10,24 +10,25 @@ import signal
 import sqlite3
 import subprocess
 import sys
+import tempfile
 import textwrap
 import time
 import warnings
-from typing import TYPE_CHECKING, Any
+from pathlib import Path
+from typing import Any
 
 import pygit2
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import loopintel
 from loopintel import indexing
 from loopintel.history.extract import Extractor
-from loopintel.history.git import GitRepository
+from loopintel.history.git import CommitMeta, GitRepository
 from loopintel.history.lineage import replay
 from loopintel.store import SCHEMA_VERSION, Store
 from tests.conftest import RepoBuilder
-
-if TYPE_CHECKING:
-    from pathlib import Path
 
 
 def snapshot(repo: loopintel.Repository) -> tuple[object, ...]:
@@ -715,3 +716,72 @@ def test_an_interrupted_run_resumes_from_its_last_checkpoint(
     assert replayed == [3 * 3]
     with loopintel.open(repo_builder.path, index_path=tmp_path / "fresh.sqlite3") as fresh:
         assert unordered(fresh) == resumed
+
+
+@st.composite
+def histories(draw: st.DrawFn) -> list[tuple[str, ...]]:
+    """A commit graph, parents first: each commit's parents (indexes of earlier ones)."""
+    size = draw(st.integers(1, 24))
+    out: list[tuple[str, ...]] = [()]
+    for i in range(1, size):
+        count = draw(st.integers(0, min(2, i)))  # 0: another root
+        parents = draw(st.lists(st.integers(0, i - 1), min_size=count, max_size=count))
+        out.append(tuple(f"{p:040x}" for p in dict.fromkeys(parents)))
+    return out
+
+
+@settings(max_examples=60, deadline=None)
+@given(histories(), st.data())
+def test_dropped_commits_are_those_no_kept_history_has(
+    graph: list[tuple[str, ...]], data: st.DataObject
+) -> None:
+    shas = [f"{i:040x}" for i in range(len(graph))]
+    parents = dict(zip(shas, graph, strict=True))
+
+    def history(sha: str) -> set[str]:
+        seen: set[str] = set()
+        stack = [sha]
+        while stack:
+            current = stack.pop()
+            if current not in seen:
+                seen.add(current)
+                stack.extend(parents[current])
+        return seen
+
+    old = data.draw(st.sampled_from(shas))
+    keep = set(data.draw(st.lists(st.sampled_from(shas), max_size=3)))
+    with tempfile.TemporaryDirectory() as scratch:
+        store = Store(Path(scratch) / "i.sqlite3")
+        signature = ("A", "a@example.com")
+        with store.transaction():
+            store.add_commits(
+                [
+                    (
+                        seq,
+                        CommitMeta(
+                            sha,
+                            parents[sha],
+                            *signature,
+                            0,
+                            0,
+                            *signature,
+                            0,
+                            0,
+                            "",
+                            signature,
+                            signature,
+                        ),
+                        [],
+                        [],
+                        None,
+                        None,
+                        None,
+                    )
+                    for seq, sha in enumerate(shas)
+                ]
+            )
+        dropped = indexing._dropped(store, old, keep)  # noqa: SLF001 - the walk itself
+        store.close()
+    kept = set().union(*(history(k) for k in keep))
+    assert sorted(dropped) == sorted(history(old) - kept)
+    assert len(dropped) == len(set(dropped))
