@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import concurrent.futures
+import contextlib
 import gc
 import json
 import os
@@ -15,7 +16,7 @@ import textwrap
 import time
 import warnings
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pygit2
 import pytest
@@ -29,6 +30,9 @@ from loopintel.history.git import CommitMeta, GitRepository
 from loopintel.history.lineage import replay
 from loopintel.store import SCHEMA_VERSION, Store
 from tests.conftest import RepoBuilder
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
 
 
 def snapshot(repo: loopintel.Repository) -> tuple[object, ...]:
@@ -503,8 +507,22 @@ def walks(monkeypatch: pytest.MonkeyPatch) -> list[tuple[tuple[str, ...], int]]:
     return seen
 
 
+@contextlib.contextmanager
+def head_written_where_it_changed() -> Iterator[None]:
+    """Inside, writing the head's tables whole fails: updates write what changed."""
+
+    def whole(*_: object) -> None:
+        pytest.fail("the head's tables were written whole")
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(Store, "save_head", whole)
+        yield
+
+
 def test_an_up_to_date_index_opens_without_walking_the_history(
-    repo_builder: RepoBuilder, tmp_path: Path, walks: list[tuple[tuple[str, ...], int]]
+    repo_builder: RepoBuilder,
+    tmp_path: Path,
+    walks: list[tuple[tuple[str, ...], int]],
 ) -> None:
     grow(repo_builder, 20)
     index = tmp_path / "i.sqlite3"
@@ -518,7 +536,10 @@ def test_an_up_to_date_index_opens_without_walking_the_history(
     old = repo_builder.head
     assert old is not None
     grow(repo_builder, 1, start=20)
-    with loopintel.open(repo_builder.path, index_path=index) as repo:
+    with (
+        head_written_where_it_changed(),
+        loopintel.open(repo_builder.path, index_path=index) as repo,
+    ):
         assert repo.last_index is not None
         assert repo.last_index.commits_indexed == 1
         updated = unordered(repo)
@@ -590,7 +611,10 @@ def test_a_rewrite_is_found_from_the_refs(
     repo_builder.commit({"mod1.py": "def other():\n    return 1\n"}, "replacement 1")
     repo_builder.commit({"mod3.py": None}, "replacement 2")
     walks.clear()
-    with loopintel.open(repo_builder.path, index_path=index) as repo:
+    with (
+        head_written_where_it_changed(),
+        loopintel.open(repo_builder.path, index_path=index) as repo,
+    ):
         assert repo.last_index is not None
         assert repo.last_index.commits_removed == 3
         assert repo.last_index.commits_indexed == 2
