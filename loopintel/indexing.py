@@ -16,7 +16,6 @@ from __future__ import annotations
 import concurrent.futures
 import contextlib
 import hashlib
-import heapq
 import multiprocessing
 import multiprocessing.queues
 import os
@@ -24,7 +23,6 @@ import pickle
 import queue
 import time
 import warnings
-from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 import attrs
@@ -39,20 +37,15 @@ from loopintel.history.extract import (
     missing_object,
     rare_collections,
 )
-from loopintel.history.lineage import (
-    LineagePass,
-    State,
-    lineage_id,
-    replay,
-    replay_states,
-    replay_touching,
-)
+from loopintel.history.lineage import LineagePass, State, lineage_id
 from loopintel.history.promisor import fetch_blobs
 from loopintel.languages import python
 from loopintel.model import IndexProgress, IndexSummary
+from loopintel.since import Walk, bases, chain_base, changed_paths, since
+from loopintel.states import StateLoader, state_loader
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Collection, Generator, Iterable, Iterator, Sequence
+    from collections.abc import Callable, Generator, Iterator, Sequence
 
     from loopintel.history.git import GitRepository
     from loopintel.store import Store
@@ -336,259 +329,6 @@ STOP_SECONDS = 3.0
 """How long an interrupted run waits for the workers' last results before it exits."""
 
 
-CHAIN_LIMIT = 2000
-"""How far down the head's first-parent chain a state is looked for before it is
-replayed from the start of the history instead."""
-
-
-class StateLoader:
-    """Lineage states of indexed commits: the stored head's, or worked out from it.
-
-    A commit of the stored head's first-parent chain (not too far down) has the head's
-    state for every path no commit in between changed; only the others are replayed
-    from stored rows. Any other commit is replayed from the start of the history.
-    """
-
-    def __init__(
-        self,
-        store: Store,
-        paths: Callable[[], set[str]] | None = None,
-        whole: Collection[str] = (),
-    ) -> None:
-        """Load states from ``store``.
-
-        Args:
-            store: the index.
-            paths: when given, the only paths whose states the caller reads (called
-                once, on the first state that has to be worked out); states of other
-                commits than the stored head then hold just those paths, which bounds
-                a replay to those paths' rows.
-            whole: commits whose states are wanted whole all the same.
-
-        """
-        self._store = store
-        self._paths = paths
-        self._wanted: set[str] | None = None
-        self._whole = whole
-        self._cache: dict[str, State] = {}
-        self._head: tuple[str | None, State] | None = None
-        self._head_seq: int | None = None
-        self._after: dict[str, tuple[int, tuple[str, ...]]] | None = None
-
-    def stored_head(self) -> tuple[str | None, State]:
-        """The commit whose state is stored, and that state, as first read.
-
-        The head's (or a checkpoint of a long run's), read before a rewrite drops it.
-        """
-        if self._head is None:
-            self._head = self._store.tip_state()
-            self._head_seq = self._store.tip_seq() if self._head[0] is not None else None
-        return self._head
-
-    def __call__(self, sha: str) -> State:
-        """The state of an indexed commit (a copy the caller may change)."""
-        if sha not in self._cache:
-            head, state = self.stored_head()
-            if head is None or sha != head:
-                keep = None
-                if self._paths is not None and sha not in self._whole:
-                    if self._wanted is None:
-                        self._wanted = self._paths()
-                    keep = self._wanted
-                later = self._later(sha)
-                if later is not None:
-                    state = self._forward(sha, later)
-                    if keep is not None:
-                        state = {p: state[p] for p in keep if p in state}
-                else:
-                    state = _state_from_head(self._store, head, state, sha, keep)
-            self._cache[sha] = state
-        return dict(self._cache[sha])
-
-    def prefetch(self, shas: Iterable[str]) -> None:
-        """Work out the whole states of many commits at once (what a large run builds on).
-
-        Those stored after the stored state's commit come from one replay forward from
-        it; the others (and what that replay builds on) from one replay of their
-        history, instead of one each.
-        """
-        head, _ = self.stored_head()
-        wanted = {sha for sha in shas if sha != head and sha not in self._cache}
-        if not wanted or self._paths is not None:
-            return
-        after = self._stored_after()
-        later = {sha for sha in wanted if sha in after}
-        ancestors: set[str] = set()
-        stack = list(later)
-        while stack:
-            current = stack.pop()
-            if current not in ancestors and current in after:
-                ancestors.add(current)
-                stack.extend(after[current][1])
-        outside = {p for sha in ancestors for p in after[sha][1] if p not in ancestors}
-        earlier = (wanted - later) | {p for p in outside if p != head}
-        earlier = {sha for sha in earlier if sha not in self._cache}
-        found = self._store.stored(earlier)
-        if found:
-            parents = self._store.parents()
-            history: set[str] = set()
-            stack = list(found)
-            while stack:
-                current = stack.pop()
-                if current not in history and current in parents:
-                    history.add(current)
-                    stack.extend(parents[current])
-            self._cache.update(replay_states(self._store.replay_rows(history), found))
-        if later:
-
-            def load(parent: str) -> State | None:
-                return self(parent) if self._store.stored([parent]) else None
-
-            states = replay_states(self._store.replay_rows(ancestors), later, load)
-            self._cache.update(states)
-
-    def _stored_after(self) -> dict[str, tuple[int, tuple[str, ...]]]:
-        """Commits stored after the stored state's (after an interrupted run)."""
-        if self._after is None:
-            seq = self._head_seq
-            self._after = {} if seq is None else self._store.parents_after(seq)
-        return self._after
-
-    def _later(self, sha: str) -> dict[str, tuple[int, tuple[str, ...]]] | None:
-        """Commits stored after the stored state's, if ``sha`` is one of them."""
-        after = self._stored_after()
-        return after if sha in after else None
-
-    def _forward(self, sha: str, later: dict[str, tuple[int, tuple[str, ...]]]) -> State:
-        """The state of a commit stored after the stored state's (after an interrupted run).
-
-        Its ancestors stored since are replayed, on the states of the commits they
-        build on (the stored state's commit, mostly).
-        """
-        ancestors: set[str] = set()
-        stack = [sha]
-        while stack:
-            current = stack.pop()
-            if current in ancestors or current not in later:
-                continue
-            ancestors.add(current)
-            stack.extend(later[current][1])
-        whole = self if self._paths is None else StateLoader(self._store)
-
-        def load(parent: str) -> State | None:
-            return whole(parent) if self._store.stored([parent]) else None
-
-        return replay(self._store.replay_rows(ancestors), sha, load)
-
-
-def state_loader(store: Store) -> StateLoader:
-    """Whole lineage states of indexed commits (see :class:`StateLoader`)."""
-    return StateLoader(store)
-
-
-def _state_from_head(
-    store: Store, head: str | None, head_state: State, sha: str, keep: set[str] | None
-) -> State:
-    """The state of ``sha`` (just the paths in ``keep``, when given)."""
-    between = _chain_to(store, head, sha) if head is not None else None
-    if between is None:
-        return _replayed(store, sha, keep)
-    touched = store.touched_paths(between)
-    names = set(head_state) if keep is None else keep
-    state = {p: head_state[p] for p in names - touched if p in head_state}
-    replay_paths = touched if keep is None else touched & keep
-    if replay_paths:
-        state.update(_replayed(store, sha, replay_paths))
-    return state
-
-
-def _chain_to(store: Store, head: str, sha: str) -> list[str] | None:
-    """The commits of ``head``'s stored first-parent chain above ``sha``, head first.
-
-    ``None`` when ``sha`` is not on the chain within :data:`CHAIN_LIMIT` commits (or
-    ``head`` is not stored).
-    """
-    chain: list[str] = []
-    current = head
-    for _ in range(CHAIN_LIMIT):
-        found = store.stored([current]).get(current)
-        if found is None:
-            return None
-        chain.append(current)
-        parents = found[1]
-        if not parents:
-            return None
-        current = parents[0]
-        if current == sha:
-            return chain
-    return None
-
-
-LAZY_PARENTS = 2000
-"""Parents looked up one by one before those of every stored commit are read at once."""
-
-
-class _StoredParents(Mapping[str, tuple[str, ...]]):
-    """The parents of stored commits, read as they are asked for.
-
-    A replay of a few paths asks for a few (down the chains to the commits that
-    touched them); past :data:`LAZY_PARENTS`, every commit's are read in one query.
-    """
-
-    def __init__(self, store: Store) -> None:
-        self._store = store
-        self._known: dict[str, tuple[str, ...] | None] = {}
-        self._all: dict[str, tuple[str, ...]] | None = None
-
-    def _find(self, sha: str) -> tuple[str, ...] | None:
-        if self._all is not None:
-            return self._all.get(sha)
-        if sha not in self._known:
-            if len(self._known) >= LAZY_PARENTS:
-                self._all = self._store.parents()
-                return self._all.get(sha)
-            found = self._store.stored([sha]).get(sha)
-            self._known[sha] = None if found is None else found[1]
-        return self._known[sha]
-
-    def __getitem__(self, sha: str) -> tuple[str, ...]:
-        found = self._find(sha)
-        if found is None:
-            raise KeyError(sha)
-        return found
-
-    def __contains__(self, sha: object) -> bool:
-        return isinstance(sha, str) and self._find(sha) is not None
-
-    def __iter__(self) -> Iterator[str]:
-        if self._all is None:
-            self._all = self._store.parents()
-        return iter(self._all)
-
-    def __len__(self) -> int:
-        return self._store.count("commits")
-
-
-def _replayed(store: Store, sha: str, paths: set[str] | None) -> State:
-    """The state of ``sha`` replayed from the start of the stored history.
-
-    With ``paths``, only the commits that touch them are replayed.
-    """
-    if paths is not None:
-        state = replay_touching(store.rows_touching(paths), _StoredParents(store), sha)
-        return {p: state[p] for p in paths if p in state}
-    parents = store.parents()
-    ancestors = set()
-    stack = [sha]
-    while stack:
-        current = stack.pop()
-        if current in ancestors or current not in parents:
-            continue
-        ancestors.add(current)
-        stack.extend(parents[current])
-    return replay(store.replay_rows(ancestors), sha)
-
-
 def index_repository(
     git: GitRepository,
     store: Store,
@@ -709,142 +449,6 @@ def _recovered(git: GitRepository, store: Store) -> set[str]:
     return set()
 
 
-Walk = list[tuple[str, tuple[str, ...]]]
-"""Commits with their parents, parents first."""
-
-
-def _since(
-    git: GitRepository, store: Store, old: str, head: str, *, first_parent: bool
-) -> tuple[Walk, list[str]] | None:
-    """What changed since the index was complete at ``old``, found from the refs.
-
-    Returns the commits to index (those of ``head``'s history the index lacks, parents
-    first) and the stored commits ``head``'s history no longer has (a rewrite); both
-    cost what changed, not the length of the history. ``None`` when that cannot be
-    told this way (a parent neither stored nor new: a shallow boundary): the whole
-    history is walked then.
-    """
-    if old == head:
-        return [], []
-    if not old or not git.has(old):
-        return None  # the index was of an empty history, or that head is gone from git
-    if first_parent:
-        return _since_first_parent(git, store, old, head)
-    listed = git.walk(head, hide=(old,))
-    stored = store.stored(sha for sha, _ in listed)
-    todo = [(sha, parents) for sha, parents in listed if sha not in stored]
-    new = {sha for sha, _ in todo}
-    outside = {p for _, parents in todo for p in parents if p not in new}
-    found = store.stored(outside | {head})
-    if outside - found.keys():
-        return None
-    keep = set(outside)
-    if head not in new:
-        if head not in found:
-            return None
-        keep.add(head)
-    return todo, _dropped(store, old, keep)
-
-
-def _since_first_parent(
-    git: GitRepository, store: Store, old: str, head: str
-) -> tuple[Walk, list[str]]:
-    """:func:`_since` in first-parent mode: down ``head``'s chain to a stored commit.
-
-    (libgit2 would hide the whole history of ``old``, second parents included, where
-    just its chain is stored.)
-    """
-    todo: Walk = []
-    keep: set[str] = set()
-    current = head
-    while True:
-        if store.stored([current]):
-            keep.add(current)
-            break
-        parents = tuple(git.parent_ids(current)[:1])
-        todo.append((current, parents))
-        if not parents:
-            break
-        current = parents[0]
-    todo.reverse()
-    return todo, _dropped(store, old, keep)
-
-
-def _dropped(store: Store, old: str, keep: set[str]) -> list[str]:
-    """Stored commits of ``old``'s history that are in none of ``keep``'s histories.
-
-    Stored commits are numbered parents first, so going down from the highest number
-    meets every commit after all of its stored children: whether it is in a kept
-    history is known when it is met. The walk stops when nothing met is left that is
-    not (it goes as far down as the dropped commits, not to the start of the history).
-    """
-    found = store.stored([old, *keep])
-    kept: dict[str, bool] = {}
-    parents: dict[str, tuple[str, ...]] = {}
-    heap: list[tuple[int, str]] = []
-    dropping = 0
-
-    def reach(sha: str, seq: int, its_parents: tuple[str, ...], *, is_kept: bool) -> None:
-        nonlocal dropping
-        if sha in kept:
-            if is_kept and not kept[sha]:
-                kept[sha] = True
-                dropping -= 1
-            return
-        kept[sha] = is_kept
-        parents[sha] = its_parents
-        dropping += not is_kept
-        heapq.heappush(heap, (-seq, sha))
-
-    for sha in keep:
-        if sha in found:
-            reach(sha, *found[sha], is_kept=True)
-    if old in found:
-        reach(old, *found[old], is_kept=False)
-    gone: list[str] = []
-    while dropping:
-        _, sha = heapq.heappop(heap)
-        is_kept = kept[sha]
-        if not is_kept:
-            dropping -= 1
-            gone.append(sha)
-        for parent, (seq, its_parents) in store.stored(parents[sha]).items():
-            reach(parent, seq, its_parents, is_kept=is_kept)
-    return gone
-
-
-def _changed_paths(git: GitRepository, todo: Walk) -> set[str]:
-    """Paths whose lineage states indexing ``todo`` reads from parents.
-
-    A commit reads its first parent's states of the paths it changes (renamed and
-    moved functions come from paths it deletes); a merge reads its parents' states of
-    the paths where it differs from its first parent.
-    """
-    out: set[str] = set()
-    for sha, parents in todo:
-        if parents:
-            out.update(git.changed_paths(parents[0], sha))
-    return out
-
-
-def _chain_base(todo: Walk, head: str) -> str | None:
-    """The first commit down ``head``'s first-parent chain that is not in ``todo``."""
-    parents = dict(todo)
-    current: str | None = head
-    while current is not None and current in parents:
-        first = parents[current]
-        current = first[0] if first else None
-    return current
-
-
-def _bases(todo: Walk, head: str) -> set[str]:
-    """The stored commits indexing ``todo`` builds on (``head`` itself when none is new)."""
-    if not todo:
-        return {head}
-    new = {sha for sha, _ in todo}
-    return {p for _, parents in todo for p in parents if p not in new}
-
-
 def _loader(git: GitRepository, store: Store, todo: Walk, head: str) -> StateLoader:
     """States of the stored commits that indexing ``todo`` up to ``head`` builds on.
 
@@ -852,11 +456,9 @@ def _loader(git: GitRepository, store: Store, todo: Walk, head: str) -> StateLoa
     merge, the start of a merged branch) are worked out for those paths only; what the
     head's state is built on is worked out whole.
     """
-    base = _chain_base(todo, head)
+    base = chain_base(todo, head)
     if 0 < len(todo) < PARALLEL_THRESHOLD:
-        return StateLoader(
-            store, lambda: _changed_paths(git, todo), () if base is None else (base,)
-        )
+        return StateLoader(store, lambda: changed_paths(git, todo), () if base is None else (base,))
     return StateLoader(store)
 
 
@@ -886,7 +488,7 @@ def _index_repository(
     complete = store.complete_head()
     planned = None
     if complete is not None and head is not None and not options.fetch_missing:
-        planned = _since(git, store, complete, head, first_parent=options.first_parent)
+        planned = since(git, store, complete, head, first_parent=options.first_parent)
     walk: Walk | None = None
     todo: Walk | None = None
     if planned is None:
@@ -902,7 +504,7 @@ def _index_repository(
             # from the stored head's state, before that goes.
             loader = _loader(git, store, todo, head)
             loader.stored_head()
-            for sha in _bases(todo, head):
+            for sha in bases(todo, head):
                 loader(sha)
         with store.transaction():
             removed += store.remove(gone)
@@ -944,7 +546,7 @@ def _index_repository(
     if loader is None and head is not None:
         loader = _loader(git, store, todo, head)
         if len(todo) >= PARALLEL_THRESHOLD:
-            loader.prefetch(_bases(todo, head))
+            loader.prefetch(bases(todo, head))
     lineage = LineagePass(children, loader or state_loader(store))
     seq = store.next_seq()
     extracted = 0

@@ -11,28 +11,25 @@ import signal
 import sqlite3
 import subprocess
 import sys
-import tempfile
 import textwrap
 import time
 import warnings
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pygit2
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
 
 import loopintel
-from loopintel import indexing
+from loopintel import indexing, states
 from loopintel.history.extract import Extractor
-from loopintel.history.git import CommitMeta, GitRepository
+from loopintel.history.git import GitRepository
 from loopintel.history.lineage import replay
 from loopintel.store import SCHEMA_VERSION, Store
 from tests.conftest import RepoBuilder
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
+    from pathlib import Path
 
 
 def snapshot(repo: loopintel.Repository) -> tuple[object, ...]:
@@ -663,37 +660,6 @@ def test_an_interrupted_update_is_walked_again_and_ends_as_a_full_index(
         assert unordered(fresh) == back
 
 
-@pytest.mark.parametrize("lazy", [indexing.LAZY_PARENTS, 1], ids=["parents-asked", "all-parents"])
-def test_states_worked_out_from_the_head_equal_replays(
-    repo_builder: RepoBuilder, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, lazy: int
-) -> None:
-    monkeypatch.setattr(indexing, "LAZY_PARENTS", lazy)
-    named = branchy(repo_builder)
-    wanted = {"mod1.py", "lib/mod4.py", "lib/mod2.py"}
-    with loopintel.open(repo_builder.path, index_path=tmp_path / "i.sqlite3") as repo:
-        store = repo._store  # noqa: SLF001 - the states are the store's
-        parents = store.parents()
-        load = indexing.state_loader(store)
-        few = indexing.StateLoader(store, lambda: wanted)
-        for sha in parents:
-            ancestors, stack = set(), [sha]
-            while stack:
-                current = stack.pop()
-                if current not in ancestors:
-                    ancestors.add(current)
-                    stack.extend(parents[current])
-            replayed = replay(store.replay_rows(ancestors), sha)
-            assert replayed, sha
-            assert load(sha) == replayed, sha
-            # The stored head's state is whole; others hold the paths asked for.
-            some = (
-                replayed
-                if sha == named["after"]
-                else {p: v for p, v in replayed.items() if p in wanted}
-            )
-            assert few(sha) == some, sha
-
-
 def test_an_interrupted_run_resumes_from_its_last_checkpoint(
     repo_builder: RepoBuilder, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -731,7 +697,7 @@ def test_an_interrupted_run_resumes_from_its_last_checkpoint(
         replayed.append(len(rows))
         return real(rows, target, load)
 
-    monkeypatch.setattr(indexing, "replay", counted)
+    monkeypatch.setattr(states, "replay", counted)
     with loopintel.open(repo_builder.path, index_path=index) as repo:
         assert repo.last_index is not None
         assert repo.last_index.commits_indexed == 30 - 5 * 3
@@ -740,72 +706,3 @@ def test_an_interrupted_run_resumes_from_its_last_checkpoint(
     assert replayed == [3 * 3]
     with loopintel.open(repo_builder.path, index_path=tmp_path / "fresh.sqlite3") as fresh:
         assert unordered(fresh) == resumed
-
-
-@st.composite
-def histories(draw: st.DrawFn) -> list[tuple[str, ...]]:
-    """A commit graph, parents first: each commit's parents (indexes of earlier ones)."""
-    size = draw(st.integers(1, 24))
-    out: list[tuple[str, ...]] = [()]
-    for i in range(1, size):
-        count = draw(st.integers(0, min(2, i)))  # 0: another root
-        parents = draw(st.lists(st.integers(0, i - 1), min_size=count, max_size=count))
-        out.append(tuple(f"{p:040x}" for p in dict.fromkeys(parents)))
-    return out
-
-
-@settings(max_examples=60, deadline=None)
-@given(histories(), st.data())
-def test_dropped_commits_are_those_no_kept_history_has(
-    graph: list[tuple[str, ...]], data: st.DataObject
-) -> None:
-    shas = [f"{i:040x}" for i in range(len(graph))]
-    parents = dict(zip(shas, graph, strict=True))
-
-    def history(sha: str) -> set[str]:
-        seen: set[str] = set()
-        stack = [sha]
-        while stack:
-            current = stack.pop()
-            if current not in seen:
-                seen.add(current)
-                stack.extend(parents[current])
-        return seen
-
-    old = data.draw(st.sampled_from(shas))
-    keep = set(data.draw(st.lists(st.sampled_from(shas), max_size=3)))
-    with tempfile.TemporaryDirectory() as scratch:
-        store = Store(Path(scratch) / "i.sqlite3")
-        signature = ("A", "a@example.com")
-        with store.transaction():
-            store.add_commits(
-                [
-                    (
-                        seq,
-                        CommitMeta(
-                            sha,
-                            parents[sha],
-                            *signature,
-                            0,
-                            0,
-                            *signature,
-                            0,
-                            0,
-                            "",
-                            signature,
-                            signature,
-                        ),
-                        [],
-                        [],
-                        None,
-                        None,
-                        None,
-                    )
-                    for seq, sha in enumerate(shas)
-                ]
-            )
-        dropped = indexing._dropped(store, old, keep)  # noqa: SLF001 - the walk itself
-        store.close()
-    kept = set().union(*(history(k) for k in keep))
-    assert sorted(dropped) == sorted(history(old) - kept)
-    assert len(dropped) == len(set(dropped))
