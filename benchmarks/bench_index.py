@@ -803,6 +803,24 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     return args
 
 
+KEPT_SECTIONS = ("## Big histories: open and update",)
+"""Sections of the page other benchmarks write (``bench_open.py``): carried over."""
+
+
+def kept_sections(out: Path) -> str:
+    """The sections of the current page that other benchmarks wrote, to keep."""
+    if not out.exists():
+        return ""
+    page = out.read_text(encoding="utf-8")
+    kept = []
+    for heading in KEPT_SECTIONS:
+        start = page.find(heading)
+        if start >= 0:
+            end = page.find("\n## ", start + len(heading))
+            kept.append(page[start : end + 1 if end >= 0 else len(page)].rstrip("\n"))
+    return "".join(f"\n{text}\n" for text in kept)
+
+
 def child_env(home: Path) -> dict[str, str]:
     """The environment of every child: no user or system git config, no index override."""
     env = {k: v for k, v in os.environ.items() if k != "LOOPINTEL_INDEX"}
@@ -870,18 +888,16 @@ def main(argv: list[str] | None = None) -> int:
         out = Path(args.out)
         out = out if out.is_absolute() else ROOT / out
         out.parent.mkdir(parents=True, exist_ok=True)
-        out.write_text(
-            markdown(
-                results,
-                command=command,
-                started=started,
-                loads=(load_start, load_end),
-                runs=args.runs,
-                pydriller_runs=args.pydriller_runs,
-                skip_pydriller=skip_pydriller,
-            ),
-            encoding="utf-8",
+        page = markdown(
+            results,
+            command=command,
+            started=started,
+            loads=(load_start, load_end),
+            runs=args.runs,
+            pydriller_runs=args.pydriller_runs,
+            skip_pydriller=skip_pydriller,
         )
+        out.write_text(page + kept_sections(out), encoding="utf-8")
         print(f"wrote {out}")
     return 0
 

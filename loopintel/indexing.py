@@ -37,10 +37,12 @@ from loopintel.history.extract import (
     missing_object,
     rare_collections,
 )
-from loopintel.history.lineage import LineagePass, State, lineage_id, replay
+from loopintel.history.lineage import LineagePass, State, lineage_id
 from loopintel.history.promisor import fetch_blobs
 from loopintel.languages import python
 from loopintel.model import IndexProgress, IndexSummary
+from loopintel.since import Walk, bases, chain_base, changed_paths, since
+from loopintel.states import StateLoader, state_loader
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Generator, Iterator, Sequence
@@ -54,6 +56,7 @@ __all__ = [
     "IndexingInterrupted",
     "MissingObjectsWarning",
     "ShallowCloneWarning",
+    "StateLoader",
     "index_repository",
     "state_loader",
 ]
@@ -324,35 +327,10 @@ def _stop_and_keep(
             break
 
 
+CHECKPOINT_SECONDS = 60.0
+"""A long run stores the lineage state of its latest commit this often."""
 STOP_SECONDS = 3.0
 """How long an interrupted run waits for the workers' last results before it exits."""
-
-
-def state_loader(store: Store) -> Callable[[str], State]:
-    """Lineage states of indexed commits: the stored head's, or replayed from rows."""
-    cache: dict[str, State] = {}
-
-    def load(sha: str) -> State:
-        if sha in cache:
-            return dict(cache[sha])
-        head, state = store.tip_state()
-        if sha == head:
-            cache[sha] = state
-            return dict(state)
-        parents = store.parents()
-        ancestors = set()
-        stack = [sha]
-        while stack:
-            current = stack.pop()
-            if current in ancestors or current not in parents:
-                continue
-            ancestors.add(current)
-            stack.extend(parents[current])
-        state = replay(store.replay_rows(ancestors), sha)
-        cache[sha] = state
-        return dict(state)
-
-    return load
 
 
 def index_repository(
@@ -386,12 +364,12 @@ def index_repository(
     return summary
 
 
-def _missing_skips(store: Store) -> Iterator[tuple[str, str]]:
-    """(commit, missing object) of every stored skip made by a missing object."""
-    for skip in store.skips():
-        oid = missing_object(skip.reason)
+def _missing_skips(store: Store) -> Iterator[tuple[str, int, str]]:
+    """(commit, sequence number, missing object) of stored skips made by a missing object."""
+    for sha, seq, reason in store.missing_skips():
+        oid = missing_object(reason)
         if oid is not None:
-            yield skip.commit, oid
+            yield sha, seq, oid
 
 
 def _warn_missing(
@@ -400,7 +378,7 @@ def _warn_missing(
     """One warning if the index holds versions skipped for missing objects."""
     versions = 0
     objects: set[str] = set()
-    for _, oid in _missing_skips(store):
+    for _, _, oid in _missing_skips(store):
         versions += 1
         objects.add(oid)
     mailmap = git.blob_at(head, ".mailmap") if head is not None else None
@@ -437,7 +415,6 @@ def _fetch_missing(
     store: Store,
     head: str,
     walk: Sequence[tuple[str, tuple[str, ...]]],
-    indexed: dict[str, int],
 ) -> None:
     """Fetch what indexing will read and the repository lacks, from its promisor remote.
 
@@ -451,9 +428,10 @@ def _fetch_missing(
 
     """
     stored: dict[str, int] = {}
-    for sha, oid in _missing_skips(store):
-        stored.setdefault(oid, indexed.get(sha, -1))
-    first = min((seq for seq in stored.values() if seq >= 0), default=None)
+    for _, seq, oid in _missing_skips(store):
+        stored.setdefault(oid, seq)
+    first = min(stored.values(), default=None)
+    indexed = store.indexed()
     commits = [
         (sha, parents)
         for sha, parents in walk
@@ -470,17 +448,29 @@ def _fetch_missing(
         fetch_blobs(git.git_dir, remote, missing)
 
 
-def _recovered(git: GitRepository, store: Store, indexed: dict[str, int]) -> set[str]:
+def _recovered(git: GitRepository, store: Store) -> set[str]:
     """Stored commits to index again: from the first that skipped an object now present."""
     checked: set[str] = set()
-    for sha, oid in _missing_skips(store):
-        if oid in checked or sha not in indexed:
+    for _, seq, oid in _missing_skips(store):
+        if oid in checked:
             continue
         checked.add(oid)
         if git.has(oid):
-            first = indexed[sha]
-            return {other for other, seq in indexed.items() if seq >= first}
+            return store.shas_from(seq)
     return set()
+
+
+def _loader(git: GitRepository, store: Store, todo: Walk, head: str) -> StateLoader:
+    """States of the stored commits that indexing ``todo`` up to ``head`` builds on.
+
+    For a few new commits, those that only lend some paths (the other parents of a
+    merge, the start of a merged branch) are worked out for those paths only; what the
+    head's state is built on is worked out whole.
+    """
+    base = chain_base(todo, head)
+    if 0 < len(todo) < PARALLEL_THRESHOLD:
+        return StateLoader(store, lambda: changed_paths(git, todo), () if base is None else (base,))
+    return StateLoader(store)
 
 
 def _index_repository(
@@ -507,23 +497,47 @@ def _index_repository(
         with store.transaction():
             removed = store.count("commits")
             store.clear()
-    walk = git.walk(head, first_parent=options.first_parent) if head is not None else []
-    indexed = store.indexed()
-    reachable = {sha for sha, _ in walk}
-    gone = [sha for sha in indexed if sha not in reachable]
+    complete = store.complete_head()
+    planned = None
+    if complete is not None and head is not None and not options.fetch_missing:
+        planned = since(git, store, complete, head, first_parent=options.first_parent)
+    walk: Walk | None = None
+    todo: Walk | None = None
+    if planned is None:
+        walk = git.walk(head, first_parent=options.first_parent) if head is not None else []
+        reachable = {sha for sha, _ in walk}
+        gone = [sha for sha in store.indexed() if sha not in reachable]
+    else:
+        todo, gone = planned
+    loader = None
     if gone:
+        if todo is not None and head is not None:
+            # What the new commits (or, for a rewind, the head) build on is worked out
+            # from the stored head's state, before that goes.
+            loader = _loader(git, store, todo, head)
+            loader.stored_head()
+            for sha in bases(todo, head):
+                loader(sha)
         with store.transaction():
             removed += store.remove(gone)
-        indexed = {sha: seq for sha, seq in indexed.items() if sha in reachable}
     if options.fetch_missing and head is not None:
-        _fetch_missing(git, store, head, walk, indexed)
-    redo = _recovered(git, store, indexed)
+        assert walk is not None
+        _fetch_missing(git, store, head, walk)
+    redo = _recovered(git, store)
     if redo:
         # Versions skipped for missing objects can be read now: what follows them
         # depended on them (lineages, comparisons), so all of it is indexed again.
         with store.transaction():
             store.remove(redo)
-        indexed = {sha: seq for sha, seq in indexed.items() if sha not in redo}
+        loader = None
+        todo = None
+        if walk is None:
+            assert head is not None
+            walk = git.walk(head, first_parent=options.first_parent)
+    if todo is None:
+        assert walk is not None
+        indexed = store.indexed()
+        todo = [(sha, parents) for sha, parents in walk if sha not in indexed]
     mailmap = (git.blob_at(head, ".mailmap") or "") if head is not None else ""
     if mailmap and not git.has(mailmap):
         # Not readable: a later run that can read it maps the stored identities then.
@@ -534,7 +548,6 @@ def _index_repository(
         with store.transaction():
             store.remap_people(git.resolve_person)
             store.set_meta("mailmap", mailmap)
-    todo = [(sha, parents) for sha, parents in walk if sha not in indexed]
     if progress is not None:
         progress(IndexProgress(0, len(todo), "extract"))
     changes = skipped = done = 0
@@ -542,7 +555,11 @@ def _index_repository(
     for _, parents in todo:
         for parent in parents:
             children[parent] = children.get(parent, 0) + 1
-    lineage = LineagePass(children, state_loader(store))
+    if loader is None and head is not None:
+        loader = _loader(git, store, todo, head)
+        if len(todo) >= PARALLEL_THRESHOLD:
+            loader.prefetch(bases(todo, head))
+    lineage = LineagePass(children, loader or state_loader(store))
     seq = store.next_seq()
     extracted = 0
 
@@ -576,6 +593,8 @@ def _index_repository(
         data = store.staged_results(shas)
         return [pickle.loads(data[sha]) for sha in shas]  # noqa: S301 - written by this run or the last
 
+    checkpoint = time.monotonic()
+    checkpointed = False
     fresh = [item for item in todo if item[0] not in before]
     stream = _extract(git, fresh, options, executor, head, tick, prepare, keep, kept, worker_repo)
     try:
@@ -602,10 +621,18 @@ def _index_repository(
                     seq += 1
                     changes += len(with_lineage)
                     skipped += len(result.skips)
+                last = results[-1].meta.sha if results else None
+                state = lineage.state(last) if last is not None else None
                 with store.transaction():
                     store.add_commits(batch)
                     if staging:
                         store.unstage([r.meta.sha for r in results])
+                    if state is not None and time.monotonic() > checkpoint + CHECKPOINT_SECONDS:
+                        # An interrupted run's successor replays only what follows.
+                        assert last is not None
+                        store.save_state(last, state)
+                        checkpoint = time.monotonic()
+                        checkpointed = True
                 done += len(results)
                 if progress is not None and done > extracted:
                     extracted = done
@@ -621,8 +648,15 @@ def _index_repository(
         elif todo or gone or store.meta("head") != head:
             state = lineage.release(head) if todo else None
             if state is None:
-                state = state_loader(store)(head)
-            _save_head(git, store, head, state, options, prepared)
+                state = (loader or state_loader(store))(head)
+            if (
+                prepared is not None
+                or loader is None
+                or checkpointed  # the stored state is no longer the stored head's
+                or not _update_head(git, store, head, state, loader.stored_head(), options)
+            ):
+                _save_head(git, store, head, state, options, prepared)
+        store.set_complete_head(head or "")
     return IndexSummary(
         head=head,
         commits_indexed=len(todo),
@@ -711,6 +745,43 @@ def _head_spans(git: GitRepository, store: Store, head: str, options: IndexOptio
             parsed = extractor.parsed(blob)
             spans[path] = [(s.qualname, s.start, s.end) for s in (parsed.spans or {}).values()]
     return files, spans
+
+
+def _update_head(
+    git: GitRepository,
+    store: Store,
+    head: str,
+    state: State,
+    before: tuple[str | None, State],
+    options: IndexOptions,
+) -> bool:
+    """Record the head's state, files and functions where they differ from the stored head's.
+
+    ``before``: the stored head and its state, as read before anything was dropped.
+    Returns ``False`` (nothing written) when the stored head is not known.
+    """
+    old_head, old_state = before
+    if old_head is None or store.meta("head") != old_head or not git.has(old_head):
+        return False
+    files = git.changed_paths(old_head, head)
+    paths = set(files) | {
+        p for p in old_state.keys() | state.keys() if old_state.get(p) != state.get(p)
+    }
+    unchanged = paths - files.keys()
+    blobs = {p: b for p, b in files.items() if b is not None} | store.head_blobs(unchanged)
+    previous = store.head_spans_by_path(unchanged)
+    extractor = Extractor(git, ExtractOptions(options.first_parent, options.max_file_bytes))
+    rows: list[tuple[str, str, int, int, str]] = []
+    for path in sorted(blobs):
+        if path in previous and path not in files:
+            spans = [(q, s, e) for q, s, e, _ in previous[path]]
+        else:  # changed, or without functions before (perhaps unreadable then)
+            parsed = extractor.parsed(blobs[path])
+            spans = [(s.qualname, s.start, s.end) for s in (parsed.spans or {}).values()]
+        inner = state.get(path, {})
+        rows.extend((path, q, s, e, inner.get(q) or lineage_id("", path, q)) for q, s, e in spans)
+    store.update_head(head, state, paths, blobs, rows)
+    return True
 
 
 def _save_head(

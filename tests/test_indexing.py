@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import concurrent.futures
+import contextlib
 import gc
+import json
 import os
 import signal
 import sqlite3
@@ -18,12 +20,15 @@ import pygit2
 import pytest
 
 import loopintel
-from loopintel import indexing
+from loopintel import indexing, states
 from loopintel.history.extract import Extractor
+from loopintel.history.git import GitRepository
+from loopintel.history.lineage import replay
 from loopintel.store import SCHEMA_VERSION, Store
 from tests.conftest import RepoBuilder
 
 if TYPE_CHECKING:
+    from collections.abc import Iterator
     from pathlib import Path
 
 
@@ -416,3 +421,288 @@ def test_workers_of_a_killed_indexer_exit(long_history: RepoBuilder, tmp_path: P
     rest, _ = child.communicate(timeout=30)
     assert child.returncode == -signal.SIGKILL
     assert "Traceback" not in rest
+
+
+# -- updates found from the refs -------------------------------------------------------
+
+
+def branchy(builder: RepoBuilder) -> dict[str, str]:
+    """A history whose branch, forked long before, is merged back; named commits.
+
+    Both sides change ``mod1.py`` after the fork, the trunk renames a file and the
+    branch moves a function between files, so the states a merge reads differ from the
+    trunk's head for some paths and not for others.
+    """
+    grow(builder, 6)
+    fork = builder.head
+    assert fork is not None
+    builder.commit({"mod1.py": "def f0(x):\n    return -x\n\n\ndef g(x):\n    return x\n"}, "t1")
+    builder.commit({"mod2.py": None, "lib/mod2.py": text(builder, "mod2.py")}, "t2: rename")
+    builder.commit({"mod5.py": "def f0(x):\n    return 5 * x\n"}, "t3")
+    trunk = builder.commit({"mod1.py": "def g(x):\n    return x\n"}, "t4")
+    trunk_files = dict(builder.files)
+    builder.checkout_files(fork)
+    builder.commit({"mod1.py": "def f0(x):\n    return x - 1\n"}, "s1", ref="refs/heads/side")
+    moved = "def f3(x):\n    return x + 3\n"
+    builder.commit(
+        {"mod3.py": "def f0(x):\n    return x\n", "lib/mod4.py": text(builder, "mod3.py") + moved},
+        "s2: move",
+        ref="refs/heads/side",
+    )
+    side = builder.commit({"new.py": "def n():\n    return 1\n"}, "s3", ref="refs/heads/side")
+    merged = {**trunk_files, "mod3.py": builder.files["mod3.py"], "new.py": builder.files["new.py"]}
+    merged["lib/mod4.py"] = builder.files["lib/mod4.py"]
+    merged["mod1.py"] = "def g(x):\n    return x - 1\n"
+    builder.files = merged
+    merge = builder.commit({}, "merge side", parents=[trunk, side])
+    after = builder.commit({"mod6.py": "def h():\n    return 6\n"}, "after")
+    return {"fork": fork, "trunk": trunk, "side": side, "merge": merge, "after": after}
+
+
+def unordered(repo: loopintel.Repository) -> tuple[object, ...]:
+    """:func:`snapshot`, with changes and skips in any order.
+
+    Commits indexed later are stored after the others: a branch indexed before the
+    trunk it forked from lists its changes first.
+    """
+    changes, skips, *rest = snapshot(repo)
+    store = repo._store  # noqa: SLF001 - what later updates build on
+    return (
+        sorted(json.dumps(c, sort_keys=True) for c in changes),  # type: ignore[attr-defined]
+        sorted(json.dumps(s, sort_keys=True) for s in skips),  # type: ignore[attr-defined]
+        *rest,
+        store.tip_state(),
+        store.head_files(),
+        sorted((p, sorted(spans)) for p, spans in store.head_spans_by_path().items()),
+    )
+
+
+def text(builder: RepoBuilder, path: str) -> str:
+    """A file of the builder's current tree, as text."""
+    content = builder.files[path]
+    return content.decode() if isinstance(content, bytes) else str(content)
+
+
+def move_main(builder: RepoBuilder, sha: str) -> None:
+    builder.repo.references.create("refs/heads/main", sha, force=True)
+
+
+@pytest.fixture
+def walks(monkeypatch: pytest.MonkeyPatch) -> list[tuple[tuple[str, ...], int]]:
+    """Every history walk of indexing: (commits hidden, commits listed)."""
+    seen: list[tuple[tuple[str, ...], int]] = []
+    walk = GitRepository.walk
+
+    def counted(
+        self: GitRepository, head: str, *, first_parent: bool = False, hide: Any = ()
+    ) -> list[tuple[str, tuple[str, ...]]]:
+        out = walk(self, head, first_parent=first_parent, hide=hide)
+        seen.append((tuple(hide), len(out)))
+        return out
+
+    monkeypatch.setattr(GitRepository, "walk", counted)
+    return seen
+
+
+@contextlib.contextmanager
+def head_written_where_it_changed() -> Iterator[None]:
+    """Inside, writing the head's tables whole fails: updates write what changed."""
+
+    def whole(*_: object) -> None:
+        pytest.fail("the head's tables were written whole")
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(Store, "save_head", whole)
+        yield
+
+
+def test_an_up_to_date_index_opens_without_walking_the_history(
+    repo_builder: RepoBuilder,
+    tmp_path: Path,
+    walks: list[tuple[tuple[str, ...], int]],
+) -> None:
+    grow(repo_builder, 20)
+    index = tmp_path / "i.sqlite3"
+    loopintel.open(repo_builder.path, index_path=index).close()
+    assert walks == [((), 20)]
+    walks.clear()
+    with loopintel.open(repo_builder.path, index_path=index) as repo:
+        assert repo.last_index is not None
+        assert repo.last_index.commits_indexed == 0
+    assert walks == []
+    old = repo_builder.head
+    assert old is not None
+    grow(repo_builder, 1, start=20)
+    with (
+        head_written_where_it_changed(),
+        loopintel.open(repo_builder.path, index_path=index) as repo,
+    ):
+        assert repo.last_index is not None
+        assert repo.last_index.commits_indexed == 1
+        updated = unordered(repo)
+    assert walks == [((old,), 1)]  # down to the indexed head only
+    with loopintel.open(repo_builder.path, index_path=tmp_path / "fresh.sqlite3") as fresh:
+        assert unordered(fresh) == updated
+
+
+PAIRS = [
+    ("trunk", "merge"),
+    ("fork", "merge"),
+    ("trunk", "after"),
+    ("side", "after"),
+    ("after", "trunk"),
+    ("after", "side"),
+    ("merge", "fork"),
+    ("side", "trunk"),
+]
+
+
+@pytest.mark.parametrize(
+    ("first_parent", "large"),
+    [(False, False), (True, False), (False, True)],
+    ids=["full", "first-parent", "large-runs"],
+)
+def test_updates_between_any_two_heads_give_a_full_index(
+    repo_builder: RepoBuilder,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    walks: list[tuple[tuple[str, ...], int]],
+    first_parent: bool,
+    large: bool,
+) -> None:
+    if large:  # whole states worked out at once, as for a run of many commits
+        monkeypatch.setattr(indexing, "PARALLEL_THRESHOLD", 1)
+        monkeypatch.setattr(os, "cpu_count", lambda: 1)
+    named = branchy(repo_builder)
+    fresh: dict[str, tuple[object, ...]] = {}
+    for name in {new for _, new in PAIRS}:
+        move_main(repo_builder, named[name])
+        path = tmp_path / f"fresh-{name}.sqlite3"
+        with loopintel.open(repo_builder.path, index_path=path, first_parent=first_parent) as repo:
+            fresh[name] = unordered(repo)
+    for old, new in PAIRS:
+        index = tmp_path / f"{old}-{new}.sqlite3"
+        move_main(repo_builder, named[old])
+        loopintel.open(repo_builder.path, index_path=index, first_parent=first_parent).close()
+        move_main(repo_builder, named[new])
+        walks.clear()
+        with loopintel.open(repo_builder.path, index_path=index, first_parent=first_parent) as repo:
+            assert unordered(repo) == fresh[new], (old, new)
+        # Found from the indexed head (down first parents, or hiding its history):
+        # the whole history is never walked.
+        assert [hide for hide, _ in walks] == ([] if first_parent else [(named[old],)])
+
+
+def test_a_rewrite_is_found_from_the_refs(
+    repo_builder: RepoBuilder, tmp_path: Path, walks: list[tuple[tuple[str, ...], int]]
+) -> None:
+    grow(repo_builder, 12)
+    base = repo_builder.head
+    assert base is not None
+    grow(repo_builder, 3, start=12)
+    index = tmp_path / "i.sqlite3"
+    loopintel.open(repo_builder.path, index_path=index).close()
+    old = repo_builder.head
+    # force-push: the last three commits replaced by two others
+    repo_builder.checkout_files(base)
+    repo_builder.commit({"mod1.py": "def other():\n    return 1\n"}, "replacement 1")
+    repo_builder.commit({"mod3.py": None}, "replacement 2")
+    walks.clear()
+    with (
+        head_written_where_it_changed(),
+        loopintel.open(repo_builder.path, index_path=index) as repo,
+    ):
+        assert repo.last_index is not None
+        assert repo.last_index.commits_removed == 3
+        assert repo.last_index.commits_indexed == 2
+        rewritten = unordered(repo)
+    assert walks == [((old,), 2)]
+    with loopintel.open(repo_builder.path, index_path=tmp_path / "fresh.sqlite3") as fresh:
+        assert unordered(fresh) == rewritten
+
+
+def test_an_interrupted_update_is_walked_again_and_ends_as_a_full_index(
+    repo_builder: RepoBuilder,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    walks: list[tuple[tuple[str, ...], int]],
+) -> None:
+    grow(repo_builder, 8)
+    first = repo_builder.head
+    assert first is not None
+    index = tmp_path / "i.sqlite3"
+    loopintel.open(repo_builder.path, index_path=index).close()
+    grow(repo_builder, 6, start=8)
+    monkeypatch.setattr(indexing, "CHUNK_COMMITS", 1)
+    add = Store.add_commits
+    calls = 0
+
+    def interrupted(self: Store, batch: Any) -> None:
+        nonlocal calls
+        calls += 1
+        if calls == 3:
+            raise KeyboardInterrupt
+        add(self, batch)
+
+    monkeypatch.setattr(Store, "add_commits", interrupted)
+    with pytest.raises(indexing.IndexingInterrupted):
+        loopintel.open(repo_builder.path, index_path=index)
+    monkeypatch.setattr(Store, "add_commits", add)
+    # Two commits of the interrupted run are stored; the branch then goes back.
+    move_main(repo_builder, first)
+    walks.clear()
+    with loopintel.open(repo_builder.path, index_path=index) as repo:
+        assert repo.last_index is not None
+        assert repo.last_index.commits_removed == 2
+        back = unordered(repo)
+    assert walks == [((), 8)]  # not known to be complete: the history is walked
+    with loopintel.open(repo_builder.path, index_path=tmp_path / "fresh.sqlite3") as fresh:
+        assert unordered(fresh) == back
+
+
+def test_an_interrupted_run_resumes_from_its_last_checkpoint(
+    repo_builder: RepoBuilder, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    grow(repo_builder, 30)
+    index = tmp_path / "i.sqlite3"
+    monkeypatch.setattr(indexing, "CHUNK_COMMITS", 3)
+    monkeypatch.setattr(indexing, "CHECKPOINT_SECONDS", 0.0)
+    add, save = Store.add_commits, Store.save_state
+    calls = saves = 0
+
+    def interrupted(self: Store, batch: Any) -> None:
+        nonlocal calls
+        calls += 1
+        if calls == 6:
+            raise KeyboardInterrupt
+        add(self, batch)
+
+    def first_only(self: Store, sha: str, state: Any) -> None:
+        nonlocal saves
+        saves += 1
+        if saves == 2:  # the second batch's state is the one kept
+            save(self, sha, state)
+
+    monkeypatch.setattr(Store, "add_commits", interrupted)
+    monkeypatch.setattr(Store, "save_state", first_only)
+    with pytest.raises(indexing.IndexingInterrupted):
+        loopintel.open(repo_builder.path, index_path=index)
+    monkeypatch.setattr(Store, "add_commits", add)
+    monkeypatch.setattr(Store, "save_state", save)
+    replayed: list[int] = []
+    real = replay
+
+    def counted(rows: Any, target: str, load: Any = None) -> Any:
+        rows = list(rows)
+        replayed.append(len(rows))
+        return real(rows, target, load)
+
+    monkeypatch.setattr(states, "replay", counted)
+    with loopintel.open(repo_builder.path, index_path=index) as repo:
+        assert repo.last_index is not None
+        assert repo.last_index.commits_indexed == 30 - 5 * 3
+        resumed = unordered(repo)
+    # Five batches were stored, the state after the second kept: three batches replayed.
+    assert replayed == [3 * 3]
+    with loopintel.open(repo_builder.path, index_path=tmp_path / "fresh.sqlite3") as fresh:
+        assert unordered(fresh) == resumed

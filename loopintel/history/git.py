@@ -169,15 +169,21 @@ class GitRepository:
             raise UnknownRef(ref, self.git_dir) from exc
         return str(commit.id)
 
-    def walk(self, head: str, *, first_parent: bool = False) -> list[tuple[str, tuple[str, ...]]]:
+    def walk(
+        self, head: str, *, first_parent: bool = False, hide: Sequence[str] = ()
+    ) -> list[tuple[str, tuple[str, ...]]]:
         """Every commit reachable from ``head``, parents first, with its parents.
 
         In first-parent mode only the first-parent chain is walked and each commit
-        keeps only its first parent.
+        keeps only its first parent. ``hide``: leave out the history of these commits
+        (libgit2 stops early on their ancestors, which keeps the walk short; a commit
+        dated out of order may still be listed).
         """
         out = []
         try:
             walker = self.repo.walk(head, SortMode.TOPOLOGICAL | SortMode.REVERSE)
+            for sha in hide:
+                walker.hide(sha)
             if first_parent:
                 walker.simplify_first_parent()
             for commit in walker:

@@ -19,12 +19,21 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 from loopintel.model import ChangeKind
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterable, Sequence
+    from collections.abc import Callable, Iterable, Mapping, Sequence
 
     from loopintel.history.attribution import RawChange
     from loopintel.history.extract import FileSource
 
-__all__ = ["LineagePass", "State", "StoredSource", "apply", "lineage_id", "replay"]
+__all__ = [
+    "LineagePass",
+    "State",
+    "StoredSource",
+    "apply",
+    "lineage_id",
+    "replay",
+    "replay_states",
+    "replay_touching",
+]
 
 State = dict[str, dict[str, str]]
 """path -> qualified name -> lineage id."""
@@ -135,9 +144,9 @@ class LineagePass:
         """
         self._held = _HeldStates(children, load_state)
 
-    def state(self, sha: str) -> State:
-        """The state of a processed commit that is still held."""
-        return self._held.states[sha]
+    def state(self, sha: str) -> State | None:
+        """The state of a processed commit, if it is still held."""
+        return self._held.states.get(sha)
 
     def commit(
         self,
@@ -210,6 +219,7 @@ class _StoredChange(NamedTuple):
 def replay(
     rows: Iterable[tuple[str, tuple[str, ...], list[tuple[Any, ...]], list[tuple[Any, ...]]]],
     target: str,
+    load: Callable[[str], State | None] | None = None,
 ) -> State:
     """Rebuild the lineage state of ``target`` from stored rows of its ancestors.
 
@@ -219,31 +229,117 @@ def replay(
             old_qualname, kind, lineage)`` and merge-source rows ``(path, parent,
             qualname, lineage)``.
         target: the commit whose state is wanted.
+        load: the state of a parent that is not among ``rows`` (default: none, as
+            for a parent outside the stored history, shallow or removed).
 
     """
+    return replay_states(rows, (target,), load).get(target, {})
+
+
+def replay_states(
+    rows: Iterable[tuple[str, tuple[str, ...], list[tuple[Any, ...]], list[tuple[Any, ...]]]],
+    targets: Iterable[str],
+    load: Callable[[str], State | None] | None = None,
+) -> dict[str, State]:
+    """:func:`replay` for several targets at once (rows of all their ancestors, once)."""
     rows = list(rows)
     children: dict[str, int] = {}
     for _, parents, _, _ in rows:
         for parent in parents:
             children[parent] = children.get(parent, 0) + 1
-    # A parent outside the stored history (shallow or removed) has no state.
-    held = _HeldStates(children, lambda _: None)
+    wanted = set(targets)
+    for sha in wanted:  # held to the end
+        children[sha] = children.get(sha, 0) + 1
+    held = _HeldStates(children, load or (lambda _: None))
     for sha, parents, change_rows, source_rows in rows:
         first = held.parent(parents[0], take=True) if parents else None
         state: State = first if first is not None else {}
         others = [held.parent(p, take=False) for p in parents[1:]]
-        sources: list[StoredSource] | None = None
-        if source_rows:
-            grouped: dict[str, tuple[int | None, list[tuple[str, str]]]] = {}
-            for path, parent, qualname, lineage in source_rows:
-                entry = grouped.setdefault(path, (parent, []))
-                if qualname is not None:
-                    entry[1].append((qualname, lineage))
-            sources = [StoredSource(p, par, tuple(pairs)) for p, (par, pairs) in grouped.items()]
-        changes = [
-            (_StoredChange(path, qualname, old_path, old_qualname, ChangeKind(kind)), lineage)
-            for path, qualname, old_path, old_qualname, kind, lineage in change_rows
-        ]
-        apply(state, changes, sources, [state, *others])  # type: ignore[arg-type]
+        apply(state, _stored_changes(change_rows), _stored_sources(source_rows), [state, *others])
         held.states[sha] = state
-    return held.states.get(target, {})
+    return {sha: held.states[sha] for sha in wanted if sha in held.states}
+
+
+def replay_touching(
+    rows: Iterable[tuple[str, tuple[str, ...], list[tuple[Any, ...]], list[tuple[Any, ...]]]],
+    parents: Mapping[str, tuple[str, ...]],
+    target: str,
+) -> State:
+    """The lineage state of ``target`` for some paths, from the rows that touch them.
+
+    A commit without rows for those paths has its first parent's states of them, so
+    only the commits with rows are replayed, each on the state of the nearest one down
+    its first-parent chain (``{}`` past the start of the stored history).
+
+    Args:
+        rows: as :func:`replay` reads them, of just the commits with rows for the
+            paths (changes to, from or in them; merge sources of them), in
+            topological order; rows for other paths are ignored by the caller.
+        parents: the parents of every stored commit.
+        target: the commit whose state is wanted.
+
+    """
+    touching = {sha: (commit_parents, c, s) for sha, commit_parents, c, s in rows}
+    order = {sha: i for i, sha in enumerate(touching)}
+    nearest: dict[str, str | None] = {}
+
+    def near(sha: str) -> str | None:
+        """The first commit with rows down ``sha``'s first-parent chain (``sha`` itself)."""
+        walked = []
+        current: str | None = sha
+        while current is not None and current not in touching and current not in nearest:
+            walked.append(current)
+            first = parents.get(current)
+            current = first[0] if first else None
+        found = current if current is None or current in touching else nearest[current]
+        for sha_walked in walked:
+            nearest[sha_walked] = found
+        return found
+
+    needed: set[str] = set()
+    start = near(target)
+    stack = [start] if start is not None else []
+    while stack:
+        sha = stack.pop()
+        if sha in needed:
+            continue
+        needed.add(sha)
+        for parent in touching[sha][0]:
+            found = near(parent)
+            if found is not None:
+                stack.append(found)
+
+    states: dict[str, State] = {}
+
+    def state_of(parent: str) -> State | None:
+        if parent not in parents:
+            return None  # outside the stored history
+        found = near(parent)
+        return states[found] if found is not None else {}
+
+    for sha in sorted(needed, key=order.__getitem__):
+        commit_parents, change_rows, source_rows = touching[sha]
+        first = state_of(commit_parents[0]) if commit_parents else None
+        state: State = dict(first) if first is not None else {}
+        others = [state_of(p) for p in commit_parents[1:]]
+        apply(state, _stored_changes(change_rows), _stored_sources(source_rows), [state, *others])
+        states[sha] = state
+    return states[start] if start is not None else {}
+
+
+def _stored_sources(source_rows: list[tuple[Any, ...]]) -> list[StoredSource] | None:
+    if not source_rows:
+        return None
+    grouped: dict[str, tuple[int | None, list[tuple[str, str]]]] = {}
+    for path, parent, qualname, lineage in source_rows:
+        entry = grouped.setdefault(path, (parent, []))
+        if qualname is not None:
+            entry[1].append((qualname, lineage))
+    return [StoredSource(p, par, tuple(pairs)) for p, (par, pairs) in grouped.items()]
+
+
+def _stored_changes(change_rows: list[tuple[Any, ...]]) -> list[tuple[RawChange, str]]:
+    return [
+        (_StoredChange(path, qualname, old_path, old_qualname, ChangeKind(kind)), lineage)  # type: ignore[misc]
+        for path, qualname, old_path, old_qualname, kind, lineage in change_rows
+    ]

@@ -12,7 +12,7 @@ from loopintel.store._tables import Tables
 from loopintel.store.schema import GIT_TABLES
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterable, Iterator, Sequence
+    from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 
     from loopintel.history.attribution import RawChange
     from loopintel.history.git import CommitMeta
@@ -37,6 +37,10 @@ ReplayRow = tuple[str, tuple[str, ...], list[tuple[Any, ...]], list[tuple[Any, .
 lineage)`` and merge-source rows ``(path, parent, qualname, lineage)``, as
 :func:`loopintel.history.lineage.replay` reads them."""
 
+NAMES_REBUILT_WHOLE = 20_000
+"""Dropping commits that changed more lineages than this rebuilds the whole names table
+(one pass) instead of each lineage's names (one indexed lookup each)."""
+
 _NAME_UPSERT = (
     "INSERT INTO names VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (lineage, path, qualname) "
     "DO UPDATE SET first_seq = min(first_seq, excluded.first_seq), "
@@ -49,6 +53,19 @@ def tail(qualname: str) -> str:
     return qualname.rsplit(".", 1)[-1]
 
 
+COMPLETE = "complete"
+"""Meta key: the head whose whole history the stored commits are, exactly (no more, no
+less). Set by the transaction that ends an indexing run, removed by every write that
+adds or drops commits: an interrupted run leaves none, and the next one walks again."""
+
+
+REPLAY_BY_COMMIT = 2000
+"""Replaying at most this many commits reads their rows by index, not whole tables."""
+
+TIP = "tip"
+"""Meta key: the commit (sha and sequence number) whose state ``tip_state`` holds."""
+
+
 class HistoryTables(Tables):
     """Writes and bookkeeping of the indexed history."""
 
@@ -56,9 +73,79 @@ class HistoryTables(Tables):
         """Stored commits: sha to sequence number."""
         return dict(self.db.execute("SELECT sha, seq FROM commits"))
 
+    def complete_head(self) -> str | None:
+        """The head whose history the stored commits exactly are (``""``: an empty one).
+
+        ``None`` when that is not known (never indexed, an interrupted run, an index
+        made before this was recorded, or written since by a loopintel that did not
+        record it): the history is then walked to find out.
+        """
+        value = self.meta(COMPLETE)
+        if value is None:
+            return None
+        head, _, last = value.partition(" ")
+        if last != self._last_id() or head != (self.meta("head") or ""):
+            return None
+        return head
+
+    def set_complete_head(self, head: str) -> None:
+        """Record that the stored commits are exactly ``head``'s history (caller's transaction)."""
+        self.set_meta(COMPLETE, f"{head} {self._last_id()}")
+
+    def _last_id(self) -> str:
+        return str(self.db.execute("SELECT max(id) FROM commits").fetchone()[0])
+
+    def stored(self, shas: Iterable[str]) -> dict[str, tuple[int, tuple[str, ...]]]:
+        """Which of these commits are stored: sha to (sequence number, parents)."""
+        wanted = list(shas)
+        out: dict[str, tuple[int, tuple[str, ...]]] = {}
+        for chunk in range(0, len(wanted), 500):
+            part = wanted[chunk : chunk + 500]
+            marks = ",".join("?" * len(part))
+            for sha, seq, parents in self.db.execute(
+                f"SELECT sha, seq, parents FROM commits WHERE sha IN ({marks})", part
+            ):
+                out[sha] = (seq, tuple(parents.split()))
+        return out
+
+    def shas_from(self, seq: int) -> set[str]:
+        """Stored commits from this sequence number on."""
+        return {row[0] for row in self.db.execute("SELECT sha FROM commits WHERE seq >= ?", (seq,))}
+
+    def missing_skips(self) -> list[tuple[str, int, str]]:
+        """``(commit, sequence number, reason)`` of skips that name a missing object."""
+        return [
+            (sha, seq, reason)
+            for sha, seq, reason in self.db.execute(
+                "SELECT c.sha, c.seq, s.reason FROM skips s JOIN commits c ON c.id = s.commit_id "
+                "WHERE s.reason LIKE '%missing object %' ORDER BY c.seq, s.rowid"
+            )
+        ]
+
+    def touched_paths(self, shas: Iterable[str]) -> set[str]:
+        """Paths whose lineage state these stored commits change (changes, merge sources)."""
+        ids = [seq for seq, _ in self.stored(shas).values()]
+        out: set[str] = set()
+        for chunk in range(0, len(ids), 500):
+            part = ids[chunk : chunk + 500]
+            marks = ",".join("?" * len(part))
+            for path, old_path in self.db.execute(
+                f"SELECT path, old_path FROM changes WHERE commit_id IN ({marks})", part
+            ):
+                out.add(path)
+                if old_path is not None:
+                    out.add(old_path)
+            out.update(
+                row[0]
+                for row in self.db.execute(
+                    f"SELECT path FROM merge_sources WHERE commit_id IN ({marks})", part
+                )
+            )
+        return out
+
     def next_seq(self) -> int:
         """The sequence number for the next commit stored."""
-        row = self.db.execute("SELECT max(seq) FROM commits").fetchone()
+        row = self.db.execute("SELECT max(id) FROM commits").fetchone()  # id is seq
         return 0 if row[0] is None else int(row[0]) + 1
 
     def commits_with_patch(self, patch_id: str) -> list[str]:
@@ -99,18 +186,54 @@ class HistoryTables(Tables):
         return len(pairs)
 
     def remove(self, shas: Iterable[str]) -> int:
-        """Drop commits and what they recorded, and forget the head's lineage state.
+        """Drop commits and what they recorded.
 
-        Returns how many commits were dropped. Names are rebuilt from the changes left.
+        The head's files, functions and state stay as they were (what a new head's
+        are worked out from); its state is no longer read once its commit is gone
+        (:meth:`tip_state`).
+
+        Returns how many commits were dropped. The names the dropped changes gave are
+        worked out again from the changes left of their lineages.
         """
-        count = 0
-        for sha in shas:
-            count += self.db.execute("DELETE FROM commits WHERE sha = ?", (sha,)).rowcount
-        self.db.execute("DELETE FROM tip_state")
-        self._rebuild_names()
-        return count
+        found = self.stored(shas)
+        ids = [seq for seq, _ in found.values()]
+        tip = self._tip()
+        lineages: set[str] = set()
+        for chunk in range(0, len(ids), 500):
+            part = ids[chunk : chunk + 500]
+            marks = ",".join("?" * len(part))
+            lineages.update(
+                row[0]
+                for row in self.db.execute(
+                    f"SELECT DISTINCT lineage FROM changes WHERE commit_id IN ({marks})", part
+                )
+            )
+            self.db.execute(f"DELETE FROM commits WHERE id IN ({marks})", part)
+        self.db.execute("DELETE FROM meta WHERE key = ?", (COMPLETE,))
+        if tip is not None and tip[0] in found:
+            self.set_meta(TIP, "")  # even if it is stored again, with the same number
+        self._rebuild_names(lineages)
+        return len(ids)
 
-    def _rebuild_names(self) -> None:
+    def _rebuild_names(self, lineages: set[str]) -> None:
+        """Work out again the names of these lineages from their stored changes."""
+        if len(lineages) > NAMES_REBUILT_WHOLE:
+            self._rebuild_all_names()
+            return
+        for lineage in lineages:
+            self.db.execute("DELETE FROM names WHERE lineage = ?", (lineage,))
+            rows: dict[tuple[str, str, str], list[int]] = {}
+            for path, qualname, old_path, old_qualname, seq in self.db.execute(
+                "SELECT ch.path, ch.qualname, ch.old_path, ch.old_qualname, c.seq "
+                "FROM changes ch JOIN commits c ON c.id = ch.commit_id WHERE ch.lineage = ?",
+                (lineage,),
+            ):
+                _note_name(rows, lineage, path, qualname, seq)
+                if old_path is not None and old_qualname is not None:
+                    _note_name(rows, lineage, old_path, old_qualname, seq)
+            self.db.executemany(_NAME_UPSERT, _name_rows(rows))
+
+    def _rebuild_all_names(self) -> None:
         self.db.execute("DELETE FROM names")
         rows: dict[tuple[str, str, str], list[int]] = {}
         for lineage, path, qualname, old_path, old_qualname, seq in self.db.execute(
@@ -130,8 +253,10 @@ class HistoryTables(Tables):
     def add_commits(self, batch: Sequence[CommitBatch]) -> None:
         """Store commits, their changes, skips, merge sources and names (caller's transaction).
 
-        The sequence number of each item is also the commit's row id.
+        The sequence number of each item is also the commit's row id. The index is no
+        longer known to be complete until the run ends.
         """
+        self.db.execute("DELETE FROM meta WHERE key = ?", (COMPLETE,))
         commits: list[tuple[Any, ...]] = []
         changes: list[tuple[Any, ...]] = []
         skips: list[tuple[Any, ...]] = []
@@ -250,14 +375,51 @@ class HistoryTables(Tables):
             part = gone[chunk : chunk + 500]
             self.db.execute(f"DELETE FROM staged WHERE sha IN ({','.join('?' * len(part))})", part)
 
+    def _tip(self) -> tuple[str, int] | None:
+        """The stored commit (sha, sequence number) whose state ``tip_state`` holds."""
+        tip = self.meta(TIP)
+        if tip is None:  # an index from before it was recorded: the head's
+            head = self.meta("head")
+            found = self.stored([head]).get(head) if head else None
+            return None if found is None or head is None else (head, found[0])
+        sha, _, seq = tip.partition(" ")
+        found = self.stored([sha]).get(sha) if sha else None
+        return None if found is None or str(found[0]) != seq else (sha, found[0])
+
     def tip_state(self) -> tuple[str | None, State]:
-        """The indexed head and the lineage state stored for it."""
+        """A stored commit and its lineage state: the head's, or a long run's last checkpoint.
+
+        ``(None, {})`` when the state stored is not that of a stored commit any more
+        (its commit was dropped, or dropped and indexed again since).
+        """
+        tip = self._tip()
+        if tip is None:
+            return None, {}
         state: State = {}
         for path, qualname, lineage in self.db.execute(
             "SELECT path, qualname, lineage FROM tip_state"
         ):
             state.setdefault(path, {})[qualname] = lineage
-        return self.meta("head"), state
+        return tip[0], state
+
+    def tip_seq(self) -> int | None:
+        """The sequence number of the commit whose state is stored (see :meth:`tip_state`)."""
+        tip = self._tip()
+        return None if tip is None else tip[1]
+
+    def save_state(self, sha: str, state: State) -> None:
+        """Store the state of a stored commit in place of the head's (caller's transaction).
+
+        A long run does so now and then, so that the next run after an interruption
+        replays only what was stored since.
+        """
+        self.db.execute("DELETE FROM tip_state")
+        self.db.executemany(
+            "INSERT INTO tip_state VALUES (?, ?, ?)",
+            [(p, q, lin) for p, inner in state.items() for q, lin in inner.items()],
+        )
+        found = self.stored([sha]).get(sha)
+        self.set_meta(TIP, "" if found is None else f"{sha} {found[0]}")
 
     def save_head(
         self,
@@ -271,25 +433,82 @@ class HistoryTables(Tables):
         Each function is ``(path, qualname, start line, end line, lineage)``.
         """
         self.db.execute("DELETE FROM tip_state")
+        self.db.execute("DELETE FROM head_files")
+        self.db.execute("DELETE FROM head_functions")
+        self._add_head(head, state, files, functions)
+
+    def update_head(
+        self,
+        head: str,
+        state: State,
+        paths: Collection[str],
+        files: dict[str, str],
+        functions: Iterable[tuple[str, str, int, int, str]],
+    ) -> None:
+        """Store a new head whose state, files and functions differ just in ``paths``.
+
+        As :meth:`save_head`, given only what those paths have at the new head (the
+        state of each, its file if it has one, its functions).
+        """
+        names = sorted(paths)
+        for chunk in range(0, len(names), 250):
+            part = names[chunk : chunk + 250]
+            marks = ",".join("?" * len(part))
+            for table in ("tip_state", "head_files", "head_functions"):
+                self.db.execute(f"DELETE FROM {table} WHERE path IN ({marks})", part)
+        self._add_head(head, {p: state[p] for p in names if p in state}, files, functions)
+
+    def _add_head(
+        self,
+        head: str,
+        state: State,
+        files: dict[str, str],
+        functions: Iterable[tuple[str, str, int, int, str]],
+    ) -> None:
         self.db.executemany(
             "INSERT INTO tip_state VALUES (?, ?, ?)",
             [(p, q, lin) for p, inner in state.items() for q, lin in inner.items()],
         )
-        self.db.execute("DELETE FROM head_files")
         self.db.executemany("INSERT INTO head_files VALUES (?, ?)", files.items())
-        self.db.execute("DELETE FROM head_functions")
         self.db.executemany(
             "INSERT INTO head_functions VALUES (?, ?, ?, ?, ?, ?)",
             ((p, q, s, e, lin, tail(q)) for p, q, s, e, lin in functions),
         )
         self.set_meta("head", head)
+        found = self.stored([head]).get(head) if head else None
+        self.set_meta(TIP, "" if found is None else f"{head} {found[0]}")
 
-    def head_spans_by_path(self) -> dict[str, list[tuple[str, int, int, str]]]:
-        """The stored head's functions ``(qualname, start, end, lineage)``, by file."""
+    def head_blobs(self, paths: Iterable[str]) -> dict[str, str]:
+        """The stored head's blobs of these paths (those it has)."""
+        names = sorted(set(paths))
+        out: dict[str, str] = {}
+        for chunk in range(0, len(names), 250):
+            part = names[chunk : chunk + 250]
+            marks = ",".join("?" * len(part))
+            out.update(
+                self.db.execute(f"SELECT path, blob FROM head_files WHERE path IN ({marks})", part)
+            )
+        return out
+
+    def head_spans_by_path(
+        self, paths: Iterable[str] | None = None
+    ) -> dict[str, list[tuple[str, int, int, str]]]:
+        """The stored head's functions ``(qualname, start, end, lineage)``, by file.
+
+        Of every file, or of just ``paths``.
+        """
+        sql = "SELECT path, qualname, start_line, end_line, lineage FROM head_functions"
+        rows: list[tuple[str, str, int, int, str]] = []
+        if paths is None:
+            rows.extend(self.db.execute(sql))
+        else:
+            names = sorted(set(paths))
+            for chunk in range(0, len(names), 250):
+                part = names[chunk : chunk + 250]
+                marks = ",".join("?" * len(part))
+                rows.extend(self.db.execute(f"{sql} WHERE path IN ({marks})", part))
         out: dict[str, list[tuple[str, int, int, str]]] = {}
-        for path, qualname, start, end, lineage in self.db.execute(
-            "SELECT path, qualname, start_line, end_line, lineage FROM head_functions"
-        ):
+        for path, qualname, start, end, lineage in rows:
             out.setdefault(path, []).append((qualname, start, end, lineage))
         return out
 
@@ -297,6 +516,15 @@ class HistoryTables(Tables):
         """Every stored commit's parents."""
         return {
             sha: tuple(p.split()) for sha, p in self.db.execute("SELECT sha, parents FROM commits")
+        }
+
+    def parents_after(self, seq: int) -> dict[str, tuple[int, tuple[str, ...]]]:
+        """Stored commits after this sequence number: sha to (sequence number, parents)."""
+        return {
+            sha: (commit_seq, tuple(parents.split()))
+            for sha, commit_seq, parents in self.db.execute(
+                "SELECT sha, id, parents FROM commits WHERE id > ?", (seq,)
+            )
         }
 
     def replay_rows(self, shas: Iterable[str]) -> Iterator[ReplayRow]:
@@ -312,27 +540,105 @@ class HistoryTables(Tables):
                 )
             )
         by_id = {i: (sha, parents) for i, sha, parents in ids}
+        change_sql = "SELECT commit_id, path, qualname, old_path, old_qualname, kind, lineage "
+        change_sql += "FROM changes"
+        source_sql = "SELECT commit_id, path, parent, qualname, lineage FROM merge_sources"
+        change_rows: list[tuple[Any, ...]] = []
+        source_rows: list[tuple[Any, ...]] = []
+        if len(by_id) <= REPLAY_BY_COMMIT:
+            # A few commits: their rows by index, not every row of the tables.
+            keys = sorted(by_id)
+            for chunk in range(0, len(keys), 500):
+                batch = keys[chunk : chunk + 500]
+                marks = ",".join("?" * len(batch))
+                change_rows.extend(
+                    self.db.execute(
+                        f"{change_sql} WHERE commit_id IN ({marks}) ORDER BY rowid", batch
+                    )
+                )
+                source_rows.extend(
+                    self.db.execute(
+                        f"{source_sql} WHERE commit_id IN ({marks}) ORDER BY rowid", batch
+                    )
+                )
+        else:
+            change_rows.extend(self.db.execute(change_sql))
+            source_rows.extend(self.db.execute(source_sql))
         changes: dict[int, list[tuple[Any, ...]]] = {}
-        for row in self.db.execute(
-            "SELECT commit_id, path, qualname, old_path, old_qualname, kind, lineage FROM changes"
-        ):
+        for row in change_rows:
             if row[0] in by_id:
                 changes.setdefault(row[0], []).append(row[1:])
         sources: dict[int, list[tuple[Any, ...]]] = {}
-        for row in self.db.execute(
-            "SELECT commit_id, path, parent, qualname, lineage FROM merge_sources"
-        ):
+        for row in source_rows:
             if row[0] in by_id:
                 sources.setdefault(row[0], []).append(row[1:])
-        for (commit_id,) in self.db.execute("SELECT id FROM commits ORDER BY seq").fetchall():
-            if commit_id in by_id:
-                sha, parents = by_id[commit_id]
-                yield (
-                    sha,
-                    tuple(parents.split()),
-                    changes.get(commit_id, []),
-                    sources.get(commit_id, []),
+        for commit_id in sorted(by_id):  # the id is the sequence number
+            sha, parents = by_id[commit_id]
+            yield (
+                sha,
+                tuple(parents.split()),
+                changes.get(commit_id, []),
+                sources.get(commit_id, []),
+            )
+
+    def rows_touching(self, paths: Iterable[str]) -> list[ReplayRow]:
+        """Stored rows that change the lineage states of these paths, by commit in order.
+
+        Changes to, from or inside the paths, and merge sources of them; commits
+        without any are left out (see :func:`loopintel.history.lineage.replay_touching`).
+        """
+        columns = "commit_id, path, qualname, old_path, old_qualname, kind, lineage"
+        changes: dict[int, tuple[Any, ...]] = {}
+        sources: list[tuple[Any, ...]] = []
+        names = sorted(set(paths))
+        for chunk in range(0, len(names), 250):
+            part = names[chunk : chunk + 250]
+            marks = ",".join("?" * len(part))
+            for rowid, *row in self.db.execute(
+                f"SELECT rowid, {columns} FROM changes WHERE path IN ({marks})", part
+            ):
+                changes[rowid] = tuple(row)
+            # Changes from these paths to others (renames, moves): found through the
+            # lineages that had names there (old_path has no index of its own).
+            lineages = [
+                row[0]
+                for row in self.db.execute(
+                    f"SELECT DISTINCT lineage FROM names WHERE path IN ({marks})", part
                 )
+            ]
+            for start in range(0, len(lineages), 500):
+                some = lineages[start : start + 500]
+                for rowid, *row in self.db.execute(
+                    f"SELECT rowid, {columns} FROM changes WHERE lineage IN "
+                    f"({','.join('?' * len(some))}) AND old_path IN ({marks})",
+                    [*some, *part],
+                ):
+                    changes[rowid] = tuple(row)
+            sources.extend(
+                self.db.execute(
+                    "SELECT commit_id, path, parent, qualname, lineage FROM merge_sources "
+                    f"WHERE path IN ({marks}) ORDER BY rowid",
+                    part,
+                )
+            )
+        by_commit: dict[int, tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]] = {}
+        for rowid in sorted(changes):
+            row = changes[rowid]
+            by_commit.setdefault(row[0], ([], []))[0].append(row[1:])
+        for row in sources:
+            by_commit.setdefault(row[0], ([], []))[1].append(row[1:])
+        ids = sorted(by_commit)
+        out: list[ReplayRow] = []
+        for chunk in range(0, len(ids), 500):
+            part_ids = ids[chunk : chunk + 500]
+            marks = ",".join("?" * len(part_ids))
+            for commit_id, sha, parents in self.db.execute(
+                f"SELECT id, sha, parents FROM commits WHERE id IN ({marks}) ORDER BY id",
+                part_ids,
+            ):
+                change_rows, source_rows = by_commit[commit_id]
+                out.append((sha, tuple(parents.split()), change_rows, source_rows))
+        return out
 
 
 def _note_name(
