@@ -613,7 +613,7 @@ def _index_repository(
     def prepare(now: Callable[[], int]) -> None:
         nonlocal prepared
         if head is not None:
-            described = "reading the head tree's functions while the workers index commits"
+            described = "reading the head tree's functions (workers indexing meanwhile)"
             prepared = _head_spans(git, store, head, options, reading(described, now=now))
 
     key = f"{fingerprint};mailmap={hashlib.sha1(mailmap.encode()).hexdigest()}"  # noqa: S324
@@ -704,6 +704,7 @@ def _index_repository(
                     loader.stored_head(),
                     options,
                     reading("reading the functions of the files changed since the last run"),
+                    lambda: say("write", "writing the head's functions to the index"),
                 )
             ):
                 if prepared is None:
@@ -838,11 +839,13 @@ def _update_head(
     before: tuple[str | None, State],
     options: IndexOptions,
     files_read: _Files | None = None,
+    writing: Callable[[], None] | None = None,
 ) -> bool:
     """Record the head's state, files and functions where they differ from the stored head's.
 
     ``before``: the stored head and its state, as read before anything was dropped;
-    ``files_read`` hears how many of the files to read have been read. Returns
+    ``files_read`` hears how many of the files to read have been read, ``writing`` when
+    the rows are written. Returns
     ``False`` (nothing written) when the stored head is not known.
     """
     old_head, old_state = before
@@ -867,6 +870,8 @@ def _update_head(
         spans = read.get(path) or [(q, s, e) for q, s, e, _ in previous.get(path, ())]
         inner = state.get(path, {})
         rows.extend((path, q, s, e, inner.get(q) or lineage_id("", path, q)) for q, s, e in spans)
+    if writing is not None:
+        writing()
     store.update_head(head, state, paths, blobs, rows)
     return True
 
