@@ -259,6 +259,7 @@ def open_repo(
                     if 0 < step.total > step.done and step.phase in _COUNTING:
                         seconds = left.update(time.monotonic(), step.done, step.total)
                     rate = left.rate()
+                    new = step.description != bar.tasks[0].description
                     bar.update(
                         task,
                         description=step.description,
@@ -268,6 +269,8 @@ def open_repo(
                         rate=f"{rate:,.0f} commits/s" if rate and step.total else "",
                         left="" if seconds is None else f"ETA {_duration(seconds)}",
                     )
+                    if new:  # a new step shows at once, not at the next refresh
+                        bar.refresh()
 
                 repo = loopintel.open(path, progress=report, **options)
     for warning in caught:
