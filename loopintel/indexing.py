@@ -572,9 +572,11 @@ def _index_repository(
     if loader is None and head is not None:
         loader = _loader(git, store, todo, head)
         if len(todo) >= PARALLEL_THRESHOLD:
-            say("lineage", "working out the lineage states the new commits build on")
+            if loader.stored_head()[0] is not None:  # else there is nothing to work out
+                say("lineage", "working out the lineage states the new commits build on")
             loader.prefetch(bases(todo, head))
-    say("extract", "indexing commits", phase_done=0, phase_total=total)
+    if todo:
+        say("extract", "indexing commits", phase_done=0, phase_total=total)
     lineage = LineagePass(children, loader or state_loader(store))
     seq = store.next_seq()
     extracted = 0

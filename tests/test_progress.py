@@ -99,6 +99,7 @@ def test_an_update_reads_only_the_changed_files_and_a_rewind_says_what_it_drops(
     ]
     assert rewound[-1].description == "done"
     assert all(s.done == s.total == 0 for s in rewound)
+    assert "extract" not in {s.phase for s in rewound}  # no new commits: no 0/0 bar
 
 
 def test_steps_keep_the_phase_text_and_count_commits_by_default() -> None:
