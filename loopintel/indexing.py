@@ -23,7 +23,7 @@ import pickle
 import queue
 import time
 import warnings
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 import attrs
 
@@ -158,7 +158,7 @@ def _extract(
     executor: concurrent.futures.Executor | None,
     head: str | None,
     tick: Callable[[int], None] | None = None,
-    idle: Callable[[], None] | None = None,
+    idle: Callable[[Callable[[], int]], None] | None = None,
     keep: Callable[[list[CommitResult]], None] | None = None,
     kept: Callable[[list[str]], list[CommitResult]] | None = None,
     worker_repo: str | WorkerRepository | None = None,
@@ -167,7 +167,8 @@ def _extract(
 
     ``tick`` hears how many commits the workers of an owned pool have extracted, while
     the next chunk is awaited; ``idle`` is run once while workers extract the first
-    chunks (work of the caller's that would otherwise wait for the end). ``keep`` and
+    chunks (work of the caller's that would otherwise wait for the end), given a
+    function that counts the commits extracted so far. ``keep`` and
     ``kept`` store aside and read back what an owned pool extracts ahead of its turn
     (see :func:`_extract_shared`). ``worker_repo`` says where the workers of
     ``executor`` find the repository (default: at ``git.git_dir``).
@@ -190,7 +191,7 @@ def _extract(
         where = git.git_dir if worker_repo is None else worker_repo
         futures = [executor.submit(extract_chunk, where, extract_options, c) for c in chunks]
         if idle is not None:
-            idle()
+            idle(lambda: sum(len(c) for c, f in zip(chunks, futures, strict=True) if f.done()))
         for future in futures:
             yield future.result()
     finally:
@@ -204,7 +205,7 @@ def _extract_shared(
     extract_options: ExtractOptions,
     workers: int,
     tick: Callable[[int], None] | None,
-    idle: Callable[[], None] | None,
+    idle: Callable[[Callable[[], int]], None] | None,
     keep: Callable[[list[CommitResult]], None],
     kept: Callable[[list[str]], list[CommitResult]],
 ) -> Iterator[list[CommitResult]]:
@@ -274,7 +275,7 @@ def _extract_shared(
         for begin in range(0, len(todo), share):
             start(begin, min(len(todo), begin + share))
         if idle is not None:
-            idle()
+            idle(lambda: int(counter.value))
         while cursor < len(todo):
             got = receive(0.25)
             if got is not None:
@@ -483,6 +484,14 @@ def _index_repository(
     worker_repo: str | WorkerRepository | None = None,
 ) -> IndexSummary:
     started = time.perf_counter()
+    total = done = 0
+
+    def say(phase: str, description: str, **count: Any) -> None:
+        """Report the step the run is at (commits: ``done`` of ``total``)."""
+        if progress is not None:
+            progress(IndexProgress(done, total, phase, description=description, **count))
+
+    say("scan", "walking the history to find the commits to index")
     head = git.resolve(options.ref)
     shallow = git.is_shallow
     if shallow:
@@ -494,6 +503,7 @@ def _index_repository(
     fingerprint = options.fingerprint()
     removed = 0
     if store.meta("options") not in (None, fingerprint):
+        say("write", "clearing the index (its options changed)")
         with store.transaction():
             removed = store.count("commits")
             store.clear()
@@ -514,19 +524,23 @@ def _index_repository(
         if todo is not None and head is not None:
             # What the new commits (or, for a rewind, the head) build on is worked out
             # from the stored head's state, before that goes.
+            say("lineage", "working out the lineage states the new commits build on")
             loader = _loader(git, store, todo, head)
             loader.stored_head()
             for sha in bases(todo, head):
                 loader(sha)
+        say("write", f"dropping {len(gone):,} commits a history rewrite made unreachable")
         with store.transaction():
             removed += store.remove(gone)
     if options.fetch_missing and head is not None:
         assert walk is not None
+        say("scan", "fetching missing objects from the promisor remote")
         _fetch_missing(git, store, head, walk)
     redo = _recovered(git, store)
     if redo:
         # Versions skipped for missing objects can be read now: what follows them
         # depended on them (lineages, comparisons), so all of it is indexed again.
+        say("write", f"dropping {len(redo):,} commits to index again (objects now present)")
         with store.transaction():
             store.remove(redo)
         loader = None
@@ -544,13 +558,13 @@ def _index_repository(
         mailmap = f"missing {mailmap}"
     if store.meta("mailmap") not in (None, mailmap) and head is not None:
         # The history's .mailmap changed: identities already stored follow it.
+        say("write", "naming the stored people as the new .mailmap says")
         git.use_mailmap_of(head)
         with store.transaction():
             store.remap_people(git.resolve_person)
             store.set_meta("mailmap", mailmap)
-    if progress is not None:
-        progress(IndexProgress(0, len(todo), "extract"))
-    changes = skipped = done = 0
+    total = len(todo)
+    changes = skipped = 0
     children: dict[str, int] = {}
     for _, parents in todo:
         for parent in parents:
@@ -558,7 +572,11 @@ def _index_repository(
     if loader is None and head is not None:
         loader = _loader(git, store, todo, head)
         if len(todo) >= PARALLEL_THRESHOLD:
+            if loader.stored_head()[0] is not None:  # else there is nothing to work out
+                say("lineage", "working out the lineage states the new commits build on")
             loader.prefetch(bases(todo, head))
+    if todo:
+        say("extract", "indexing commits", phase_done=0, phase_total=total)
     lineage = LineagePass(children, loader or state_loader(store))
     seq = store.next_seq()
     extracted = 0
@@ -567,14 +585,38 @@ def _index_repository(
         nonlocal extracted
         if progress is not None and count > extracted:
             extracted = count
-            progress(IndexProgress(count, len(todo), "extract"))
+            progress(IndexProgress(count, total, "extract", phase_done=count, phase_total=total))
+
+    def reading(description: str, *, now: Callable[[], int] | None = None) -> _Files:
+        """Report the head's files read so far (and, if ``now``, the commits extracted)."""
+
+        def files(count: int, of: int) -> None:
+            nonlocal extracted
+            if progress is None:
+                return
+            if now is not None:
+                extracted = max(extracted, now())
+            progress(
+                IndexProgress(
+                    max(done, extracted),
+                    total,
+                    "head",
+                    description=description,
+                    phase_done=count,
+                    phase_total=of,
+                    unit="files",
+                )
+            )
+
+        return files
 
     prepared: _HeadSpans | None = None
 
-    def prepare() -> None:
+    def prepare(now: Callable[[], int]) -> None:
         nonlocal prepared
         if head is not None:
-            prepared = _head_spans(git, store, head, options)
+            described = "reading the head tree's functions (workers indexing meanwhile)"
+            prepared = _head_spans(git, store, head, options, reading(described, now=now))
 
     key = f"{fingerprint};mailmap={hashlib.sha1(mailmap.encode()).hexdigest()}"  # noqa: S324
     wanted = {sha for sha, _ in todo}
@@ -636,7 +678,9 @@ def _index_repository(
                 done += len(results)
                 if progress is not None and done > extracted:
                     extracted = done
-                    progress(IndexProgress(done, len(todo), "extract"))
+                    progress(
+                        IndexProgress(done, total, "extract", phase_done=done, phase_total=total)
+                    )
     except KeyboardInterrupt as exc:
         raise IndexingInterrupted(done, len(store.staged(key) & wanted), len(todo)) from exc
     with store.transaction():
@@ -648,15 +692,31 @@ def _index_repository(
         elif todo or gone or store.meta("head") != head:
             state = lineage.release(head) if todo else None
             if state is None:
+                say("lineage", "working out the head's lineage state")
                 state = (loader or state_loader(store))(head)
             if (
                 prepared is not None
                 or loader is None
                 or checkpointed  # the stored state is no longer the stored head's
-                or not _update_head(git, store, head, state, loader.stored_head(), options)
+                or not _update_head(
+                    git,
+                    store,
+                    head,
+                    state,
+                    loader.stored_head(),
+                    options,
+                    reading("reading the functions of the files changed since the last run"),
+                    lambda: say("write", "writing the head's functions to the index"),
+                )
             ):
+                if prepared is None:
+                    prepared = _head_spans(
+                        git, store, head, options, reading("reading the head tree's functions")
+                    )
+                say("write", "writing the head's functions to the index")
                 _save_head(git, store, head, state, options, prepared)
         store.set_complete_head(head or "")
+    say("write", "done")
     return IndexSummary(
         head=head,
         commits_indexed=len(todo),
@@ -729,21 +789,47 @@ def _in_history_order(
 
 _HeadSpans = tuple[dict[str, str], dict[str, list[tuple[str, int, int]]]]
 """The head's Python files (path to blob) and each file's function spans."""
+_Files: TypeAlias = "Callable[[int, int], None]"
+"""Hears how many of the files to read have been read (``count``, ``of``)."""
+FILES_STEP = 100
+"""Files read between two reports of the head's files."""
 
 
-def _head_spans(git: GitRepository, store: Store, head: str, options: IndexOptions) -> _HeadSpans:
-    """The functions of the head tree (re-reading only files that changed since stored)."""
+def _read_spans(
+    extractor: Extractor, blobs: dict[str, str], files: _Files | None
+) -> dict[str, list[tuple[str, int, int]]]:
+    """The function spans of each file version in ``blobs``, reported as they are read."""
+    spans: dict[str, list[tuple[str, int, int]]] = {}
+    for count, (path, blob) in enumerate(sorted(blobs.items())):
+        if files is not None and count % FILES_STEP == 0:
+            files(count, len(blobs))
+        parsed = extractor.parsed(blob)
+        spans[path] = [(s.qualname, s.start, s.end) for s in (parsed.spans or {}).values()]
+    if files is not None:
+        files(len(blobs), len(blobs))
+    return spans
+
+
+def _head_spans(
+    git: GitRepository,
+    store: Store,
+    head: str,
+    options: IndexOptions,
+    files_read: _Files | None = None,
+) -> _HeadSpans:
+    """The functions of the head tree (re-reading only files that changed since stored).
+
+    ``files_read`` hears how many of the files to read have been read.
+    """
     files = git.python_blobs(head)
     previous_files = store.head_files()
     previous = store.head_spans_by_path()
     extractor = Extractor(git, ExtractOptions(options.first_parent, options.max_file_bytes))
     spans: dict[str, list[tuple[str, int, int]]] = {}
-    for path, blob in sorted(files.items()):
+    for path, blob in files.items():
         if previous_files.get(path) == blob and path in previous:
             spans[path] = [(q, s, e) for q, s, e, _ in previous[path]]
-        else:
-            parsed = extractor.parsed(blob)
-            spans[path] = [(s.qualname, s.start, s.end) for s in (parsed.spans or {}).values()]
+    spans |= _read_spans(extractor, {p: b for p, b in files.items() if p not in spans}, files_read)
     return files, spans
 
 
@@ -754,11 +840,15 @@ def _update_head(
     state: State,
     before: tuple[str | None, State],
     options: IndexOptions,
+    files_read: _Files | None = None,
+    writing: Callable[[], None] | None = None,
 ) -> bool:
     """Record the head's state, files and functions where they differ from the stored head's.
 
-    ``before``: the stored head and its state, as read before anything was dropped.
-    Returns ``False`` (nothing written) when the stored head is not known.
+    ``before``: the stored head and its state, as read before anything was dropped;
+    ``files_read`` hears how many of the files to read have been read, ``writing`` when
+    the rows are written. Returns
+    ``False`` (nothing written) when the stored head is not known.
     """
     old_head, old_state = before
     if old_head is None or store.meta("head") != old_head or not git.has(old_head):
@@ -771,15 +861,19 @@ def _update_head(
     blobs = {p: b for p, b in files.items() if b is not None} | store.head_blobs(unchanged)
     previous = store.head_spans_by_path(unchanged)
     extractor = Extractor(git, ExtractOptions(options.first_parent, options.max_file_bytes))
+    # Changed files, and those without functions before (perhaps unreadable then).
+    read = _read_spans(
+        extractor,
+        {p: b for p, b in blobs.items() if p not in previous or p in files},
+        files_read,
+    )
     rows: list[tuple[str, str, int, int, str]] = []
     for path in sorted(blobs):
-        if path in previous and path not in files:
-            spans = [(q, s, e) for q, s, e, _ in previous[path]]
-        else:  # changed, or without functions before (perhaps unreadable then)
-            parsed = extractor.parsed(blobs[path])
-            spans = [(s.qualname, s.start, s.end) for s in (parsed.spans or {}).values()]
+        spans = read.get(path) or [(q, s, e) for q, s, e, _ in previous.get(path, ())]
         inner = state.get(path, {})
         rows.extend((path, q, s, e, inner.get(q) or lineage_id("", path, q)) for q, s, e in spans)
+    if writing is not None:
+        writing()
     store.update_head(head, state, paths, blobs, rows)
     return True
 

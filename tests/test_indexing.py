@@ -142,16 +142,22 @@ def test_ranges_split_for_idle_workers_give_the_in_process_result(
         return submit(pool, *args)
 
     monkeypatch.setattr(concurrent.futures.ProcessPoolExecutor, "submit", counting)
-    steps: list[int] = []
+    told: list[loopintel.IndexProgress] = []
     with loopintel.open(
-        repo_builder.path,
-        index_path=tmp_path / "b.sqlite3",
-        workers=3,
-        progress=lambda step: steps.append(step.done),
+        repo_builder.path, index_path=tmp_path / "b.sqlite3", workers=3, progress=told.append
     ) as parallel:
         assert snapshot(parallel) == expected
+    steps = [step.done for step in told]
     assert steps == sorted(steps)
     assert steps[-1] == 450
+    # The head's files are read while the workers extract, and the bar says so.
+    head = [i for i, step in enumerate(told) if step.phase == "head"]
+    assert head
+    assert {told[i].description for i in head} == {
+        "reading the head tree's functions (workers indexing meanwhile)"
+    }
+    assert told[head[-1]].phase_done == told[head[-1]].phase_total == 7
+    assert (told[head[0] - 1].phase, told[head[0] - 1].done) == ("extract", 0)
     assert submitted[:3] == [0, 150, 300]  # an equal share each to start with
     assert len(submitted) > 3  # then the rest of long ranges, to whoever ran dry
 

@@ -339,7 +339,7 @@ def test_string_enums_equal_their_text() -> None:
     assert [c.value for c in StabilityClass] == ["stable", "active", "volatile"]
     assert [d.value for d in TrendDirection] == ["rising", "falling", "flat", "young"]
     assert [k.value for k in DeprecationMarkKind] == ["decorator", "warning", "docstring"]
-    assert [p.value for p in IndexPhase] == ["scan", "extract", "lineage", "write"]
+    assert [p.value for p in IndexPhase] == ["scan", "extract", "lineage", "write", "head"]
     # The index's bit encoding of change types is unchanged.
     assert ChangeType.to_bits((ChangeType.BODY, ChangeType.MOVE)) == 0b100000010
     assert ChangeType.from_bits(0b100000010) == (ChangeType.BODY, ChangeType.MOVE)

@@ -9,10 +9,10 @@ from typing import TYPE_CHECKING, Any
 
 import click
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
 import loopintel
-from loopintel.cli.shell import count, errors, main, open_repo
+from loopintel.cli.shell import count, errors, main, open_repo, progress_text
 
 if TYPE_CHECKING:
     import concurrent.futures
@@ -234,16 +234,22 @@ def _index_fleet(
             with Progress(
                 TextColumn("{task.description}"),
                 BarColumn(),
-                MofNCompleteColumn(),
-                TextColumn("commits"),
+                TextColumn("{task.fields[doing]}"),
+                TextColumn("{task.fields[count]}"),
                 TimeElapsedColumn(),
                 console=console,
                 transient=True,
             ) as bar:
-                tasks = {path: bar.add_task(path, total=None) for path in paths}
+                tasks = {path: bar.add_task(path, total=None, doing="", count="") for path in paths}
 
                 def report(path: str, step: loopintel.IndexProgress) -> None:
-                    bar.update(tasks[path], completed=step.done, total=step.total)
+                    bar.update(
+                        tasks[path],
+                        completed=step.phase_done or 0,
+                        total=step.phase_total,
+                        doing=step.description,
+                        count=progress_text(step),
+                    )
 
                 outcomes = loopintel.index_many(paths, progress=report, **options)
     for warning in caught:

@@ -9,23 +9,17 @@ from __future__ import annotations
 import functools
 import os
 import sys
+import time
 import warnings
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 from rich.console import Console
-from rich.progress import (
-    BarColumn,
-    MofNCompleteColumn,
-    Progress,
-    TaskProgressColumn,
-    TextColumn,
-    TimeElapsedColumn,
-    TimeRemainingColumn,
-)
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
 import loopintel
+from loopintel.progress import TimeLeft
 
 if TYPE_CHECKING:
     import concurrent.futures
@@ -45,6 +39,7 @@ __all__ = [
     "no_update",
     "open_repo",
     "path_option",
+    "progress_text",
     "reader",
     "repo_options",
     "row_options",
@@ -148,6 +143,26 @@ def errors(func: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
+def progress_text(step: loopintel.IndexProgress) -> str:
+    """What a progress bar says of a step's work: ``1,200/5,000 files, 800/60,000 commits``."""
+    parts = []
+    if step.phase_total is not None:
+        parts.append(f"{step.phase_done or 0:,}/{step.phase_total:,} {step.unit}")
+    if step.total and step.unit != "commits":
+        parts.append(f"{step.done:,}/{step.total:,} commits")
+    return ", ".join(parts)
+
+
+_COUNTING = (loopintel.IndexPhase.EXTRACT, loopintel.IndexPhase.HEAD)
+"""Steps during which commits are indexed (the head is read while workers index)."""
+
+
+def _duration(seconds: float) -> str:
+    """``0:04:05``."""
+    whole = round(seconds)
+    return f"{whole // 3600}:{whole // 60 % 60:02d}:{whole % 60:02d}"
+
+
 def repo_options(func: F) -> F:
     """Options shared by every command that opens a repository."""
     func = click.option(
@@ -224,25 +239,38 @@ def open_repo(
         if not show:
             repo = loopintel.open(path, **options)
         else:
+            # The time left comes from a rate smoothed over the work done (see
+            # loopintel.progress), not from rich's recent speed, which swings.
+            left = TimeLeft()
             with Progress(
-                TextColumn("indexing"),
+                TextColumn("{task.description}"),
                 BarColumn(),
-                MofNCompleteColumn(),
-                TextColumn("commits"),
-                TaskProgressColumn(),
+                TextColumn("{task.fields[count]}"),
                 TextColumn("{task.fields[rate]}"),
                 TimeElapsedColumn(),
-                TextColumn("ETA"),
-                TimeRemainingColumn(),
+                TextColumn("{task.fields[left]}"),
                 console=console,
                 transient=True,
             ) as bar:
-                task = bar.add_task("index", total=None, rate="")
+                task = bar.add_task("opening the index", total=None, count="", rate="", left="")
 
                 def report(step: loopintel.IndexProgress) -> None:
-                    elapsed = bar.tasks[0].elapsed or 0.0
-                    rate = f"{step.done / elapsed:,.0f}/s" if elapsed > 0 and step.done else ""
-                    bar.update(task, completed=step.done, total=step.total, rate=rate)
+                    seconds = None
+                    if 0 < step.total > step.done and step.phase in _COUNTING:
+                        seconds = left.update(time.monotonic(), step.done, step.total)
+                    rate = left.rate()
+                    new = step.description != bar.tasks[0].description
+                    bar.update(
+                        task,
+                        description=step.description,
+                        completed=step.phase_done or 0,
+                        total=step.phase_total,
+                        count=progress_text(step),
+                        rate=f"{rate:,.0f} commits/s" if rate and step.total else "",
+                        left="" if seconds is None else f"ETA {_duration(seconds)}",
+                    )
+                    if new:  # a new step shows at once, not at the next refresh
+                        bar.refresh()
 
                 repo = loopintel.open(path, progress=report, **options)
     for warning in caught:
