@@ -8,6 +8,7 @@ over the same arrays, not one row query per call.
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from typing import TYPE_CHECKING
 
 import attrs
@@ -23,6 +24,9 @@ __all__ = ["OwnershipColumns", "OwnershipTables"]
 
 _ADDED, _ADDED_ANY, _COSMETIC = 4, 2, 1
 """Bits of the flags the query packs into one integer per row."""
+
+KEPT_PATHS = 8
+"""How many directories' reads are kept per head besides the whole repository's."""
 
 
 @attrs.frozen(eq=False)
@@ -89,7 +93,7 @@ class OwnershipTables(Tables):
 
         The whole repository's is read once per indexed head and kept; a directory's is
         taken from it when it is there, else read on its own (a small directory costs a
-        small query).
+        small query) and kept among the last :data:`KEPT_PATHS` read.
         """
         if not path:
             return self.per_head("ownership", lambda: self._ownership_columns(""))  # type: ignore[no-any-return]
@@ -97,7 +101,14 @@ class OwnershipTables(Tables):
         if cached is not None and cached[0] == self.meta("head"):
             whole: OwnershipColumns = cached[1]
             return whole.select(whole.under(path))
-        return self._ownership_columns(path)
+        kept: OrderedDict[str, OwnershipColumns] = self.per_head("ownership_paths", OrderedDict)
+        own = kept.pop(path, None)
+        if own is None:
+            own = self._ownership_columns(path)
+        kept[path] = own
+        while len(kept) > KEPT_PATHS:
+            kept.popitem(last=False)
+        return own
 
     def _ownership_columns(self, path: str) -> OwnershipColumns:
         import numpy as np  # noqa: PLC0415 - numpy loads on first use: opening stays quick
