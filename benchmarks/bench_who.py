@@ -155,6 +155,16 @@ def main() -> int:
                 "|---|---|---:|---:|---:|---:|---:|",
                 *lines,
                 "",
+                (
+                    "Cold, most of a call is the one read of who changed the head's code "
+                    "(a join of the head's functions with their changes, grouped by file and "
+                    "commit in SQLite), made once per process and indexed head: `who .` "
+                    "makes it once for the experts and the truck factor, and every later "
+                    "call, for the whole repository or a directory under it, is numpy over "
+                    "it. The process figure also counts starting Python and importing "
+                    "loopintel's CLI."
+                ),
+                "",
             ]
         )
         text = args.out.read_text() if args.out.exists() else ""
