@@ -102,7 +102,13 @@ def main() -> int:
     parser.add_argument("--out", type=Path, help="also write a Markdown section here")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as work:
-        trees = {"this tree": ROOT}
+        here = subprocess.run(
+            ["git", "-C", str(ROOT), "describe", "--always", "--dirty"],
+            check=True,
+            capture_output=True,
+            text=True,
+        ).stdout.strip()
+        trees = {here: ROOT}
         if args.baseline:
             base = Path(work) / "baseline"
             base.mkdir()
@@ -112,7 +118,7 @@ def main() -> int:
                 capture_output=True,
             ).stdout
             subprocess.run(["tar", "-x", "-C", str(base)], input=archive, check=True)
-            trees = {args.baseline: base, "this tree": ROOT}
+            trees = {args.baseline: base, here: ROOT}
         lines = []
         for target in args.targets:
             git_dir, directory = target.rsplit(":", 1)
