@@ -140,7 +140,10 @@ def main() -> int:
     text = "\n".join(lines) + "\n"
     print(text)
     if args.out is not None:
-        (args.out if args.out.is_absolute() else ROOT / args.out).write_text(text)
+        out = args.out if args.out.is_absolute() else ROOT / args.out
+        # Sections other benchmarks write below the table (bench_who.py) are kept.
+        kept = out.read_text().partition("\n## ")[1:] if out.exists() else ()
+        out.write_text(text + "".join(kept))
     return 0
 
 

@@ -14,11 +14,17 @@ from loopintel.tables import Records
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
 
-    from loopintel.analysis.knowledge import Touch
+    from loopintel.analysis.knowledge import Touch, TouchArrays
     from loopintel.model import PathScope
-    from loopintel.store import OwnershipRow, Store
+    from loopintel.store import OwnershipColumns, Store
 
-__all__ = ["path_experts", "path_truck_factor", "ranked_experts"]
+__all__ = [
+    "commit_touches",
+    "file_touches",
+    "path_experts",
+    "path_truck_factor",
+    "ranked_experts",
+]
 
 DAY = 86400
 RECENT_DAYS = 90
@@ -37,21 +43,13 @@ def ranked_experts(
     Degree of authorship decayed back from the indexed head's commit time, authors
     without a commit for ``inactive_after_days`` before it flagged inactive.
     """
-    from loopintel.analysis.knowledge import (  # noqa: PLC0415 - numpy loads on first use
-        ranked_by_expertise,
-    )
+    from loopintel.analysis.knowledge import touch_arrays  # noqa: PLC0415 - numpy on first use
 
-    head_time = store.head_time()
-    return Records(
-        ranked_by_expertise(
-            touches,
-            now=head_time,
-            half_life_days=half_life_days,
-            names=names,
-            last_seen=store.last_commit_times(),
-            active_since=head_time - inactive_after_days * DAY,
-            recent=store.commit_counts_since(head_time - RECENT_DAYS * DAY),
-        )
+    if not touches:
+        return Records([])
+    keys = sorted({t.author for t in touches})
+    return _ranked(
+        store, touch_arrays(touches, keys), keys, names, half_life_days, inactive_after_days
     )
 
 
@@ -67,23 +65,77 @@ def path_experts(
     Its functions at the indexed head, followed through their lineages, each commit
     that changed any of them counted once; the first author introduced the oldest.
     """
-    from loopintel.analysis.knowledge import Touch  # noqa: PLC0415 - numpy on first use
+    touches, keys, names = commit_touches(store.ownership_columns(_path(scope)))
+    if not keys:
+        return Records([])
+    return _ranked(store, touches, keys, names, half_life_days, inactive_after_days)
 
-    path = _path(scope)
-    touches: dict[int, Touch] = {}
-    names: dict[str, str] = {}
-    first: int | None = None
-    for row in store.ownership_rows(path, cosmetic=True):
-        names[row.email] = row.name  # rows come oldest first: the latest name wins
-        if first is None and row.added and not row.cosmetic:
-            first = row.seq
-        known = touches.get(row.seq)
-        if known is None or (known.cosmetic and not row.cosmetic):
-            # A commit counts once, and in substance if it changed any file so.
-            touches[row.seq] = Touch(
-                row.email, row.authored_at, row.seq == first, row.cosmetic, order=row.seq
-            )
-    return ranked_experts(store, list(touches.values()), names, half_life_days, inactive_after_days)
+
+def commit_touches(own: OwnershipColumns) -> tuple[TouchArrays, list[str], dict[str, str]]:
+    """One touch per commit of a body of code, from its (file, commit) rows.
+
+    A commit counts once, and in substance if it changed any file so; it introduced the
+    code if it is the oldest that added a function in substance (and the first of its
+    rows in substance is such an addition). Returns the touches (authors numbered by
+    their place in the sorted keys), the keys, and each key's latest name.
+    """
+    import numpy as np  # noqa: PLC0415 - numpy loads on first use: opening stays quick
+
+    from loopintel.analysis.knowledge import TouchArrays  # noqa: PLC0415
+
+    names = _latest_names(own)
+    seqs, start, inverse = np.unique(own.seq, return_index=True, return_inverse=True)
+    real = np.bincount(inverse, weights=~own.cosmetic, minlength=len(seqs)) > 0
+    present, author = np.unique(own.author[start], return_inverse=True)
+    introduced = np.zeros(len(seqs), dtype=bool)
+    substance = own.added_any & ~own.cosmetic
+    if substance.any():
+        first = own.seq[int(np.argmax(substance))]
+        # The commit's touch is its first row in substance (rows of a commit come by file).
+        decisive = int(np.flatnonzero((own.seq == first) & ~own.cosmetic)[0])
+        introduced = (seqs == first) & bool(own.added_any[decisive])
+    touches = TouchArrays(
+        element=np.zeros(len(seqs), dtype=np.int64),
+        author=author.astype(np.int64),
+        timestamp=own.authored_at[start].astype(np.int64),
+        introduced=introduced,
+        cosmetic=~real,
+        order=seqs.astype(np.int64),
+    )
+    return touches, [own.emails[int(a)] for a in present], names
+
+
+def file_touches(
+    own: OwnershipColumns, files: Sequence[str]
+) -> tuple[TouchArrays, list[str], dict[str, str]]:
+    """The substantive changes of each file of ``files``, for its authorship.
+
+    The element of a change is its file's place in ``files``; a change introduced the
+    file when it is the oldest that added a function of it. Cosmetic commits are left
+    out. Returns the touches (authors numbered by their place in the sorted keys), the
+    keys, and each key's latest name.
+    """
+    import numpy as np  # noqa: PLC0415 - numpy loads on first use: opening stays quick
+
+    from loopintel.analysis.knowledge import TouchArrays  # noqa: PLC0415
+
+    real = own.select(~own.cosmetic)
+    names = _latest_names(real)
+    present, author = np.unique(real.author, return_inverse=True)
+    place = {f: i for i, f in enumerate(files)}
+    element_of = np.fromiter((place.get(f, -1) for f in own.files), np.int64, len(own.files))
+    added = np.flatnonzero(real.added)
+    introduced = np.zeros(len(real), dtype=bool)
+    introduced[added[np.unique(real.file[added], return_index=True)[1]]] = True
+    touches = TouchArrays(
+        element=element_of[real.file],
+        author=author.astype(np.int64),
+        timestamp=real.authored_at.astype(np.int64),
+        introduced=introduced,
+        cosmetic=np.zeros(len(real), dtype=bool),
+        order=real.seq.astype(np.int64),
+    )
+    return touches, [own.emails[int(a)] for a in present], names
 
 
 def path_truck_factor(
@@ -97,34 +149,20 @@ def path_truck_factor(
 
     Files without functions at the indexed head are not counted.
     """
-    import numpy as np  # noqa: PLC0415 - numpy loads on first use: opening stays quick
-
-    from loopintel.analysis.knowledge import (  # noqa: PLC0415
+    from loopintel.analysis.knowledge import (  # noqa: PLC0415 - numpy loads on first use
         authorship_table,
         greedy_truck_factor,
     )
 
     path = _path(scope)
     files = [file for file, has_functions in store.head_files_under(path) if has_functions]
-    rows: list[OwnershipRow] = store.ownership_rows(path)
-    file_index = {f: i for i, f in enumerate(files)}
-    emails = sorted({row.email for row in rows})
-    author_index = {e: i for i, e in enumerate(emails)}
-    names: dict[str, str] = {}
-    introduced: set[str] = set()
-    flags = []
-    for row in rows:
-        names[row.email] = row.name
-        flags.append(row.added and row.file not in introduced)
-        if row.added:
-            introduced.add(row.file)
-    count = len(rows)
+    touches, emails, names = file_touches(store.ownership_columns(path), files)
     head_time = store.head_time()
     table = authorship_table(
-        np.fromiter((file_index[r.file] for r in rows), dtype=np.int64, count=count),
-        np.fromiter((author_index[r.email] for r in rows), dtype=np.int64, count=count),
-        np.fromiter((r.authored_at for r in rows), dtype=np.int64, count=count),
-        np.array(flags, dtype=bool),
+        touches.element,
+        touches.author,
+        touches.timestamp,
+        touches.introduced,
         now=head_time,
         half_life_days=half_life_days,
     )
@@ -150,6 +188,43 @@ def path_truck_factor(
         ),
         orphaned=tuple(f for f, gone in zip(files, result.orphaned, strict=True) if gone),
     )
+
+
+def _ranked(
+    store: Store,
+    touches: TouchArrays,
+    keys: Sequence[str],
+    names: Mapping[str, str],
+    half_life_days: float | None,
+    inactive_after_days: float,
+) -> Records[Expert]:
+    """:func:`ranked_experts` of touches already in arrays (``keys`` sorted, not empty)."""
+    from loopintel.analysis.knowledge import experts_by_element  # noqa: PLC0415
+
+    head_time = store.head_time()
+    (ranked,) = experts_by_element(
+        touches,
+        elements=1,
+        keys=keys,
+        now=head_time,
+        half_life_days=half_life_days,
+        names=names,
+        last_seen=store.last_commit_times(),
+        active_since=head_time - inactive_after_days * DAY,
+        recent=store.commit_counts_since(head_time - RECENT_DAYS * DAY),
+    )
+    return Records(ranked)
+
+
+def _latest_names(own: OwnershipColumns) -> dict[str, str]:
+    """Each author's name on their latest row (rows come oldest first)."""
+    import numpy as np  # noqa: PLC0415 - numpy loads on first use: opening stays quick
+
+    present, back = np.unique(own.author[::-1], return_index=True)
+    last = len(own) - 1 - back
+    return {
+        own.emails[int(a)]: own.names[int(own.name[i])] for a, i in zip(present, last, strict=True)
+    }
 
 
 def _path(scope: PathScope) -> str:

@@ -17,6 +17,7 @@ from loopintel.store.coverage import (
 )
 from loopintel.store.database import INDEX_ENV, Store, default_index_path
 from loopintel.store.functions import Name, OwnershipRow
+from loopintel.store.ownership import OwnershipColumns
 from loopintel.store.queries import ChangeOrder, ChangeQuery
 from loopintel.store.schema import SCHEMA_VERSION
 
@@ -29,6 +30,7 @@ __all__ = [
     "CoverageFile",
     "CoverageFunction",
     "Name",
+    "OwnershipColumns",
     "OwnershipRow",
     "SnapshotHeader",
     "Store",

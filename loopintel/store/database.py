@@ -20,6 +20,7 @@ from loopintel.store.coverage import CoverageTables
 from loopintel.store.functions import FunctionTables
 from loopintel.store.history import HistoryTables
 from loopintel.store.incidents import IncidentTables
+from loopintel.store.ownership import OwnershipTables
 from loopintel.store.schema import prepare
 from loopintel.store.signals import SignalTables
 
@@ -67,6 +68,7 @@ class Store(
     CoverageTables,
     IncidentTables,
     ColumnTables,
+    OwnershipTables,
     SignalTables,
 ):
     """The SQLite index of one repository: the only owner of SQL in loopintel."""
