@@ -124,6 +124,28 @@ class AuthorshipTable(NamedTuple):
     """Timestamp of the author's first change of the element."""
 
 
+def _decayed(
+    timestamp: NDArray[np.int64], *, now: int, half_life_days: float | None
+) -> NDArray[np.float64]:
+    """Each change's weight: 1, or halved for every ``half_life_days`` of its age."""
+    if half_life_days is None:
+        return np.ones(len(timestamp))
+    age_days = np.maximum(0.0, (now - timestamp.astype(np.float64)) / 86400.0)
+    return np.asarray(np.power(0.5, age_days / half_life_days), dtype=np.float64)
+
+
+def _pairs(
+    element: NDArray[np.int64], author: NDArray[np.int64]
+) -> tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.int64], NDArray[np.int64]]:
+    """The (element, author) pairs of the changes.
+
+    Their codes, each change's pair, and each pair's element and author.
+    """
+    width = int(author.max()) + 1
+    pairs, pair = np.unique(element * width + author, return_inverse=True)
+    return pairs, pair.reshape(-1), pairs // width, pairs % width
+
+
 def authorship_table(
     element: NDArray[np.int64],
     author: NDArray[np.int64],
@@ -156,14 +178,8 @@ def authorship_table(
     order = np.lexsort((introduced, timestamp, author, element))
     element, author = element[order].astype(np.int64), author[order].astype(np.int64)
     timestamp, introduced = timestamp[order].astype(np.int64), introduced[order].astype(bool)
-    if half_life_days is None:
-        weight = np.ones(len(element))
-    else:
-        age_days = np.maximum(0.0, (now - timestamp.astype(np.float64)) / 86400.0)
-        weight = np.power(0.5, age_days / half_life_days)
-    width = int(author.max()) + 1
-    pairs, pair = np.unique(element * width + author, return_inverse=True)
-    pair_element, pair_author = pairs // width, pairs % width
+    weight = _decayed(timestamp, now=now, half_life_days=half_life_days)
+    pairs, pair, pair_element, pair_author = _pairs(element, author)
     own = np.bincount(pair, weights=weight, minlength=len(pairs))
     others = np.bincount(element, weights=weight)[pair_element] - own
     # Creating the element fades like any other change (FA becomes a weight).
@@ -625,14 +641,8 @@ def expertise_table(
     elements = int(element.max()) + 1
     by_order = np.bincount(element[real & (order < 0)], minlength=elements) == 0
     key = np.where(by_order[element], order, timestamp)
-    if half_life_days is None:
-        weight = np.ones(len(element))
-    else:
-        age_days = np.maximum(0.0, (now - timestamp.astype(np.float64)) / 86400.0)
-        weight = np.power(0.5, age_days / half_life_days)
-    width = int(author.max()) + 1
-    pairs, pair = np.unique(element * width + author, return_inverse=True)
-    pair_element, pair_author = pairs // width, pairs % width
+    weight = _decayed(timestamp, now=now, half_life_days=half_life_days)
+    pairs, pair, pair_element, pair_author = _pairs(element, author)
     count = np.bincount(pair[real], minlength=len(pairs))
     own = np.bincount(pair[real], weights=weight[real], minlength=len(pairs))
     smallest = np.iinfo(np.int64).min
