@@ -14,7 +14,7 @@ from loopintel.tables import Records
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
 
-    from loopintel.analysis.knowledge import Touch, TouchArrays
+    from loopintel.analysis.knowledge import Touch, TouchArrays, TruckFactorResult
     from loopintel.model import PathScope
     from loopintel.store import OwnershipColumns, Store
 
@@ -24,6 +24,7 @@ __all__ = [
     "path_experts",
     "path_truck_factor",
     "ranked_experts",
+    "truck_factor_value",
 ]
 
 DAY = 86400
@@ -166,11 +167,34 @@ def path_truck_factor(
         now=head_time,
         half_life_days=half_life_days,
     )
-    result = greedy_truck_factor(table, len(files))
-    last_seen = store.last_commit_times()
-    active_since = head_time - inactive_after_days * DAY
+    return truck_factor_value(
+        path or ".",
+        files,
+        greedy_truck_factor(table, len(files)),
+        emails,
+        names,
+        last_seen=store.last_commit_times(),
+        active_since=head_time - inactive_after_days * DAY,
+    )
+
+
+def truck_factor_value(
+    path: str,
+    files: Sequence[str],
+    result: TruckFactorResult,
+    emails: Sequence[str],
+    names: Mapping[str, str],
+    *,
+    last_seen: Mapping[str, int],
+    active_since: float,
+) -> TruckFactor:
+    """The :class:`TruckFactor` of ``files`` from the greedy removal's result.
+
+    ``result`` numbers authors by their place in ``emails`` and files by their place in
+    ``files``; an author is active with a commit at or after ``active_since``.
+    """
     return TruckFactor(
-        path=path or ".",
+        path=path,
         factor=result.factor,
         files=len(files),
         authored=result.authored_before,

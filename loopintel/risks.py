@@ -21,14 +21,13 @@ from loopintel.hotspots import HotspotQuery, hotspots
 from loopintel.model import (
     HotspotLevel,
     HotspotScore,
-    KeyAuthor,
     KnowledgeRisk,
     RiskExposure,
     RiskKind,
     RiskSeverity,
     TruckFactor,
 )
-from loopintel.ownership import DAY, RECENT_DAYS
+from loopintel.ownership import DAY, RECENT_DAYS, file_touches, truck_factor_value
 from loopintel.tables import Records
 
 if TYPE_CHECKING:
@@ -284,20 +283,14 @@ class _Knowledge:
             ),
             key=lambda pair: (index[pair[0]], pair[1]),
         )
-        file_index = {file: i for i, (_, file) in enumerate(files)}
-        authored = [row for row in rows if not row.cosmetic]
-        introduced: set[str] = set()
-        flags = []
-        for row in authored:
-            flags.append(row.added and row.file not in introduced)
-            if row.added:
-                introduced.add(row.file)
-        count = len(authored)
+        paths = [file for _, file in files]
+        by_file, emails, file_names = file_touches(store.ownership_columns(""), paths)
+        kept = by_file.element >= 0  # the changes of files of the exposed elements
         table = authorship_table(
-            np.fromiter((file_index[r.file] for r in authored), np.int64, count),
-            np.fromiter((author[r.email] for r in authored), np.int64, count),
-            np.fromiter((r.authored_at for r in authored), np.int64, count),
-            np.array(flags, dtype=bool),
+            by_file.element[kept],
+            by_file.author[kept],
+            by_file.timestamp[kept],
+            by_file.introduced[kept],
             now=head_time,
         )
         owner = np.fromiter((index[element] for element, _ in files), np.int64, len(files))
@@ -317,25 +310,14 @@ class _Knowledge:
                 last_touch=table.last_touch[entries],
                 first_touch=table.first_touch[entries],
             )
-            result = greedy_truck_factor(part, high - low)
-            factors[name] = TruckFactor(
-                path=name,
-                factor=result.factor,
-                files=high - low,
-                authored=result.authored_before,
-                authors=tuple(
-                    KeyAuthor(
-                        name=people[keys[a]],
-                        email=keys[a],
-                        files=files_,
-                        orphaned=lost,
-                        active=last_seen.get(keys[a], 0) >= active_since,
-                    )
-                    for a, files_, lost in zip(
-                        result.removed, result.authored, result.orphaned_by, strict=True
-                    )
-                ),
-                orphaned=tuple(files[low + j][1] for j in np.flatnonzero(result.orphaned).tolist()),
+            factors[name] = truck_factor_value(
+                name,
+                paths[low:high],
+                greedy_truck_factor(part, high - low),
+                emails,
+                file_names,
+                last_seen=last_seen,
+                active_since=active_since,
             )
         return cls({name: ranked[i] for i, name in enumerate(names)}, factors)
 
