@@ -9,6 +9,7 @@ enum's members.
 from __future__ import annotations
 
 import enum
+import math
 import re
 from datetime import UTC, date, datetime, time
 from typing import TYPE_CHECKING, TypeVar
@@ -18,7 +19,7 @@ from loopintel.errors import InvalidQuery
 if TYPE_CHECKING:
     from loopintel.resolver import Moment, Resolver
 
-__all__ = ["choice", "head_path", "is_under", "moment", "row_limit", "window"]
+__all__ = ["choice", "head_path", "is_under", "moment", "number", "row_limit", "whole", "window"]
 
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
@@ -80,6 +81,30 @@ def window(since: Moment | None, until: Moment | None) -> tuple[int | None, int 
     return start, end
 
 
+def number(value: object, argument: str, expected: str) -> float:
+    """``value`` as a float: a real number, neither a flag (``True`` is no number) nor NaN.
+
+    Raises:
+        InvalidQuery: anything else, with ``expected`` as what was expected.
+
+    """
+    if isinstance(value, bool) or not isinstance(value, int | float) or math.isnan(value):
+        raise InvalidQuery(argument, value, expected)
+    return float(value)
+
+
+def whole(value: object, argument: str, expected: str) -> int:
+    """``value`` as a whole number (``True`` is no number).
+
+    Raises:
+        InvalidQuery: anything else, with ``expected`` as what was expected.
+
+    """
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise InvalidQuery(argument, value, expected)
+    return value
+
+
 def row_limit(limit: int | None) -> int | None:
     """A limit on rows: a whole number of at least 1, or ``None`` for all.
 
@@ -87,9 +112,9 @@ def row_limit(limit: int | None) -> int | None:
         InvalidQuery: anything else.
 
     """
-    if limit is not None and (isinstance(limit, bool) or not isinstance(limit, int)):
-        raise InvalidQuery("limit", limit, "a whole number of rows, or None for all")
-    if limit is not None and limit < 1:
+    if limit is None:
+        return None
+    if whole(limit, "limit", "a whole number of rows, or None for all") < 1:
         raise InvalidQuery("limit", limit, "at least 1 (None: all)")
     return limit
 

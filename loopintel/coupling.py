@@ -10,13 +10,12 @@ what they are.
 
 from __future__ import annotations
 
-import math
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 import attrs
 
-from loopintel.arguments import choice, head_path, is_under, row_limit, window
+from loopintel.arguments import choice, head_path, is_under, number, row_limit, whole, window
 from loopintel.errors import InvalidQuery
 from loopintel.model import ChangeType, Coupling, CouplingLevel, FunctionRef
 from loopintel.tables import Records
@@ -122,9 +121,7 @@ class CouplingQuery:
 def _whole(value: int | None, default: int, argument: str, least: int) -> int:
     if value is None:
         return default
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise InvalidQuery(argument, value, f"a whole number of at least {least}")
-    if value < least:
+    if whole(value, argument, f"a whole number of at least {least}") < least:
         raise InvalidQuery(argument, value, f"at least {least}")
     return value
 
@@ -132,11 +129,10 @@ def _whole(value: int | None, default: int, argument: str, least: int) -> int:
 def _fraction(value: float | None, default: float) -> float:
     if value is None:
         return default
-    if isinstance(value, bool) or not isinstance(value, int | float) or math.isnan(value):
-        raise InvalidQuery("min_confidence", value, "a number from 0 to 1")
-    if not 0 <= value <= 1:
+    fraction = number(value, "min_confidence", "a number from 0 to 1")
+    if not 0 <= fraction <= 1:
         raise InvalidQuery("min_confidence", value, "a number from 0 to 1 (0.5: half)")
-    return float(value)
+    return fraction
 
 
 @attrs.frozen(eq=False)

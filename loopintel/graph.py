@@ -19,6 +19,7 @@ from collections import Counter, defaultdict
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
+from loopintel.arguments import number, row_limit, whole
 from loopintel.errors import AmbiguousFunction, FunctionNotFound, InvalidQuery
 from loopintel.model import (
     BlastRadius,
@@ -187,9 +188,9 @@ def clusters(
     """
     import networkx as nx  # noqa: PLC0415 - loaded on use
 
-    if isinstance(min_incidents, bool) or not isinstance(min_incidents, int) or min_incidents < 1:
+    if whole(min_incidents, "min_incidents", "a whole number, at least 1") < 1:
         raise InvalidQuery("min_incidents", min_incidents, "a whole number, at least 1")
-    if not isinstance(resolution, int | float) or resolution <= 0:
+    if number(resolution, "resolution", "a positive number") <= 0:
         raise InvalidQuery("resolution", resolution, "a positive number")
     projection = incident_projection(graph)
     implicated = _implicated(graph)
@@ -488,8 +489,7 @@ def blast_radius(
         InvalidQuery: ``limit`` below 1.
 
     """
-    if limit is not None and (isinstance(limit, bool) or not isinstance(limit, int) or limit < 1):
-        raise InvalidQuery("limit", limit, "at least 1 (None: all)")
+    limit = row_limit(limit)
     node = find_function(graph, function)
     neighbours = sorted(
         _edges(graph, node, _CO_CHANGES),

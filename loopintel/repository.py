@@ -1253,11 +1253,12 @@ class Repository:
 
 def _days(value: float, argument: str, *, zero: bool = False) -> timedelta:
     """A number of days as a ``timedelta`` (positive, or also 0 with ``zero``)."""
-    if isinstance(value, bool) or not isinstance(value, int | float) or value != value:  # noqa: PLR0124 - NaN
-        raise InvalidQuery(argument, value, "a number of days")
-    if value < 0 or (value == 0 and not zero):
+    from loopintel.arguments import number  # noqa: PLC0415 - loaded on use
+
+    days = number(value, argument, "a number of days")
+    if days < 0 or (days == 0 and not zero):
         raise InvalidQuery(argument, value, "at least 0 days" if zero else "more than 0 days")
-    return timedelta(days=value)
+    return timedelta(days=days)
 
 
 def _issue_date(value: datetime | date | str | None) -> datetime | None:

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 
 import attrs
 
+from loopintel.arguments import number
 from loopintel.errors import InvalidQuery
 from loopintel.hotspots import HotspotQuery, hotspots
 from loopintel.model import (
@@ -124,11 +125,10 @@ class RiskQuery:
 def _number(
     value: object, argument: str, expected: str, *, low: float, open_: bool = False
 ) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float) or math.isnan(value):
+    checked = number(value, argument, expected)
+    if checked < low or (open_ and checked == low):
         raise InvalidQuery(argument, value, expected)
-    if value < low or (open_ and value == low):
-        raise InvalidQuery(argument, value, expected)
-    return float(value)
+    return checked
 
 
 def _share(value: object) -> float:

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 import attrs
 
-from loopintel.arguments import choice, head_path, row_limit, window
+from loopintel.arguments import choice, head_path, number, row_limit, window
 from loopintel.elements import head_code, head_spans
 from loopintel.errors import InvalidQuery
 from loopintel.model import FunctionRef, Trend, TrendLevel, TrendMetric, TrendPeriod, TrendVerdict
@@ -108,8 +108,9 @@ class TrendQuery:
                     "a metric of this level: the truck factor is followed for modules "
                     "and the repository only",
                 )
-        if isinstance(alpha, bool) or not isinstance(alpha, int | float) or not 0 < alpha < 1:
-            raise InvalidQuery("alpha", alpha, "a significance level between 0 and 1")
+        level_of = "a significance level between 0 and 1"
+        if not 0 < number(alpha, "alpha", level_of) < 1:
+            raise InvalidQuery("alpha", alpha, level_of)
         start, end = window(since, until)
         return cls(
             level=clean_level,
