@@ -20,17 +20,21 @@ default, half-life 365 days). Candidates: ``recent-changes``, ``doa-x-recency``,
 ``doa-evidence-decayed`` and ``recent-since``, then three that weigh recency against
 frequency: ``two-scale``, ``since-share`` and ``presence`` (see each function); and
 ``loopintel``, the ranking loopintel ships (:func:`shipped`: the library's own
-``expertise()``, called as its ``experts()`` call it). The
-half-life H of the first four is chosen on flask and requests only
-(``--choose-half-life``), then the constants of the other three (``--choose-blend``,
-with that H), and both are applied untouched to every repository.
+``expertise()``, called as its ``experts()`` call it, with the weights the library
+learns from the history before each event, :class:`Learned`), beside the fixed ranking
+those weights start from. The half-life H of the first four is chosen on flask and
+requests only (``--choose-half-life``), then the constants of the other three
+(``--choose-blend``, with that H), then the learned ranking's window and prior strength
+(``--choose-model``), and all are applied untouched to every repository.
 
 It only reports; nothing asserts. Usage, from the repository root::
 
     python benchmarks/bench_experts.py --choose-half-life          # flask + requests
     python benchmarks/bench_experts.py --half-life 90 --choose-blend \
         --json benchmarks/data/expert-blend.json                     # flask + requests
-    python benchmarks/bench_experts.py --half-life 365 --out docs/expert-benchmarks.md \
+    python benchmarks/bench_experts.py --choose-model \
+        --json benchmarks/data/expert-model.json                     # flask + requests
+    python benchmarks/bench_experts.py --half-life 90 --out docs/expert-benchmarks.md \
         --json benchmarks/data/expert-results.json
 
 Repositories are bare clones under ``--data`` (default ``/work/data/eb``), named
@@ -57,12 +61,29 @@ from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
 import loopintel
-from loopintel.analysis.knowledge import DOA_INTERCEPT, Touch, degree_of_authorship, expertise
+from loopintel.analysis.expert_model import (
+    PRIOR_STRENGTH,
+    REFIT_CHANGES,
+    WINDOW,
+    Activity,
+    learn_weights,
+    level_touches,
+)
+from loopintel.analysis.knowledge import (
+    DOA_INTERCEPT,
+    Touch,
+    degree_of_authorship,
+    expertise,
+    prior_weights,
+)
 from loopintel.languages.python import function_spans, parse_layout
 from loopintel.model import ChangeKind, ChangeType
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable, Mapping, Sequence
+
+    import numpy as np
+    from numpy.typing import NDArray
 
     Ranker = Callable[[Sequence[Touch], int], list[str]]
 
@@ -292,21 +313,86 @@ def with_presence(
 
 SHIPPED = "loopintel"
 """The label of the ranking loopintel ships (:func:`shipped`)."""
+PRIOR = "fixed (the learned ranking's prior)"
+"""The label of the ranking with the weights the learning starts from."""
 SHIPPED_HALF_LIFE = 365.0
 """The half-life loopintel's ``experts()`` use by default."""
 
 
-def shipped(presence: Presence) -> Callable[[Event, Sequence[Touch]], list[str]]:
+class Learned:
+    """The weights loopintel ships for one level, learned as the library learns them.
+
+    At each event, the weights are those :func:`loopintel.ownership.expertise_weights`
+    would hold for an index of the history before the event's commit: learned by
+    :func:`loopintel.analysis.expert_model.learn_weights` from the level's latest
+    events before that commit, and learned again once the history holds
+    :data:`~loopintel.analysis.expert_model.REFIT_CHANGES` more function changes than
+    when they were last learned. Nothing of the event or after it is seen.
+    """
+
+    def __init__(
+        self,
+        repo: loopintel.Repository,
+        level: str,
+        *,
+        window: int = WINDOW,
+        strength: float = PRIOR_STRENGTH,
+    ) -> None:
+        import numpy as np  # noqa: PLC0415 - only the learned ranking needs it
+
+        self.window, self.strength = window, strength
+        store = repo._store  # noqa: SLF001 - the index's columns and commits, as the library reads them
+        columns = store.columns()
+        self.touches = level_touches(columns, level)
+        emails, times = store.commit_authors()
+        self.activity = Activity(emails, np.array(times, dtype=np.int64))
+        # The bench numbers commits that changed functions from 0; the index by seq.
+        self.seqs, counts = np.unique(columns.seq, return_counts=True)
+        self.changes_before = np.concatenate([[0], np.cumsum(counts)])
+        self.fitted_at: int | None = None
+        self.weights = prior_weights()
+        self.fits = 0
+
+    def at(self, position: int) -> NDArray[np.float64]:
+        """The weights in force just before the commit at ``position``."""
+        changes = int(self.changes_before[position])
+        if self.fitted_at is None or changes - self.fitted_at >= REFIT_CHANGES:
+            self.weights, _ = learn_weights(
+                self.touches,
+                self.activity,
+                before=int(self.seqs[position]),
+                window=self.window,
+                strength=self.strength,
+            )
+            self.fitted_at = changes
+            self.fits += 1
+        return self.weights
+
+    def active(self, authors: Iterable[str], now: int) -> dict[str, int]:
+        """Each author's commits in the 90 days before ``now`` (the ranking's activity)."""
+        import numpy as np  # noqa: PLC0415
+
+        keys = sorted(set(authors))
+        counts = self.activity.counts(
+            keys, np.arange(len(keys), dtype=np.int64), np.full(len(keys), now, dtype=np.int64)
+        )
+        return {k: int(c) for k, c in zip(keys, counts, strict=True)}
+
+
+def shipped(
+    presence: Presence, learned: Learned | None = None
+) -> Callable[[Event, Sequence[Touch]], list[str]]:
     """The ranking loopintel ships: :func:`loopintel.analysis.knowledge.expertise` itself.
 
     Not a reimplementation: the library's function is called on the element's touches
     before the event, with its cosmetic-only touches before the event passed as
     ``cosmetic=True`` (as ``FunctionView.experts()`` and ``repo.experts(path)`` do), at
-    its default frequency weight and a 365-day half-life. Every touch carries its
-    commit's place in history order, as the library's own callers pass it, so "the
-    changes others made since" are counted in that order; ties go to the latest
-    timestamp (then the author key), and the cosmetic-only people are ordered by their
-    latest timestamp.
+    a 365-day half-life, with the weights the library would have learned by then
+    (``learned``; without it, the fixed ranking of its prior) and each author's commits
+    in the 90 days before the event. Every touch carries its commit's place in history
+    order, as the library's own callers pass it, so "the changes others made since" are
+    counted in that order; ties go to the latest timestamp (then the author key), and
+    the cosmetic-only people are ordered by their latest timestamp.
     """
 
     def ranked(event: Event, touches: Sequence[Touch]) -> list[str]:
@@ -315,7 +401,16 @@ def shipped(presence: Presence) -> Callable[[Event, Sequence[Touch]], list[str]]
             for position, author, timestamp in presence.get(event.key, ())
             if position < event.position
         ]
-        standings = expertise([*touches, *tidied], now=event.now, half_life_days=SHIPPED_HALF_LIFE)
+        every = [*touches, *tidied]
+        standings = expertise(
+            every,
+            now=event.now,
+            half_life_days=SHIPPED_HALF_LIFE,
+            weights=None if learned is None else learned.at(event.position),
+            activity=None
+            if learned is None
+            else learned.active((t.author for t in every), event.now),
+        )
         return [s.author for s in standings]
 
     return ranked
@@ -720,7 +815,8 @@ def evaluate(
         chosen[presence_label(blend)] = with_presence(
             _base(blend, half_life_days), played.presence[level]
         )
-        chosen[SHIPPED] = shipped(played.presence[level])
+        chosen[PRIOR] = shipped(played.presence[level])
+        chosen[SHIPPED] = shipped(played.presence[level], Learned(repo, level))
         kept: dict[str, list[tuple[bool, float]]] = {label: [] for label in chosen}
         main = {label: score(events, history, r, keep=kept[label]) for label, r in chosen.items()}
         candidates = [label for label in chosen if label not in BASELINES]
@@ -762,6 +858,31 @@ def evaluate(
     return result
 
 
+def tuning_set(
+    data: Path,
+) -> tuple[
+    dict[str, loopintel.Repository],
+    dict[str, Replay],
+    list[tuple[str, str]],
+    dict[tuple[str, str], list[Event]],
+]:
+    """What every choice of constants is scored on: flask and requests, functions and files.
+
+    Returns:
+        The repositories, their replays, the (repository, level) columns and each
+        column's sample of events (as in the report; no blame).
+
+    """
+    repos, played = {}, {}
+    for name in TUNING_REPOS:
+        repo = _open(name, data)
+        if repo is not None:
+            repos[name], played[name] = repo, replay(repo)
+    columns = [(name, level) for name in played for level in ("function", "file")]
+    events = {(n, lv): sample(played[n].events[lv], MAX_EVENTS, SEED) for n, lv in columns}
+    return repos, played, columns, events
+
+
 def choose_half_life(data: Path) -> tuple[float, dict[str, object], str]:
     """The half-life with the best mean MRR of the candidates over flask and requests.
 
@@ -771,13 +892,7 @@ def choose_half_life(data: Path) -> tuple[float, dict[str, object], str]:
         The chosen half-life, every score, and a Markdown table of them.
 
     """
-    played = {}
-    for name in TUNING_REPOS:
-        repo = _open(name, data)
-        if repo is not None:
-            played[name] = replay(repo)
-    columns = [(name, level) for name in played for level in ("function", "file")]
-    events = {(n, lv): sample(played[n].events[lv], MAX_EVENTS, SEED) for n, lv in columns}
+    _, played, columns, events = tuning_set(data)
     table: dict[str, object] = {}
     lines = [
         "| H (days) | candidate | "
@@ -831,13 +946,7 @@ def choose_blend(data: Path, half_life_days: float) -> tuple[Blend, dict[str, ob
         The chosen constants, every score, and a Markdown table of them.
 
     """
-    played = {}
-    for name in TUNING_REPOS:
-        repo = _open(name, data)
-        if repo is not None:
-            played[name] = replay(repo)
-    columns = [(name, level) for name in played for level in ("function", "file")]
-    events = {(n, lv): sample(played[n].events[lv], MAX_EVENTS, SEED) for n, lv in columns}
+    _, played, columns, events = tuning_set(data)
     table: dict[str, object] = {}
     lines = [
         "| candidate | constants | "
@@ -906,6 +1015,57 @@ def choose_blend(data: Path, half_life_days: float) -> tuple[Blend, dict[str, ob
         f"chosen above (H = {half_life_days:g}).\n"
     )
     return blend, table, text
+
+
+MODEL_GRID = [
+    (window, strength) for window in (250, 500, 1000, 2000, 4000) for strength in (0.1, 1.0, 10.0)
+]
+
+
+def choose_model(data: Path) -> tuple[dict[str, float], dict[str, object], str]:
+    """The window and prior strength of the learned ranking, on flask and requests.
+
+    Each pair of the grid is scored as loopintel ships it (:func:`shipped` with
+    :class:`Learned`) at function and file level on flask and requests (4000-event
+    samples, no blame); the best mean MRR wins. The library's
+    :data:`~loopintel.analysis.expert_model.WINDOW` and
+    :data:`~loopintel.analysis.expert_model.PRIOR_STRENGTH` are set from it.
+
+    Returns:
+        The chosen constants, every score, and a Markdown table of them.
+
+    """
+    repos, played, columns, events = tuning_set(data)
+    table: dict[str, object] = {}
+    lines = [
+        "| window | prior strength | "
+        + " | ".join(f"{n} {lv} hit@3 / MRR" for n, lv in columns)
+        + " | mean MRR |",
+        "| ---: | ---: | " + " | ".join("---:" for _ in columns) + " | ---: |",
+    ]
+    best: tuple[float, int, float] | None = None
+    for window, strength in MODEL_GRID:
+        cells, mrrs = [], []
+        for n, lv in columns:
+            learned = Learned(repos[n], lv, window=window, strength=strength)
+            s = score(
+                events[n, lv], played[n].touches[lv], shipped(played[n].presence[lv], learned)
+            )
+            table[f"{window}/{strength:g}/{n}/{lv}"] = s._asdict()
+            cells.append(f"{s.hit3:.3f} / {s.mrr:.3f}")
+            mrrs.append(s.mrr)
+        mean = sum(mrrs) / len(mrrs)
+        lines.append(f"| {window} | {strength:g} | " + " | ".join(cells) + f" | {mean:.4f} |")
+        print(f"window {window}, strength {strength:g}: mean MRR {mean:.4f}", flush=True)
+        if best is None or mean > best[0]:
+            best = (mean, window, strength)
+    assert best is not None
+    chosen = {"window": best[1], "strength": best[2]}
+    text = "\n".join(lines) + (
+        f"\n\nChosen: window {best[1]} events, prior strength {best[2]:g} "
+        f"(mean MRR {best[0]:.4f}).\n"
+    )
+    return chosen, table, text
 
 
 # --- report ---------------------------------------------------------------------------------
@@ -981,10 +1141,16 @@ Candidates (functions `(touches, now) -> authors` in `benchmarks/bench_experts.p
 - `loopintel`: the ranking loopintel ships, not a reimplementation: the benchmark calls
   `loopintel.analysis.knowledge.expertise()` on the element's touches before the event,
   with its cosmetic-only touches before the event passed as `cosmetic=True`, half-life
-  365 days, the library's frequency weight (0.05), as `FunctionView.experts()` and
-  `repo.experts(path)` do. It is `presence (since-share)` at H = 365, w = 0.05 computed
-  on author times instead of history order: "the changes others made since" are those
-  authored strictly after the author's latest change, ties go to the latest author time.
+  365 days, each author's commits in the 90 days before the event, and the weights the
+  library would hold for an index of the history before the event's commit: learned by
+  `loopintel.analysis.expert_model.learn_weights()` from the level's latest events
+  before that commit (each change of an element changed before: the people who had
+  changed it, their features, and who changed it), and learned again each time the
+  history has 100 more function changes, as `loopintel.ownership.expertise_weights()`
+  does. Nothing of the event or after it is seen.
+- `fixed (the learned ranking's prior)`: the same call with the weights the learning
+  starts from and is pulled back towards: `presence (since-share)` at H = 365, w = 0.05
+  (the ranking loopintel shipped before the weights were learned).
 
 Every ranker breaks ties towards the most recent toucher (`loopintel`: the latest
 author time, then the author key).
@@ -1053,6 +1219,7 @@ def markdown(
     half_life: Mapping[str, object] | None,
     findings: str | None = None,
     blend: Mapping[str, object] | None = None,
+    model: Mapping[str, object] | None = None,
 ) -> str:
     """The report: the verdict, the half-life choice, one table per level and sample."""
     head = "| repository | ranker | events | hit@1 | hit@3 | MRR | new |\n| --- | --- | ---: | ---: | ---: | ---: | ---: |"  # noqa: E501
@@ -1103,6 +1270,20 @@ def markdown(
             "untouched.",
             "",
             str(blend["markdown"]),
+            "",
+        ]
+    if model is not None:
+        mmeta = model["meta"]
+        out += [
+            "## The learned ranking's window and prior strength, chosen on flask and requests only",
+            "",
+            f"Command: `{mmeta['command']}` ({mmeta['date']}). Each pair is scored as",  # type: ignore[index]
+            "loopintel ships it (`loopintel` below, weights learned before each event) at",
+            "function and file level over flask and requests (no blame); the best mean MRR",
+            "sets `loopintel.analysis.expert_model.WINDOW` and `PRIOR_STRENGTH`, and every",
+            "repository is then reported with them, untouched.",
+            "",
+            str(model["markdown"]),
             "",
         ]
     out += [
@@ -1194,6 +1375,17 @@ def main() -> int:
         default=ROOT / "benchmarks" / "data" / "expert-blend.json",
         help="the --choose-blend results: their constants are used, their table reported",
     )
+    parser.add_argument(
+        "--choose-model",
+        action="store_true",
+        help="choose the learned ranking's window and prior strength on flask and requests",
+    )
+    parser.add_argument(
+        "--model-json",
+        type=Path,
+        default=ROOT / "benchmarks" / "data" / "expert-model.json",
+        help="the --choose-model results, reported",
+    )
     parser.add_argument("--no-blame", action="store_true", help="skip surviving-lines")
     parser.add_argument("--out", type=Path, help="write the Markdown report here")
     parser.add_argument("--json", type=Path, help="write the results here")
@@ -1214,6 +1406,17 @@ def main() -> int:
                 json.dumps(
                     {"meta": meta, "best": blend._asdict(), "markdown": text, "table": table},
                     indent=1,
+                )
+            )
+        return 0
+    if args.choose_model:
+        chosen, table, text = choose_model(args.data)
+        print(text)
+        if args.json:
+            args.json.parent.mkdir(parents=True, exist_ok=True)
+            args.json.write_text(
+                json.dumps(
+                    {"meta": meta, "best": chosen, "markdown": text, "table": table}, indent=1
                 )
             )
         return 0
@@ -1243,7 +1446,8 @@ def main() -> int:
     if args.half_life_json.exists():
         half_life = json.loads(args.half_life_json.read_text())
     findings = kept_findings(args.out) if args.out else None
-    report = markdown(results, meta, half_life, findings, blend_saved)
+    model = json.loads(args.model_json.read_text()) if args.model_json.exists() else None
+    report = markdown(results, meta, half_life, findings, blend_saved, model)
     print(report)
     if args.out:
         args.out.write_text(report + "\n")

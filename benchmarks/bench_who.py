@@ -9,8 +9,12 @@ For each indexed repository given as ``GIT_DIR:DIRECTORY`` (opened with
 - warm: the same call again in the process that made it, median of five;
 - ``loopintel who .`` as a process, run in the repository, median of ``--runs``.
 
-Target (issue 12): under 0.5 s each, whatever the history's size. It only reports;
-nothing here asserts a time.
+Target (issue 12): under 0.5 s each, whatever the history's size. Then, for this tree's
+loopintel only, what the first query of a level pays once the index holds
+``REFIT_CHANGES`` more function changes than when the expertise ranking's weights were
+learned: learning them again (``expertise_weights`` on a copy of the index without
+stored weights, in a fresh process, the read of every change included), per level. It
+only reports; nothing here asserts a time.
 
     python benchmarks/bench_who.py [--baseline REV] [--runs 3] [--out FILE] GIT_DIR:DIRECTORY...
 """
@@ -28,6 +32,8 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+REFIT_CHANGES = 100
+"""loopintel.analysis.expert_model.REFIT_CHANGES (not imported: the tree measured may differ)."""
 
 MEASURE = """
 import json, sys, time
@@ -65,6 +71,50 @@ def measure(tree: Path, git_dir: str, call: str, path: str, runs: int) -> tuple[
         colds.append(cold)
         warms.append(warm)
     return statistics.median(colds), statistics.median(warms)
+
+
+LEARN = """
+import json, sys, time
+import loopintel
+from loopintel.ownership import expertise_weights
+repo = loopintel.open(sys.argv[1], index_path=sys.argv[2], update=False)
+start = time.perf_counter()
+expertise_weights(repo._store, sys.argv[3])
+print(json.dumps(time.perf_counter() - start))
+"""
+
+
+def learning(git_dir: str, level: str, runs: int, work: Path) -> float:
+    """Median seconds to learn a level's expertise weights from scratch (fresh process)."""
+    import shutil  # noqa: PLC0415
+    import sqlite3  # noqa: PLC0415
+
+    from loopintel.store import default_index_path  # noqa: PLC0415
+
+    source = default_index_path(str(Path(git_dir).resolve()))
+    copy = work / f"{Path(git_dir).name}.sqlite3"
+    if not copy.exists():
+        shutil.copyfile(source, copy)
+        db = sqlite3.connect(copy)
+        db.execute("PRAGMA journal_mode=DELETE")
+        with db:
+            db.execute("DELETE FROM meta WHERE key LIKE 'expertise_weights:%'")
+        db.close()
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    times = [
+        json.loads(
+            subprocess.run(
+                [sys.executable, "-c", LEARN, git_dir, str(copy), level],
+                cwd=git_dir,
+                env=env,
+                check=True,
+                capture_output=True,
+                text=True,
+            ).stdout
+        )
+        for _ in range(runs)
+    ]
+    return float(statistics.median(times))
 
 
 def who_process(tree: Path, git_dir: str, runs: int) -> float:
@@ -119,7 +169,7 @@ def main() -> int:
             ).stdout
             subprocess.run(["tar", "-x", "-C", str(base)], input=archive, check=True)
             trees = {args.baseline: base, here: ROOT}
-        lines = []
+        lines, learns = [], []
         for target in args.targets:
             git_dir, directory = target.rsplit(":", 1)
             name = Path(git_dir).name.removesuffix(".git")
@@ -139,6 +189,12 @@ def main() -> int:
                 who = who_process(tree, git_dir, args.runs)
                 print(f"  {label:>12}  loopintel who . : {who:.3f} s")
                 lines.append(f"| {heading} | {label} | {' | '.join(cells)} | {who:.3f} |")
+            learned = [
+                learning(git_dir, level, args.runs, Path(work))
+                for level in ("function", "file", "directory")
+            ]
+            print(f"  learning the weights (function, file, directory): {learned}")
+            learns.append(f"| {heading} | " + " | ".join(f"{t:.2f}" for t in learned) + " |")
     if args.out:
         directories = ", ".join(f"`{t.rsplit(':', 1)[1]}`" for t in args.targets)
         command = " ".join(["python benchmarks/bench_who.py", *sys.argv[1:]])
@@ -170,6 +226,17 @@ def main() -> int:
                     "it. The process figure also counts starting Python and importing "
                     "loopintel's CLI."
                 ),
+                "",
+                (
+                    "What the first query of a level pays after every "
+                    f"{REFIT_CHANGES} new function changes (the expertise ranking's weights "
+                    "learned again, the read of every change included), seconds, median of "
+                    f"{args.runs} fresh processes, this tree's loopintel:"
+                ),
+                "",
+                "| repository | function | file | directory |",
+                "|---|---:|---:|---:|",
+                *learns,
                 "",
             ]
         )

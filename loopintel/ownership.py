@@ -6,6 +6,8 @@ greedy truck factor); this module gathers their evidence from the index.
 
 from __future__ import annotations
 
+import json
+import sqlite3
 from typing import TYPE_CHECKING
 
 from loopintel.model import Expert, KeyAuthor, TruckFactor
@@ -14,12 +16,16 @@ from loopintel.tables import Records
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
 
+    import numpy as np
+    from numpy.typing import NDArray
+
     from loopintel.analysis.knowledge import Touch, TouchArrays, TruckFactorResult
     from loopintel.model import PathScope
     from loopintel.store import OwnershipColumns, Store
 
 __all__ = [
     "commit_touches",
+    "expertise_weights",
     "file_touches",
     "path_experts",
     "path_truck_factor",
@@ -30,6 +36,60 @@ __all__ = [
 DAY = 86400
 RECENT_DAYS = 90
 """How far back before the indexed head an expert's commits count as recent activity."""
+MODEL_VERSION = 1
+"""Bumped when the features or the learning change: weights stored before are relearned."""
+
+
+def expertise_weights(store: Store, level: str) -> NDArray[np.float64]:
+    """The expertise ranking's weights for ``level``, learned from this repository's history.
+
+    Learned by :func:`loopintel.analysis.expert_model.learn_weights` from the level's
+    latest events, kept in the index and learned again once it holds
+    :data:`~loopintel.analysis.expert_model.REFIT_CHANGES` more function changes (so a
+    query after a one-commit update reuses them). A read-only index learns them once
+    per process.
+    """
+    return store.per_head(  # type: ignore[no-any-return]
+        f"expertise_weights:{level}", lambda: _learned(store, level)
+    )
+
+
+def _learned(store: Store, level: str) -> NDArray[np.float64]:
+    import numpy as np  # noqa: PLC0415 - numpy loads on first use: opening stays quick
+
+    from loopintel.analysis.expert_model import (  # noqa: PLC0415
+        REFIT_CHANGES,
+        Activity,
+        learn_weights,
+        level_touches,
+    )
+
+    key = f"expertise_weights:{level}"
+    changes = store.change_count()
+    saved = store.meta(key)
+    if saved is not None:
+        stored = json.loads(saved)
+        if stored.get("version") == MODEL_VERSION and 0 <= changes - stored["changes"] < (
+            REFIT_CHANGES
+        ):
+            return np.array(stored["weights"], dtype=np.float64)
+    emails, times = store.commit_authors()
+    weights, events = learn_weights(
+        level_touches(store.columns(), level), Activity(emails, np.array(times, dtype=np.int64))
+    )
+    if not store.readonly:
+        record = {
+            "version": MODEL_VERSION,
+            "changes": changes,
+            "events": events,
+            "weights": [float(w) for w in weights],
+        }
+        try:
+            with store.transaction():
+                store.set_meta(key, json.dumps(record))
+        except sqlite3.OperationalError:
+            pass  # busy (an update is running) or read-only: learned again next time
+    return weights
 
 
 def ranked_experts(
@@ -38,6 +98,8 @@ def ranked_experts(
     names: Mapping[str, str],
     half_life_days: float | None,
     inactive_after_days: float,
+    *,
+    level: str = "function",
 ) -> Records[Expert]:
     """Experts of a body of code from its changes (a function, a file, a directory).
 
@@ -50,7 +112,7 @@ def ranked_experts(
         return Records([])
     keys = sorted({t.author for t in touches})
     return _ranked(
-        store, touch_arrays(touches, keys), keys, names, half_life_days, inactive_after_days
+        store, touch_arrays(touches, keys), keys, names, half_life_days, inactive_after_days, level
     )
 
 
@@ -69,7 +131,8 @@ def path_experts(
     touches, keys, names = commit_touches(store.ownership_columns(_path(scope)))
     if not keys:
         return Records([])
-    return _ranked(store, touches, keys, names, half_life_days, inactive_after_days)
+    level = "file" if scope.is_file else "directory"
+    return _ranked(store, touches, keys, names, half_life_days, inactive_after_days, level)
 
 
 def commit_touches(own: OwnershipColumns) -> tuple[TouchArrays, list[str], dict[str, str]]:
@@ -221,6 +284,7 @@ def _ranked(
     names: Mapping[str, str],
     half_life_days: float | None,
     inactive_after_days: float,
+    level: str,
 ) -> Records[Expert]:
     """:func:`ranked_experts` of touches already in arrays (``keys`` sorted, not empty)."""
     from loopintel.analysis.knowledge import experts_by_element  # noqa: PLC0415
@@ -236,6 +300,7 @@ def _ranked(
         last_seen=store.last_commit_times(),
         active_since=head_time - inactive_after_days * DAY,
         recent=store.commit_counts_since(head_time - RECENT_DAYS * DAY),
+        weights=expertise_weights(store, level),
     )
     return Records(ranked)
 

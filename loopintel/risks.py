@@ -28,7 +28,13 @@ from loopintel.model import (
     RiskSeverity,
     TruckFactor,
 )
-from loopintel.ownership import DAY, RECENT_DAYS, file_touches, truck_factor_value
+from loopintel.ownership import (
+    DAY,
+    RECENT_DAYS,
+    expertise_weights,
+    file_touches,
+    truck_factor_value,
+)
 from loopintel.tables import Records
 
 if TYPE_CHECKING:
@@ -183,6 +189,14 @@ def knowledge_risks(git: GitRepository, store: Store, query: RiskQuery) -> Recor
     return Records(risks if limit is None else risks[:limit])
 
 
+_MODEL_LEVEL = {
+    HotspotLevel.FUNCTION: "function",
+    HotspotLevel.FILE: "file",
+    HotspotLevel.MODULE: "directory",
+}
+"""The level whose learned expertise weights rank the experts of each risk level."""
+
+
 def _element(file: str, level: HotspotLevel) -> str:
     return file if level is HotspotLevel.FILE else (file.rpartition("/")[0] or ".")
 
@@ -273,6 +287,7 @@ class _Knowledge:
             last_seen=last_seen,
             active_since=active_since,
             recent=store.commit_counts_since(head_time - RECENT_DAYS * DAY),
+            weights=expertise_weights(store, _MODEL_LEVEL[level]),
         )
         # The truck factor: authorship of each file, undecayed, as repo.truck_factor().
         files = sorted(

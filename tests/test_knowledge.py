@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import math
 import random
 
@@ -11,16 +12,19 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from loopintel.analysis.knowledge import (
+    EXPERTISE_FEATURES,
     AuthorshipTable,
     Touch,
     TouchArrays,
     authorship_table,
     degree_of_authorship,
     expertise,
+    expertise_features,
     experts_by_element,
     file_authors,
     greedy_truck_factor,
     ranked_by_expertise,
+    touch_arrays,
 )
 
 DAY = 86400
@@ -317,25 +321,101 @@ def test_the_greedy_removal_stops_at_the_first_majority_of_orphans(
 def test_expertise_by_hand() -> None:
     # a introduced it (day 0) and changed it (day 2); b changed it on day 1; c only
     # reformatted it (day 3). Undecayed: a's two changes stand whole (nobody came after
-    # the latest), b's one is reworked by one change since.
+    # the latest), b's one is reworked by one change since: "current" 2 and 0.5.
     touches = [
         Touch("a@x", 0, True),
         Touch("b@x", DAY, False),
         Touch("a@x", 2 * DAY, False),
         Touch("c@x", 3 * DAY, False, True),
     ]
-    ranked = expertise(touches, now=3 * DAY, half_life_days=None)
+    ranked = expertise(touches, now=3 * DAY, half_life_days=None, activity={"a@x": 4})
     assert [s.author for s in ranked] == ["a@x", "b@x", "c@x"]
     a, b, c = ranked
-    assert (a.current, b.current) == (2.0, 0.5)
-    assert math.isclose(a.score, 0.95 * 2 / 2.5 + 0.05 * 2 / 3)
-    assert math.isclose(b.score, 0.95 * 0.5 / 2.5 + 0.05 * 1 / 3)
+    assert (a.current, b.current) == (0.8, 0.2)  # shares of the standing work
+    assert (a.frequency, b.frequency) == (2 / 3, 1 / 3)
+    # The fixed ranking's weights: 9.5 on current, 0.5 on frequency; the score is the
+    # softmax of that over the people who shaped the code.
+    linear_a, linear_b = 9.5 * 0.8 + 0.5 * 2 / 3, 9.5 * 0.2 + 0.5 / 3
+    assert math.isclose(a.score, 1 / (1 + math.exp(linear_b - linear_a)))
     assert math.isclose(a.score + b.score, 1.0)
     assert (c.score, c.latest) == (0.0, 3 * DAY)  # around the code, not its author
     # With a one-day half-life a's older change fades: 1 + 0.5 ** 2 of a change.
     decayed = {s.author: s for s in expertise(touches, now=2 * DAY, half_life_days=1)}
-    assert math.isclose(decayed["a@x"].current, 1 + 0.25)
-    assert math.isclose(decayed["b@x"].current, 0.5 / 2)
+    assert math.isclose(decayed["a@x"].current, 1.25 / 1.5)
+    assert math.isclose(decayed["b@x"].current, 0.25 / 1.5)
+
+
+def test_expertise_features_by_hand() -> None:
+    touches = [
+        Touch("a@x", 0, True),
+        Touch("b@x", DAY, False),
+        Touch("a@x", 2 * DAY, False),
+        Touch("c@x", 3 * DAY, False, True),
+    ]
+    arrays = touch_arrays(touches, ["a@x", "b@x", "c@x"])
+    found = expertise_features(
+        arrays.element,
+        arrays.author,
+        arrays.timestamp,
+        arrays.cosmetic,
+        arrays.order,
+        now=3 * DAY,
+        half_life_days=None,
+        activity=np.array([4.0, 0.0, 1.0])[arrays.author],
+    )
+    assert list(found.shaped) == [True, True, False]
+    a, b, c = (dict(zip(EXPERTISE_FEATURES, row, strict=True)) for row in found.values)
+    assert a == pytest.approx(
+        {
+            "current": 0.8,
+            "frequency": 2 / 3,
+            "changes": math.log(3),
+            "latest": 1.0,
+            "recency_rank": 1.0,
+            "recent_90": 0.5 ** (1 / 90),
+            "recent_365": 0.5 ** (1 / 365),
+            "active_90": math.log(5),
+            "since": 0.0,
+        }
+    )
+    assert b == pytest.approx(
+        {
+            "current": 0.2,
+            "frequency": 1 / 3,
+            "changes": math.log(2),
+            "latest": 0.0,
+            "recency_rank": 0.5,
+            "recent_90": 0.5 ** (2 / 90),
+            "recent_365": 0.5 ** (2 / 365),
+            "active_90": 0.0,
+            "since": math.log(2),
+        }
+    )
+    assert set(c.values()) == {0.0}  # only cosmetic: no features, ranked after the others
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_the_prior_ranks_as_the_fixed_formula(seed: int) -> None:
+    # The fixed ranking, (1 - w) * current share + w * frequency, computed here by hand.
+    rng = random.Random(seed)
+    touches = [
+        Touch(f"{rng.choice('abcdef')}@x", rng.randrange(0, 400) * DAY, i == 0, order=i)
+        for i in range(rng.randrange(2, 30))
+    ]
+    now = 400 * DAY
+    own: dict[str, float] = {}
+    count: dict[str, int] = {}
+    last: dict[str, int] = {}
+    for i, t in enumerate(touches):
+        own[t.author] = own.get(t.author, 0.0) + 0.5 ** ((now - t.timestamp) / DAY / 365)
+        count[t.author] = count.get(t.author, 0) + 1
+        last[t.author] = i
+    standing = {a: own[a] / (len(touches) - last[a]) for a in own}
+    total = sum(standing.values())
+    formula = {a: 0.95 * standing[a] / total + 0.05 * count[a] / len(touches) for a in own}
+    ranked = expertise(touches, now=now, half_life_days=365)
+    scores = [formula[s.author] for s in ranked]
+    assert all(x >= y - 1e-9 for x, y in itertools.pairwise(scores))
 
 
 @pytest.mark.parametrize("seed", range(5))
@@ -358,11 +438,11 @@ def test_since_counts_in_the_order_changes_landed() -> None:
     # b wrote on a branch (day 1) and landed after a's change (day 2): b's work stands.
     landed = [Touch("a@x", 2 * DAY, True, order=1), Touch("b@x", DAY, False, order=2)]
     ranked = {s.author: s for s in expertise(landed, now=3 * DAY, half_life_days=None)}
-    assert (ranked["b@x"].current, ranked["a@x"].current) == (1.0, 0.5)
+    assert (ranked["b@x"].current, ranked["a@x"].current) == pytest.approx((2 / 3, 1 / 3))
     # Without the order, author times decide: a's change is the later one.
     timed = [t._replace(order=None) for t in landed]
     ranked = {s.author: s for s in expertise(timed, now=3 * DAY, half_life_days=None)}
-    assert (ranked["a@x"].current, ranked["b@x"].current) == (1.0, 0.5)
+    assert (ranked["a@x"].current, ranked["b@x"].current) == pytest.approx((2 / 3, 1 / 3))
 
 
 @settings(max_examples=50, deadline=None)

@@ -10,6 +10,8 @@ from typing import TYPE_CHECKING
 import pytest
 
 import loopintel
+from loopintel.ownership import expertise_weights
+from tests.by_hand import Person, shares
 from tests.cli_runner import run_cli
 from tests.conftest import EPOCH
 
@@ -68,10 +70,9 @@ def doa(fa: float, own: float, others: float) -> float:
     return 3.293 + 1.098 * fa + 0.164 * own - 0.321 * math.log1p(others)
 
 
-def share(standing: dict[str, float], changes: dict[str, int]) -> dict[str, float]:
-    """Expertise shares by the documented formula (frequency weight 0.05)."""
-    total, count = sum(standing.values()), sum(changes.values())
-    return {a: 0.95 * standing[a] / total + 0.05 * changes[a] / count for a in standing}
+def learned(repo: loopintel.Repository, level: str) -> list[float]:
+    """The weights the index learned for ``level`` (from this history's few events)."""
+    return [float(w) for w in expertise_weights(repo._store, level)]  # noqa: SLF001
 
 
 def test_experts_of_a_file(repo: loopintel.Repository) -> None:
@@ -81,9 +82,14 @@ def test_experts_of_a_file(repo: loopintel.Repository) -> None:
         ("bob@example.com", False, 1, 1),  # two functions in one commit, and no cosmetic
         ("ann@example.com", True, 1, 1),
     ]
-    expected = share(
-        {"bob@example.com": 1.0, "ann@example.com": 0.5},
-        {"bob@example.com": 1, "ann@example.com": 1},
+    # Bob's change stands whole, Ann's is reworked by his; Bob made 3 of the 6 commits,
+    # Ann 1; ages counted back from the head (hour 6).
+    expected = shares(
+        {
+            "bob@example.com": Person(1.0, 1, 0, 4 / 24, 3, 0),
+            "ann@example.com": Person(0.5, 1, 1, 5 / 24, 1, 1),
+        },
+        learned(repo, "file"),
     )
     for expert in experts:
         assert math.isclose(expert.share, expected[expert.email])
@@ -126,9 +132,13 @@ def test_experts_of_a_directory_count_each_commit_once(repo: loopintel.Repositor
     ]
     # Bob's latest change is the last of all; Dee's rename has Bob's after it, Ann's
     # first commit three.
-    expected = share(
-        {"bob@example.com": 2.0, "dee@example.com": 1 / 2, "ann@example.com": 1 / 4},
-        {"bob@example.com": 2, "dee@example.com": 1, "ann@example.com": 1},
+    expected = shares(
+        {
+            "bob@example.com": Person(2.0, 2, 0, 0.0, 3, 0),
+            "dee@example.com": Person(1 / 2, 1, 1, 1 / 24, 1, 1),
+            "ann@example.com": Person(1 / 4, 1, 2, 5 / 24, 1, 3),
+        },
+        learned(repo, "directory"),
     )
     for expert in experts:
         assert math.isclose(expert.share, expected[expert.email])

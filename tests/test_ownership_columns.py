@@ -175,7 +175,7 @@ def test_experts_and_truck_factor_agree_with_rows(
         factors = [repo.truck_factor(p) for p in scopes(repo)]
         whole = repo.experts(".", half_life_days=None)
         touches, names = reference_touches(store.ownership_rows("", cosmetic=True))
-        assert whole == ranked_experts(store, touches, names, None, 365.0)
+        assert whole == ranked_experts(store, touches, names, None, 365.0, level="directory")
         # The experts of a directory from the kept whole-repository read are the same.
         assert [repo.experts(p, half_life_days=None) for p in scopes(repo)] == fresh
         assert [repo.truck_factor(p) for p in scopes(repo)] == factors

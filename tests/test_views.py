@@ -10,6 +10,8 @@ import pytest
 
 import loopintel
 from loopintel import ChangeKind, ChangeType
+from loopintel.ownership import expertise_weights
+from tests.by_hand import Person, shares
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -121,16 +123,22 @@ def test_lookups_at_a_past_commit(repo: loopintel.Repository) -> None:
 
 def test_experts_of_a_function(repo: loopintel.Repository) -> None:
     experts = repo.function("io/load.py::read").experts(half_life_days=None)
-    # Ann introduced it; Bob changed it once; the tidy-up was cosmetic (not counted);
-    # the move was made by Ada (the builder's default author), last. Each one's work
-    # stands until others change the code after them: Ada 1/1, Bob 1/2, Ann 1/3 of a
-    # change, shares 0.95 of those over their sum plus 0.05 of each one's third of the
-    # changes.
+    # Ann introduced it (hour 1); Bob changed it once (2); the tidy-up was cosmetic (not
+    # counted); the move was made by Ada (the builder's default author), last (5), who
+    # made 3 of the 5 commits. Each one's work stands until others change the code
+    # after them: Ada 1/1, Bob 1/2, Ann 1/3 of a change.
     assert [e.email for e in experts] == ["ada@example.com", "bob@example.com", "ann@example.com"]
-    standing = {"ada@example.com": 1.0, "bob@example.com": 1 / 2, "ann@example.com": 1 / 3}
-    total = sum(standing.values())
+    weights = [float(w) for w in expertise_weights(repo._store, "function")]  # noqa: SLF001
+    expected = shares(
+        {
+            "ada@example.com": Person(1.0, 1, 0, 0.0, 3, 0),
+            "bob@example.com": Person(1 / 2, 1, 1, 3 / 24, 1, 1),
+            "ann@example.com": Person(1 / 3, 1, 2, 4 / 24, 1, 2),
+        },
+        weights,
+    )
     for expert in experts:
-        assert math.isclose(expert.share, 0.95 * standing[expert.email] / total + 0.05 / 3)
+        assert math.isclose(expert.share, expected[expert.email])
     assert math.isclose(sum(e.share for e in experts), 1.0)
     by_email = {e.email: e for e in experts}
     assert math.isclose(

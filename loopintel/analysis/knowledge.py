@@ -35,9 +35,12 @@ if TYPE_CHECKING:
 __all__ = [
     "AUTHOR_MIN_SHARE",
     "DOA_INTERCEPT",
+    "EXPERTISE_FEATURES",
     "FREQUENCY_WEIGHT",
+    "PRIOR_SCALE",
     "Authorship",
     "AuthorshipTable",
+    "ExpertiseFeatures",
     "ExpertiseTable",
     "Standing",
     "Touch",
@@ -45,12 +48,15 @@ __all__ = [
     "TruckFactorResult",
     "authorship_table",
     "degree_of_authorship",
+    "element_softmax",
     "expertise",
+    "expertise_features",
     "expertise_table",
     "experts_by_element",
     "experts_from",
     "file_authors",
     "greedy_truck_factor",
+    "prior_weights",
     "ranked_by_expertise",
     "touch_arrays",
 ]
@@ -125,7 +131,7 @@ class AuthorshipTable(NamedTuple):
 
 
 def _decayed(
-    timestamp: NDArray[np.int64], *, now: int, half_life_days: float | None
+    timestamp: NDArray[np.int64], *, now: int | NDArray[np.int64], half_life_days: float | None
 ) -> NDArray[np.float64]:
     """Each change's weight: 1, or halved for every ``half_life_days`` of its age."""
     if half_life_days is None:
@@ -302,6 +308,7 @@ def ranked_by_expertise(
     last_seen: Mapping[str, int],
     active_since: float,
     recent: Mapping[str, int] | None = None,
+    weights: NDArray[np.float64] | None = None,
 ) -> list[Expert]:
     """The experts of a body of code, ordered by :func:`expertise`, with their evidence.
 
@@ -322,6 +329,7 @@ def ranked_by_expertise(
         last_seen=last_seen,
         active_since=active_since,
         recent=recent,
+        weights=weights,
     )
     return ranked
 
@@ -367,6 +375,7 @@ def experts_by_element(
     active_since: float,
     recent: Mapping[str, int] | None = None,
     wanted: Sequence[int] | None = None,
+    weights: NDArray[np.float64] | None = None,
 ) -> list[list[Expert]]:
     """:func:`ranked_by_expertise` of many elements from one set of arrays.
 
@@ -383,8 +392,10 @@ def experts_by_element(
         names: author key to the name to show.
         last_seen: author key to the time of their latest commit in the repository.
         active_since: authors seen at or after this timestamp are active.
-        recent: author key to their commits anywhere in the repository lately.
+        recent: author key to their commits anywhere in the repository lately (the
+            ranking's ``active_90``).
         wanted: the elements to build experts for (default: all); the others get none.
+        weights: the ranking's weights (default: the fixed ranking's).
 
     Returns:
         Per element, its experts best first (an empty list for an element not wanted or
@@ -394,6 +405,8 @@ def experts_by_element(
     out: list[list[Expert]] = [[] for _ in range(elements)]
     if not len(touches.element):
         return out
+    recent = recent or {}
+    active = np.array([float(recent.get(key, 0)) for key in keys])
     standing = expertise_table(
         touches.element,
         touches.author,
@@ -402,6 +415,8 @@ def experts_by_element(
         touches.order,
         now=now,
         half_life_days=half_life_days,
+        weights=weights,
+        activity=active[touches.author],
     )
     real = ~touches.cosmetic
     table = authorship_table(
@@ -423,7 +438,6 @@ def experts_by_element(
     first_of = np.searchsorted(touched, wanted_codes)
     changes = np.bincount(touches.element[real], minlength=elements)
     bounds = np.searchsorted(standing.element, np.arange(elements + 1))
-    recent = recent or {}
     for element in range(elements) if wanted is None else wanted:
         ranked = out[element]
         for i in range(int(bounds[element]), int(bounds[element + 1])):
@@ -532,9 +546,49 @@ def greedy_truck_factor(table: AuthorshipTable, elements: int) -> TruckFactorRes
 
 
 FREQUENCY_WEIGHT = 0.05
-"""How much of the expertise score is the author's share of all changes (the rest is
-recent, still-current work); chosen on flask and requests by a replay of who changes the
-code next (``docs/expert-benchmarks.md``)."""
+"""How much of the fixed expertise score is the author's share of all changes (the rest
+is recent, still-current work); chosen on flask and requests by a replay of who changes
+the code next (``docs/expert-benchmarks.md``). The prior of the learned ranking."""
+
+EXPERTISE_FEATURES = (
+    "current",
+    "frequency",
+    "changes",
+    "latest",
+    "recency_rank",
+    "recent_90",
+    "recent_365",
+    "active_90",
+    "since",
+)
+"""What the expertise ranking weighs of each person who changed a body of code:
+
+- ``current``: their share of the recent work still standing (their changes, each
+  decayed by the half-life, over ``1 +`` the changes others made since their latest one);
+- ``frequency``: their share of all the changes;
+- ``changes``: ``ln(1 + their changes)``;
+- ``latest``: 1 for whoever changed it last;
+- ``recency_rank``: ``1 / k`` for the k-th most recent of its authors;
+- ``recent_90``, ``recent_365``: ``0.5 ** (days since their latest change / 90)``, and
+  with 365 days;
+- ``active_90``: ``ln(1 +`` their commits anywhere in the repository in the 90 days
+  before the moment asked ``)``;
+- ``since``: ``ln(1 +`` the changes others made after their latest one ``)``.
+"""
+PRIOR_SCALE = 10.0
+"""The fixed ranking as weights: ``current`` and ``frequency`` weighed ``(1 - w, w)``
+times this (the learned weights start there and are pulled back towards it)."""
+
+
+def prior_weights(frequency_weight: float = FREQUENCY_WEIGHT) -> NDArray[np.float64]:
+    """The weights of the fixed ranking: recent standing work, then frequency.
+
+    Ranking by them orders people as ``(1 - w) * current + w * frequency`` does.
+    """
+    weights = np.zeros(len(EXPERTISE_FEATURES))
+    weights[EXPERTISE_FEATURES.index("current")] = (1 - frequency_weight) * PRIOR_SCALE
+    weights[EXPERTISE_FEATURES.index("frequency")] = frequency_weight * PRIOR_SCALE
+    return weights
 
 
 class Standing(NamedTuple):
@@ -542,11 +596,12 @@ class Standing(NamedTuple):
 
     author: str
     score: float
-    """Their share of the expertise: the scores of all authors sum to 1 (0 for those
-    whose only changes were cosmetic)."""
+    """Their share of the expertise: the ranking's chance that they are the one who
+    changes the code next, among the people who changed it (the scores sum to 1; 0 for
+    those whose only changes were cosmetic)."""
     current: float
-    """Their recent work still standing: decayed own changes over ``1 +`` the changes
-    others made since their latest one."""
+    """Their share of the recent work still standing: decayed own changes over ``1 +``
+    the changes others made since their latest one, over the sum of everyone's."""
     frequency: float
     """Their share of all the (non-cosmetic) changes."""
     latest: int
@@ -559,24 +614,38 @@ def expertise(
     now: int,
     half_life_days: float | None,
     frequency_weight: float = FREQUENCY_WEIGHT,
+    weights: NDArray[np.float64] | None = None,
+    activity: Mapping[str, int] | None = None,
 ) -> list[Standing]:
-    """Rank the people who know a body of code: recent standing work, then frequency.
+    """Rank the people who know a body of code, best first.
 
-    ``score = (1 - w) * current / sum(current) + w * own / all``, where ``current`` is an
-    author's changes, each decayed by ``0.5 ** (age / half_life)``, divided by ``1 +``
-    the changes others made after the author's latest one (the code moved on without
-    them, counted in graph order when the touches carry it), and ``own / all`` their
-    share of every change. Both terms are shares, so the scores of all authors sum to 1.
+    Each person who changed it in substance gets the features of
+    :data:`EXPERTISE_FEATURES`; the ranking is by ``weights . features`` (default: the
+    fixed ranking of :func:`prior_weights`; :mod:`loopintel.analysis.expert_model`
+    learns them from a repository's own history) and the score shown is the softmax of
+    that over the people: the model's chance that each is the next to change the code.
     People whose only changes were cosmetic come after everyone else with a score of 0:
     they were around the code, they did not shape it.
 
+    Args:
+        touches: the changes of the code ("since" counted in graph order when every
+            non-cosmetic touch carries it).
+        now: the moment asked (decay and activity are measured back from it).
+        half_life_days: age at which a change counts half in ``current``.
+        frequency_weight: the fixed ranking's weight of frequency (without ``weights``).
+        weights: one weight per feature of :data:`EXPERTISE_FEATURES`.
+        activity: author key to their commits anywhere in the repository in the 90
+            days before ``now`` (absent: none).
+
     Order-free: the same touches in any order give the same ranking. Ties go to the most
     recent, then by author key. One body of code of :func:`expertise_table`.
+
     """
     if not touches:
         return []
     keys = sorted({t.author for t in touches})
     arrays = touch_arrays(touches, keys)
+    recent = activity or {}
     table = expertise_table(
         arrays.element,
         arrays.author,
@@ -586,6 +655,8 @@ def expertise(
         now=now,
         half_life_days=half_life_days,
         frequency_weight=frequency_weight,
+        weights=weights,
+        activity=np.array([float(recent.get(k, 0)) for k in keys])[arrays.author],
     )
     return [
         Standing(keys[int(a)], float(s), float(c), float(f), int(t))
@@ -612,36 +683,53 @@ class ExpertiseTable(NamedTuple):
     those who made only cosmetic changes)."""
 
 
-def expertise_table(
+class ExpertiseFeatures(NamedTuple):
+    """The features of every (element, author) pair of a set of touches."""
+
+    element: NDArray[np.int64]
+    author: NDArray[np.int64]
+    shaped: NDArray[np.bool_]
+    """Whether the author changed the element in substance (not only cosmetically)."""
+    values: NDArray[np.float64]
+    """One row per pair, one column per feature of :data:`EXPERTISE_FEATURES` (zeros
+    for the pairs not shaped)."""
+    latest: NDArray[np.int64]
+    """Timestamp of their latest non-cosmetic change (of their latest cosmetic one for
+    those who made only cosmetic changes)."""
+
+
+def expertise_features(
     element: NDArray[np.int64],
     author: NDArray[np.int64],
     timestamp: NDArray[np.int64],
     cosmetic: NDArray[np.bool_],
     order: NDArray[np.int64],
     *,
-    now: int,
+    now: int | NDArray[np.int64],
     half_life_days: float | None,
-    frequency_weight: float = FREQUENCY_WEIGHT,
-) -> ExpertiseTable:
-    """The :func:`expertise` ranking of every element at once, from parallel arrays.
+    activity: NDArray[np.float64] | None = None,
+) -> ExpertiseFeatures:
+    """The :data:`EXPERTISE_FEATURES` of every (element, author) pair, from parallel arrays.
 
     Each position is one touch. ``order`` is the commit's place in graph order, -1 where
     unknown: an element counts "since" in graph order when all its non-cosmetic touches
-    know their place, else by author time. Authors are numbered in key order, so that
-    ties break by key.
+    know their place, else by author time. ``now`` is one moment for all elements or one
+    per element (by element index); ``activity`` one value per touch, the author's
+    commits in the repository in the 90 days before the element's ``now``. Pairs come
+    sorted by element, then author.
     """
-    if not len(element):
-        empty = np.zeros(0, dtype=np.int64)
-        return ExpertiseTable(empty, empty, np.zeros(0), np.zeros(0), np.zeros(0), empty)
     # A canonical order makes the sums, hence the scores, independent of the input order.
     sort = np.lexsort((cosmetic, order, timestamp, author, element))
     element, author = element[sort].astype(np.int64), author[sort].astype(np.int64)
     timestamp, order = timestamp[sort].astype(np.int64), order[sort].astype(np.int64)
+    active = np.zeros(len(element)) if activity is None else activity[sort].astype(np.float64)
     real = ~cosmetic[sort].astype(bool)
     elements = int(element.max()) + 1
+    per_element = None if isinstance(now, int) else np.asarray(now, dtype=np.int64)
+    moment = now if per_element is None else per_element[element]
     by_order = np.bincount(element[real & (order < 0)], minlength=elements) == 0
     key = np.where(by_order[element], order, timestamp)
-    weight = _decayed(timestamp, now=now, half_life_days=half_life_days)
+    weight = _decayed(timestamp, now=moment, half_life_days=half_life_days)
     pairs, pair, pair_element, pair_author = _pairs(element, author)
     count = np.bincount(pair[real], minlength=len(pairs))
     own = np.bincount(pair[real], weights=weight[real], minlength=len(pairs))
@@ -652,6 +740,8 @@ def expertise_table(
     np.maximum.at(latest_any, pair, timestamp)
     last_key = np.full(len(pairs), smallest, dtype=np.int64)
     np.maximum.at(last_key, pair[real], key[real])
+    pair_active = np.zeros(len(pairs))
+    np.maximum.at(pair_active, pair, active)
     # Changes of the element after the author's latest one are all by somebody else.
     low = int(key[real].min()) if real.any() else 0
     span = np.int64((int(key[real].max()) - low + 2) if real.any() else 1)
@@ -660,24 +750,97 @@ def expertise_table(
     since_key = np.where(shaped, last_key, low) - low
     after = np.searchsorted(placed, pair_element * span + since_key, side="right")
     end = np.searchsorted(placed, (pair_element + 1) * span, side="left")
-    current = np.where(shaped, own / (1 + np.where(shaped, end - after, 0)), 0.0)
+    since = np.where(shaped, end - after, 0)
+    current = np.where(shaped, own / (1 + since), 0.0)
     total = np.bincount(pair_element, weights=current, minlength=elements)
     total = np.where(total == 0, 1.0, total)
     changes = np.bincount(element[real], minlength=elements)
     frequency = np.where(shaped, count / np.maximum(changes[pair_element], 1), 0.0)
-    score = np.where(
-        shaped,
-        (1 - frequency_weight) * current / total[pair_element]
-        + frequency_weight * count / np.maximum(changes[pair_element], 1),
-        0.0,
+    # The k-th most recent author of an element (graph order, else author time).
+    by_recency = np.lexsort((pair_author, -since_key, ~shaped, pair_element))
+    first_of = np.searchsorted(pair_element[by_recency], pair_element[by_recency])
+    place = np.empty(len(pairs), dtype=np.int64)
+    place[by_recency] = np.arange(len(pairs)) - first_of
+    pair_now = np.full(len(pairs), now) if per_element is None else per_element[pair_element]
+    age_days = np.maximum(0.0, (pair_now - latest_real.astype(np.float64)) / 86400.0)
+    values = np.column_stack(
+        [
+            current / total[pair_element],
+            frequency,
+            np.log1p(count),
+            (place == 0).astype(np.float64),
+            1.0 / (1 + place),
+            np.power(0.5, age_days / 90.0),
+            np.power(0.5, age_days / 365.0),
+            np.log1p(pair_active),
+            np.log1p(since),
+        ]
     )
+    values[~shaped] = 0.0
     latest = np.where(shaped, latest_real, latest_any)
-    rank = np.lexsort((pair_author, -latest, -np.round(score, 12), ~shaped, pair_element))
-    return ExpertiseTable(
-        element=pair_element[rank],
-        author=pair_author[rank],
-        score=score[rank],
-        current=current[rank],
-        frequency=frequency[rank],
-        latest=latest[rank],
+    return ExpertiseFeatures(pair_element, pair_author, shaped, values, latest)
+
+
+def expertise_table(
+    element: NDArray[np.int64],
+    author: NDArray[np.int64],
+    timestamp: NDArray[np.int64],
+    cosmetic: NDArray[np.bool_],
+    order: NDArray[np.int64],
+    *,
+    now: int,
+    half_life_days: float | None,
+    frequency_weight: float = FREQUENCY_WEIGHT,
+    weights: NDArray[np.float64] | None = None,
+    activity: NDArray[np.float64] | None = None,
+) -> ExpertiseTable:
+    """The :func:`expertise` ranking of every element at once, from parallel arrays.
+
+    Each position is one touch (see :func:`expertise_features`; ``activity`` one value
+    per touch). Authors are numbered in key order, so that ties break by key.
+    """
+    if not len(element):
+        empty = np.zeros(0, dtype=np.int64)
+        return ExpertiseTable(empty, empty, np.zeros(0), np.zeros(0), np.zeros(0), empty)
+    found = expertise_features(
+        element,
+        author,
+        timestamp,
+        cosmetic,
+        order,
+        now=now,
+        half_life_days=half_life_days,
+        activity=activity,
     )
+    w = prior_weights(frequency_weight) if weights is None else np.asarray(weights, np.float64)
+    linear = found.values @ w
+    score = element_softmax(linear, found.element, found.shaped)
+    rank = np.lexsort(
+        (found.author, -found.latest, -np.round(linear, 9), ~found.shaped, found.element)
+    )
+    return ExpertiseTable(
+        element=found.element[rank],
+        author=found.author[rank],
+        score=score[rank],
+        current=found.values[rank, EXPERTISE_FEATURES.index("current")],
+        frequency=found.values[rank, EXPERTISE_FEATURES.index("frequency")],
+        latest=found.latest[rank],
+    )
+
+
+def element_softmax(
+    linear: NDArray[np.float64], element: NDArray[np.int64], shaped: NDArray[np.bool_]
+) -> NDArray[np.float64]:
+    """Each shaped pair's ``exp(linear)`` over its element's sum (0 for the others).
+
+    ``element`` must be sorted (pairs come by element).
+    """
+    out = np.zeros(len(linear))
+    if not shaped.any():
+        return out
+    top = np.full(int(element.max()) + 1, -np.inf)
+    np.maximum.at(top, element[shaped], linear[shaped])
+    gap = np.where(shaped, linear - np.where(np.isfinite(top), top, 0.0)[element], -np.inf)
+    raised = np.exp(gap)
+    total = np.bincount(element, weights=raised, minlength=len(top))
+    return np.asarray(raised / np.where(total > 0, total, 1.0)[element], dtype=np.float64)
