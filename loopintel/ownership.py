@@ -54,6 +54,27 @@ def expertise_weights(store: Store, level: str) -> NDArray[np.float64]:
     )
 
 
+def _stored(saved: str | None) -> tuple[int, NDArray[np.float64]] | None:
+    """The function changes and the weights of a stored record; ``None`` if unusable."""
+    import numpy as np  # noqa: PLC0415 - numpy loads on first use: opening stays quick
+
+    from loopintel.analysis.knowledge import EXPERTISE_FEATURES  # noqa: PLC0415
+
+    if saved is None:
+        return None
+    try:
+        record = json.loads(saved)
+        weights = np.array(record["weights"], dtype=np.float64)
+        changes = int(record["changes"])
+    except (ValueError, KeyError, TypeError):
+        return None  # damaged: learned again and stored over it
+    if record.get("version") != MODEL_VERSION or weights.shape != (len(EXPERTISE_FEATURES),):
+        return None
+    if not np.isfinite(weights).all():
+        return None
+    return changes, weights
+
+
 def _learned(store: Store, level: str) -> NDArray[np.float64]:
     import numpy as np  # noqa: PLC0415 - numpy loads on first use: opening stays quick
 
@@ -66,13 +87,9 @@ def _learned(store: Store, level: str) -> NDArray[np.float64]:
 
     key = f"expertise_weights:{level}"
     changes = store.change_count()
-    saved = store.meta(key)
-    if saved is not None:
-        stored = json.loads(saved)
-        if stored.get("version") == MODEL_VERSION and 0 <= changes - stored["changes"] < (
-            REFIT_CHANGES
-        ):
-            return np.array(stored["weights"], dtype=np.float64)
+    kept = _stored(store.meta(key))
+    if kept is not None and 0 <= changes - kept[0] < REFIT_CHANGES:
+        return kept[1]
     emails, times = store.commit_authors()
     weights, events = learn_weights(
         level_touches(store.columns(), level), Activity(emails, np.array(times, dtype=np.int64))

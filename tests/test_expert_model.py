@@ -223,3 +223,29 @@ def test_weights_are_kept_in_the_index_and_relearned_as_it_grows(
     assert readonly._store.readonly  # noqa: SLF001
     assert expertise_weights(readonly._store, "directory") is not None  # noqa: SLF001
     assert readonly._store.meta("expertise_weights:directory") is None  # noqa: SLF001
+
+
+@pytest.mark.parametrize(
+    "damaged",
+    [
+        "not json",
+        '{"version": 1}',
+        '{"version": 1, "changes": 0, "weights": [1, 2]}',
+        '{"version": 1, "changes": 0, "weights": [NaN, 0, 0, 0, 0, 0, 0, 0, 0]}',
+        '{"version": 999, "changes": 0, "weights": [0, 0, 0, 0, 0, 0, 0, 0, 0]}',
+    ],
+)
+def test_a_damaged_stored_record_is_learned_again(
+    repo_builder: RepoBuilder, tmp_path: Path, damaged: str
+) -> None:
+    make_history(repo_builder, 12)
+    repo = loopintel.open(repo_builder.path, index_path=tmp_path / "d.sqlite3")
+    store = repo._store  # noqa: SLF001
+    with store.transaction():
+        store.set_meta("expertise_weights:function", damaged)
+    weights = expertise_weights(store, "function")
+    assert weights.shape == (len(EXPERTISE_FEATURES),)
+    assert np.isfinite(weights).all()
+    record = json.loads(store.meta("expertise_weights:function") or "{}")
+    assert record["weights"] == pytest.approx(list(weights))
+    assert [e.email for e in repo.function("m.py::f0").experts()]
