@@ -434,7 +434,7 @@ def _reason(
     said = ["; ".join(why).capitalize() + "."]
     if RiskKind.EXPERTS_INACTIVE in kinds:
         people = ", ".join(
-            f"{e.name} {e.share:.0%}"
+            f"{e.name} {e.percent}"
             + ("" if e.last_commit is None else f", last commit {e.last_commit:%Y-%m-%d}")
             for e in key
         )
@@ -448,7 +448,7 @@ def _reason(
     if best_active is None:
         said.append("Nobody active has changed it.")
     else:
-        said.append(f"Ask {best_active.name} ({best_active.share:.0%}, active).")
+        said.append(f"Ask {best_active.name} ({best_active.percent}, active).")
     return " ".join(said)
 
 

@@ -564,3 +564,20 @@ def test_a_malformed_setting_leaves_a_summary_with_a_warning(
     human = show(repo_builder, index, "old")
     assert human.stderr == shown.stderr
     assert "  deprecated     marked (warning line 11): use serve\n" in human.stdout
+
+
+def test_an_expert_share_as_shown() -> None:
+    def shown(share: float, *, cosmetic: bool = False) -> str:
+        when = datetime.now(UTC)
+        return Expert(
+            "Ann", "a@x", 4.5, share, True, 2, 1, when, True, cosmetic_only=cosmetic
+        ).percent
+
+    assert [shown(s) for s in (0.987, 0.5, 0.006, 0.0049, 0.0008)] == [
+        "99%",
+        "50%",
+        "1%",
+        "<1%",
+        "<1%",
+    ]
+    assert shown(0.0, cosmetic=True) == "0%"  # only cosmetic changes: no share at all

@@ -320,8 +320,7 @@ def context_lines(found: loopintel.Context) -> list[str]:
                 f"{found.recent_since:%Y-%m-%d}"
             )
         people = ", ".join(
-            f"{e.name} {e.share:.0%}{'' if e.active else ' (inactive)'}"
-            for e in summary.experts[:3]
+            f"{e.name} {e.percent}{'' if e.active else ' (inactive)'}" for e in summary.experts[:3]
         )
         lines.append(f"      experts {people or 'none'}")
         trend = summary.complexity_trend

@@ -131,7 +131,7 @@ def _print_experts(
         flags = "".join(f"{flag}; " for flag in expert_flags(expert, first, key))
         around = "" if not (seen := last_seen(expert)) else f"; {seen}"
         click.echo(
-            f"  {expert.share:5.0%}  {expert.name} <{expert.email}>  {flags}"
+            f"  {expert.percent:>5}  {expert.name} <{expert.email}>  {flags}"
             f"{expert.own_changes} own / {expert.others_changes} others' changes, "
             f"last {expert.last_touch:%Y-%m-%d}{around}"
         )
@@ -208,7 +208,7 @@ def show(
             )
     for expert in summary.experts[:3]:
         state = "" if expert.active else ", inactive"
-        click.echo(f"  expert         {expert.name} <{expert.email}> {expert.share:.0%}{state}")
+        click.echo(f"  expert         {expert.name} <{expert.email}> {expert.percent}{state}")
     click.echo(f"  coverage       {coverage_line(summary.coverage)}")
     if summary.deprecation.deprecated is not False:
         click.echo(f"  deprecated     {deprecation_line(summary.deprecation)}")

@@ -126,7 +126,7 @@ def _people(row: loopintel.KnowledgeRisk) -> Table:
         roles = ["key expert" if expert in row.experts else "best active expert"]
         roles += expert_flags(expert, key=key)
         table.add_row(
-            f"{expert.share:.0%}",
+            expert.percent,
             f"{expert.name} <{expert.email}>",
             "; ".join(roles),
             last_seen(expert) or "no commit known",

@@ -103,9 +103,10 @@ class Expert(Serializable):
     """Degree of authorship, decayed by age (see ``docs/functions.md``); 0 for someone
     whose only changes were cosmetic."""
     share: float
-    """Their share of the expertise in this code, what the list is ordered by: recent
-    work of theirs that still stands, and their share of all changes (see
-    ``docs/functions.md``). The shares of all its experts sum to 1."""
+    """Their share of the expertise in this code, what the list is ordered by: the
+    ranking's chance that they are the next to change it, learned from the repository's
+    history (see ``docs/functions.md``). The shares of all its experts sum to 1; 0 for
+    those whose changes were all cosmetic."""
     first_author: bool
     """Whether they introduced it."""
     own_changes: int
@@ -131,6 +132,17 @@ class Expert(Serializable):
     def author(self) -> Author:
         """Who they are, as an :class:`Author`."""
         return Author(self.name, self.email)
+
+    @property
+    def percent(self) -> str:
+        """The share as shown: a whole percentage.
+
+        ``<1%`` for a share below half a percent that is not 0: ``0%`` is only for
+        those whose changes were all cosmetic.
+        """
+        if 0 < self.share < 0.005:
+            return "<1%"
+        return f"{self.share:.0%}"
 
 
 @attrs.frozen
