@@ -320,7 +320,9 @@ def section(r: dict[str, Any], meta: dict[str, str]) -> str:
             SECTION,
             "",
             (
-                f"Written by `{meta['command']}` ({meta['date']}; {meta['machine']}). "
+                f"Written by `{meta['command']}` ({meta['date']}; {meta['machine']}"
+                + (f"; {meta['load']}" if meta.get("load") else "")
+                + "). "
                 f"{r['name']}: {r['commits']:,} commits ({r['merges']:,} merges), head "
                 f"`{r['head'][:10]}`; the targets are issue 12's."
             ),
@@ -365,7 +367,11 @@ def main(argv: list[str] | None = None) -> int:
             "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
             "machine": f"{cores.strip()} cores, Python {sys.version.split()[0]}",
         }
+        load = os.getloadavg()[0]
         result = run(args)
+        meta["load"] = (
+            f"1-minute load average {load:.1f} at the start, {os.getloadavg()[0]:.1f} at the end"
+        )
         if args.json:
             args.json.write_text(json.dumps({"meta": meta, "result": result}, indent=1))
     text = section(result, meta)
