@@ -70,13 +70,22 @@ def _fast_import(path: Path) -> None:
     )
 
 
+# A run started in the background (``cmd &`` in a script, as CI may be) inherits SIGINT
+# ignored, and Python then never turns it into KeyboardInterrupt: the child takes Ctrl-C
+# back before it runs ``python -m loopintel``, as in a terminal.
+WITH_CTRL_C = (
+    "import runpy, signal, sys; signal.signal(signal.SIGINT, signal.default_int_handler); "
+    "sys.argv[0] = 'loopintel'; runpy.run_module('loopintel', run_name='__main__')"
+)
+
+
 def _interrupted(repo: Path, index: Path) -> tuple[subprocess.Popen[str], int]:
     """An indexing process sent SIGINT once it has stored or kept an eighth of the work."""
     child = subprocess.Popen(
         [
             sys.executable,
-            "-m",
-            "loopintel",
+            "-c",
+            WITH_CTRL_C,
             "index",
             str(repo),
             "--index-path",
