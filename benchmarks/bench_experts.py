@@ -858,6 +858,18 @@ def evaluate(
     return result
 
 
+def grid_header(
+    first: str, second: str, columns: Sequence[tuple[str, str]], align: tuple[str, str]
+) -> list[str]:
+    """The head of a table of constants: two columns of them, then hit@3 / MRR per column."""
+    return [
+        f"| {first} | {second} | "
+        + " | ".join(f"{n} {lv} hit@3 / MRR" for n, lv in columns)
+        + " | mean MRR |",
+        f"| {align[0]} | {align[1]} | " + " | ".join("---:" for _ in columns) + " | ---: |",
+    ]
+
+
 def tuning_set(
     data: Path,
 ) -> tuple[
@@ -894,12 +906,7 @@ def choose_half_life(data: Path) -> tuple[float, dict[str, object], str]:
     """
     _, played, columns, events = tuning_set(data)
     table: dict[str, object] = {}
-    lines = [
-        "| H (days) | candidate | "
-        + " | ".join(f"{n} {lv} hit@3 / MRR" for n, lv in columns)
-        + " | mean MRR |",
-        "| ---: | --- | " + " | ".join("---:" for _ in columns) + " | ---: |",
-    ]
+    lines = grid_header("H (days)", "candidate", columns, ("---:", "---"))
     best: tuple[float, float] | None = None
     for h in HALF_LIVES:
         mrrs = []
@@ -948,12 +955,7 @@ def choose_blend(data: Path, half_life_days: float) -> tuple[Blend, dict[str, ob
     """
     _, played, columns, events = tuning_set(data)
     table: dict[str, object] = {}
-    lines = [
-        "| candidate | constants | "
-        + " | ".join(f"{n} {lv} hit@3 / MRR" for n, lv in columns)
-        + " | mean MRR |",
-        "| --- | --- | " + " | ".join("---:" for _ in columns) + " | ---: |",
-    ]
+    lines = grid_header("candidate", "constants", columns, ("---", "---"))
 
     def run(
         family: str,
@@ -1037,12 +1039,7 @@ def choose_model(data: Path) -> tuple[dict[str, float], dict[str, object], str]:
     """
     repos, played, columns, events = tuning_set(data)
     table: dict[str, object] = {}
-    lines = [
-        "| window | prior strength | "
-        + " | ".join(f"{n} {lv} hit@3 / MRR" for n, lv in columns)
-        + " | mean MRR |",
-        "| ---: | ---: | " + " | ".join("---:" for _ in columns) + " | ---: |",
-    ]
+    lines = grid_header("window", "prior strength", columns, ("---:", "---:"))
     best: tuple[float, int, float] | None = None
     for window, strength in MODEL_GRID:
         cells, mrrs = [], []
