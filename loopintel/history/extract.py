@@ -32,7 +32,7 @@ from loopintel.history.attribution import (
 )
 from loopintel.history.git import CommitMeta, FileDelta, GitRepository, bounded_object_cache
 from loopintel.languages import python
-from loopintel.languages.layout import Facts, Hunk, Layout
+from loopintel.languages.layout import Facts, Hunk, Layout, ParseOutcome
 
 if TYPE_CHECKING:
     from collections.abc import Iterator, Sequence
@@ -114,6 +114,11 @@ TREES_LINES = 20_000
 100 MB; see :meth:`Extractor._drop_trees`)."""
 
 
+PIECES_BYTES = 256 * 1024
+"""File versions larger than this are parsed a few statements at a time (see
+:func:`loopintel.languages.python.parse_layout_in_pieces`)."""
+
+
 class _Parsed(NamedTuple):
     layout: Layout | None
     reason: str | None
@@ -146,11 +151,11 @@ class Extractor:
         self._facts = _Lru(20000)
         self._lines = _Lru(64)
         # Syntax trees of the functions parsed for the current commit (see _drop_trees),
-        # the lines they span, and the facts of those of functions
-        # that went or came, when their trees had to be dropped.
+        # the lines they span, and facts taken from trees no longer held (big files'
+        # functions, parsed in pieces; functions that went or came, when dropped).
         self._trees: dict[tuple[str, int], python.FunctionTree] = {}
         self._tree_lines = 0
-        self._dropped: dict[tuple[str, int], Facts] = {}
+        self._tree_facts: dict[tuple[str, int], Facts] = {}
         # Blobs found missing (each lookup of a missing object rescans the packs).
         # Forgotten at each chunk: a fetch between two runs on a long-lived worker
         # must not leave them unread.
@@ -171,7 +176,7 @@ class Extractor:
             if tree is not None:
                 found = python.facts_of_node(tree)
             else:
-                found = self._dropped.get(where) or python.facts(text)
+                found = self._tree_facts.get(where) or python.facts(text)
             self._facts.put(key, found)
         return found  # type: ignore[return-value]
 
@@ -220,8 +225,7 @@ class Extractor:
             return found  # type: ignore[return-value]
         try:
             if not remember:
-                data = self.git.blob(blob)
-                outcome = python.parse_layout(data, max_bytes=self.options.max_file_bytes)
+                outcome = self._parse_whole(blob, self.git.blob(blob), trees=False)
                 return self._store(blob, outcome.layout, outcome.reason, remember=False)
             return self._parse(blob, base, hunks)
         except MissingObject as exc:
@@ -255,11 +259,28 @@ class Extractor:
                 if layout is not None:
                     self._keep(blob, keep)
                     return self._store(blob, layout, None)
-        data = self.git.blob(blob)
-        keep = {}
-        outcome = python.parse_layout(data, max_bytes=self.options.max_file_bytes, keep=keep)
-        self._keep(blob, keep)
+        outcome = self._parse_whole(blob, self.git.blob(blob), trees=True)
         return self._store(blob, outcome.layout, outcome.reason)
+
+    def _parse_whole(self, blob: str, data: bytes, *, trees: bool) -> ParseOutcome:
+        """Parse a file version whole; with ``trees``, keep what its functions' facts need.
+
+        A file larger than :data:`PIECES_BYTES` is parsed a piece at a time, and the
+        facts of its functions taken from each piece's trees (the same facts, without
+        the whole tree in memory at once).
+        """
+        limit = self.options.max_file_bytes
+        if len(data) > PIECES_BYTES:
+            found: dict[int, Facts] | None = {} if trees else None
+            outcome = python.parse_layout_in_pieces(data, max_bytes=limit, facts=found)
+            for line, facts in (found or {}).items():
+                self._tree_facts[blob, line] = facts
+            return outcome
+        keep: dict[int, python.FunctionTree] | None = {} if trees else None
+        outcome = python.parse_layout(data, max_bytes=limit, keep=keep)
+        if keep:
+            self._keep(blob, keep)
+        return outcome
 
     def _keep(self, blob: str, trees: dict[int, python.FunctionTree]) -> None:
         for line, tree in trees.items():
@@ -281,8 +302,8 @@ class Extractor:
         for candidate in pending:
             where = (candidate.version.blob, candidate.span.start)
             tree = self._trees.get(where)
-            if tree is not None and where not in self._dropped:
-                self._dropped[where] = python.facts_of_node(tree)
+            if tree is not None and where not in self._tree_facts:
+                self._tree_facts[where] = python.facts_of_node(tree)
         self._trees.clear()
         self._tree_lines = 0
 
@@ -297,7 +318,7 @@ class Extractor:
         """Extract the function changes of one commit."""
         self._trees.clear()
         self._tree_lines = 0
-        self._dropped.clear()
+        self._tree_facts.clear()
         meta = self.git.meta(sha, parents)
         if len(parents) > 1:
             return self._merge(meta)
