@@ -37,6 +37,7 @@ from loopintel.history.extract import (
     missing_object,
     rare_collections,
 )
+from loopintel.history.git import bounded_object_cache
 from loopintel.history.lineage import LineagePass, State, lineage_id
 from loopintel.history.promisor import fetch_blobs
 from loopintel.languages import python
@@ -68,6 +69,10 @@ CHUNK_COMMITS = 250
 MIN_STEAL = 120
 """A range with fewer commits left than this is not split for an idle worker (a chunk
 that starts cold costs about as much as fifty commits)."""
+
+_Idle: TypeAlias = "Callable[[Callable[[], int]], Callable[[], bool]]"
+"""Starts work to do while workers extract (given the count of commits they have
+extracted); returns its step, which does a little of it and says whether more is left."""
 
 
 class ShallowCloneWarning(UserWarning):
@@ -158,7 +163,7 @@ def _extract(
     executor: concurrent.futures.Executor | None,
     head: str | None,
     tick: Callable[[int], None] | None = None,
-    idle: Callable[[Callable[[], int]], None] | None = None,
+    idle: _Idle | None = None,
     keep: Callable[[list[CommitResult]], None] | None = None,
     kept: Callable[[list[str]], list[CommitResult]] | None = None,
     worker_repo: str | WorkerRepository | None = None,
@@ -166,9 +171,12 @@ def _extract(
     """Chunks of extracted commits, in topological order.
 
     ``tick`` hears how many commits the workers of an owned pool have extracted, while
-    the next chunk is awaited; ``idle`` is run once while workers extract the first
-    chunks (work of the caller's that would otherwise wait for the end), given a
-    function that counts the commits extracted so far. ``keep`` and
+    the next chunk is awaited; ``idle`` starts work of the caller's that would
+    otherwise wait for the end (given a function that counts the commits extracted so
+    far) and returns its step: an owned pool runs a step whenever no results are
+    waiting, so the work goes on between the batches workers hand over, never holding
+    them up; a caller's executor runs all the steps once the chunks are submitted.
+    ``keep`` and
     ``kept`` store aside and read back what an owned pool extracts ahead of its turn
     (see :func:`_extract_shared`). ``worker_repo`` says where the workers of
     ``executor`` find the repository (default: at ``git.git_dir``).
@@ -191,7 +199,11 @@ def _extract(
         where = git.git_dir if worker_repo is None else worker_repo
         futures = [executor.submit(extract_chunk, where, extract_options, c) for c in chunks]
         if idle is not None:
-            idle(lambda: sum(len(c) for c, f in zip(chunks, futures, strict=True) if f.done()))
+            step = idle(
+                lambda: sum(len(c) for c, f in zip(chunks, futures, strict=True) if f.done())
+            )
+            while step():
+                pass
         for future in futures:
             yield future.result()
     finally:
@@ -205,7 +217,7 @@ def _extract_shared(
     extract_options: ExtractOptions,
     workers: int,
     tick: Callable[[int], None] | None,
-    idle: Callable[[Callable[[], int]], None] | None,
+    idle: _Idle | None,
     keep: Callable[[list[CommitResult]], None],
     kept: Callable[[list[str]], list[CommitResult]],
 ) -> Iterator[list[CommitResult]]:
@@ -215,11 +227,13 @@ def _extract_shared(
     warm from one commit to the next. When one runs dry, the second half of what is
     left of the largest range still running is handed to it: no worker idles while
     much is left, and a chunk starts cold only that often. Workers hand their results
-    over in batches as they go; batches come out in topological order, and a batch
+    over in batches as they go, and wait while several are unread (so each holds at
+    most a batch); batches come out in topological order, and a batch
     that arrives before the ones before it is handed to ``keep`` (which stores it
     aside, so that an interruption loses nothing extracted) and read back with ``kept``
-    when its turn comes. Interrupted, the workers stop after the commit at hand and
-    what they hand over in the next moments is kept too.
+    when its turn comes. ``idle``'s steps run while no batch is waiting. Interrupted,
+    the workers stop after the commit at hand and what they hand over in the next
+    moments is kept too.
     """
     method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
     context = multiprocessing.get_context(method)
@@ -227,11 +241,12 @@ def _extract_shared(
     # (next commit, end) of each range task, shared with the workers.
     ranges = context.Array("q", 4 * workers)
     results: multiprocessing.queues.Queue[tuple[int, list[CommitResult]]] = context.Queue()
+    queued = context.Value("q", 0)  # batches put on ``results`` and not yet read
     pool = concurrent.futures.ProcessPoolExecutor(
         max_workers=workers,
         mp_context=context,
         initializer=count_into,
-        initargs=(counter, ranges, results),
+        initargs=(counter, ranges, results, queued),
     )
     running: dict[concurrent.futures.Future[int], int] = {}
     early: dict[int, list[str]] = {}  # batches kept aside: first position -> shas
@@ -265,19 +280,23 @@ def _extract_shared(
 
     def receive(timeout: float) -> tuple[int, list[CommitResult]] | None:
         try:
-            return results.get(timeout=timeout)
+            got = results.get(timeout=timeout)
         except queue.Empty:
             return None
+        with queued.get_lock():
+            queued.value -= 1
+        return got
 
     cursor = 0
     try:
         share = -(-len(todo) // workers)
         for begin in range(0, len(todo), share):
             start(begin, min(len(todo), begin + share))
-        if idle is not None:
-            idle(lambda: int(counter.value))
+        step = idle(lambda: int(counter.value)) if idle is not None else None
         while cursor < len(todo):
-            got = receive(0.25)
+            got = receive(0.25 if step is None else 0.0)
+            if got is None and step is not None and not step():
+                step = None
             if got is not None:
                 first, batch = got
                 if first == cursor:
@@ -302,6 +321,8 @@ def _extract_shared(
                 got = receive(1.0)
                 if got is None:
                     raise RuntimeError("a worker's results were lost")
+                with queued.get_lock():
+                    queued.value += 1
                 results.put(got)
     finally:
         if cursor < len(todo):
@@ -357,7 +378,7 @@ def index_repository(
             installed, or the fetch failed).
 
     """
-    with rare_collections():
+    with rare_collections(), bounded_object_cache():
         summary = _index_repository(
             git, store, options, executor=executor, progress=progress, worker_repo=worker_repo
         )
@@ -581,42 +602,52 @@ def _index_repository(
     seq = store.next_seq()
     extracted = 0
 
+    # While the head's files are read between batches: what that step last said.
+    head_step: IndexProgress | None = None
+
     def tick(count: int) -> None:
         nonlocal extracted
         if progress is not None and count > extracted:
             extracted = count
-            progress(IndexProgress(count, total, "extract", phase_done=count, phase_total=total))
+            if head_step is not None:  # the bar stays on the step it is at
+                progress(attrs.evolve(head_step, done=count))
+            else:
+                progress(
+                    IndexProgress(count, total, "extract", phase_done=count, phase_total=total)
+                )
 
     def reading(description: str, *, now: Callable[[], int] | None = None) -> _Files:
         """Report the head's files read so far (and, if ``now``, the commits extracted)."""
 
         def files(count: int, of: int) -> None:
-            nonlocal extracted
+            nonlocal extracted, head_step
             if progress is None:
                 return
             if now is not None:
                 extracted = max(extracted, now())
-            progress(
-                IndexProgress(
-                    max(done, extracted),
-                    total,
-                    "head",
-                    description=description,
-                    phase_done=count,
-                    phase_total=of,
-                    unit="files",
-                )
+            step = IndexProgress(
+                max(done, extracted),
+                total,
+                "head",
+                description=description,
+                phase_done=count,
+                phase_total=of,
+                unit="files",
             )
+            head_step = step if now is not None and count < of else None
+            progress(step)
 
         return files
 
-    prepared: _HeadSpans | None = None
+    reader: _HeadRead | None = None
 
-    def prepare(now: Callable[[], int]) -> None:
-        nonlocal prepared
-        if head is not None:
-            described = "reading the head tree's functions (workers indexing meanwhile)"
-            prepared = _head_spans(git, store, head, options, reading(described, now=now))
+    def prepare(now: Callable[[], int]) -> Callable[[], bool]:
+        nonlocal reader
+        if head is None:
+            return lambda: False
+        described = "reading the head tree's functions (workers indexing meanwhile)"
+        reader = _HeadRead(git, store, head, options, reading(described, now=now))
+        return reader.step
 
     key = f"{fingerprint};mailmap={hashlib.sha1(mailmap.encode()).hexdigest()}"  # noqa: S324
     wanted = {sha for sha, _ in todo}
@@ -676,11 +707,7 @@ def _index_repository(
                         checkpoint = time.monotonic()
                         checkpointed = True
                 done += len(results)
-                if progress is not None and done > extracted:
-                    extracted = done
-                    progress(
-                        IndexProgress(done, total, "extract", phase_done=done, phase_total=total)
-                    )
+                tick(done)
     except KeyboardInterrupt as exc:
         raise IndexingInterrupted(done, len(store.staged(key) & wanted), len(todo)) from exc
     with store.transaction():
@@ -695,7 +722,7 @@ def _index_repository(
                 say("lineage", "working out the head's lineage state")
                 state = (loader or state_loader(store))(head)
             if (
-                prepared is not None
+                reader is not None
                 or loader is None
                 or checkpointed  # the stored state is no longer the stored head's
                 or not _update_head(
@@ -709,12 +736,13 @@ def _index_repository(
                     lambda: say("write", "writing the head's functions to the index"),
                 )
             ):
-                if prepared is None:
-                    prepared = _head_spans(
+                if reader is None:
+                    reader = _HeadRead(
                         git, store, head, options, reading("reading the head tree's functions")
                     )
+                spans = reader.spans()
                 say("write", "writing the head's functions to the index")
-                _save_head(git, store, head, state, options, prepared)
+                _save_head(store, head, state, spans)
         store.set_complete_head(head or "")
     say("write", "done")
     return IndexSummary(
@@ -803,34 +831,68 @@ def _read_spans(
     for count, (path, blob) in enumerate(sorted(blobs.items())):
         if files is not None and count % FILES_STEP == 0:
             files(count, len(blobs))
-        parsed = extractor.parsed(blob)
-        spans[path] = [(s.qualname, s.start, s.end) for s in (parsed.spans or {}).values()]
+        spans[path] = _spans_of(extractor, blob)
     if files is not None:
         files(len(blobs), len(blobs))
     return spans
 
 
-def _head_spans(
-    git: GitRepository,
-    store: Store,
-    head: str,
-    options: IndexOptions,
-    files_read: _Files | None = None,
-) -> _HeadSpans:
-    """The functions of the head tree (re-reading only files that changed since stored).
+def _spans_of(extractor: Extractor, blob: str) -> list[tuple[str, int, int]]:
+    """The function spans of one file version, parsed without keeping its layout."""
+    parsed = extractor.parsed(blob, remember=False)
+    return [(s.qualname, s.start, s.end) for s in (parsed.spans or {}).values()]
 
-    ``files_read`` hears how many of the files to read have been read.
+
+class _HeadRead:
+    """The functions of the head tree, read a file at a time.
+
+    Files whose version the stored head had keep their stored spans; the others are
+    parsed one by one and only their spans kept, never the parse of the whole tree.
+    :meth:`step` reads one file (indexing runs it between the batches workers hand
+    over), :meth:`spans` reads the rest and returns them all. ``files_read`` hears how
+    many of the files to read have been read.
     """
-    files = git.python_blobs(head)
-    previous_files = store.head_files()
-    previous = store.head_spans_by_path()
-    extractor = Extractor(git, ExtractOptions(options.first_parent, options.max_file_bytes))
-    spans: dict[str, list[tuple[str, int, int]]] = {}
-    for path, blob in files.items():
-        if previous_files.get(path) == blob and path in previous:
-            spans[path] = [(q, s, e) for q, s, e, _ in previous[path]]
-    spans |= _read_spans(extractor, {p: b for p, b in files.items() if p not in spans}, files_read)
-    return files, spans
+
+    def __init__(
+        self,
+        git: GitRepository,
+        store: Store,
+        head: str,
+        options: IndexOptions,
+        files_read: _Files | None = None,
+    ) -> None:
+        self.files = git.python_blobs(head)
+        previous_files = store.head_files()
+        previous = store.head_spans_by_path()
+        self._spans: dict[str, list[tuple[str, int, int]]] = {}
+        for path, blob in self.files.items():
+            if previous_files.get(path) == blob and path in previous:
+                self._spans[path] = [(q, s, e) for q, s, e, _ in previous[path]]
+        self._todo = sorted((p, b) for p, b in self.files.items() if p not in self._spans)
+        self._read = 0
+        self._extractor = Extractor(
+            git, ExtractOptions(options.first_parent, options.max_file_bytes)
+        )
+        self._files_read = files_read
+
+    def step(self) -> bool:
+        """Read the next file; whether any are left to read."""
+        count, of = self._read, len(self._todo)
+        if count > of:
+            return False
+        if self._files_read is not None and (count % FILES_STEP == 0 or count == of):
+            self._files_read(count, of)
+        if count < of:
+            path, blob = self._todo[count]
+            self._spans[path] = _spans_of(self._extractor, blob)
+        self._read += 1
+        return self._read <= of
+
+    def spans(self) -> _HeadSpans:
+        """The head's Python files and each file's spans (reading those left)."""
+        while self.step():
+            pass
+        return self.files, self._spans
 
 
 def _update_head(
@@ -878,23 +940,13 @@ def _update_head(
     return True
 
 
-def _save_head(
-    git: GitRepository,
-    store: Store,
-    head: str,
-    state: State,
-    options: IndexOptions,
-    prepared: _HeadSpans | None = None,
-) -> None:
-    """Record the head's lineage state, files and functions.
-
-    ``prepared``: the head's spans, when computed already (while workers ran).
-    """
-    files, spans = prepared if prepared is not None else _head_spans(git, store, head, options)
+def _save_head(store: Store, head: str, state: State, spans: _HeadSpans) -> None:
+    """Record the head's lineage state, files and functions (``spans``: see :class:`_HeadRead`)."""
+    files, by_path = spans
     rows: list[tuple[str, str, int, int, str]] = []
     for path in sorted(files):
         inner = state.get(path, {})
         rows.extend(
-            (path, q, s, e, inner.get(q) or lineage_id("", path, q)) for q, s, e in spans[path]
+            (path, q, s, e, inner.get(q) or lineage_id("", path, q)) for q, s, e in by_path[path]
         )
     store.save_head(head, state, files, rows)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import sqlite3
 import subprocess
 import textwrap
 from pathlib import Path
@@ -43,6 +44,23 @@ def _isolated_git(
         pygit2.enums.ConfigLevel.SYSTEM,
     ):
         pygit2.settings.search_path[level] = str(home)
+
+
+def commits_in_index(index: Path) -> int:
+    """Commits an index holds, stored or kept aside, read as another process would.
+
+    0 while the file is not there or is being created.
+    """
+    try:
+        db = sqlite3.connect(f"file:{index}?mode=ro", uri=True, timeout=2.0)
+        try:
+            stored = db.execute("SELECT count(*) FROM commits").fetchone()[0]
+            kept = db.execute("SELECT count(*) FROM staged").fetchone()[0]
+        finally:
+            db.close()
+    except sqlite3.Error:
+        return 0
+    return int(stored) + int(kept)
 
 
 class RepoBuilder:

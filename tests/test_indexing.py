@@ -6,12 +6,15 @@ import concurrent.futures
 import contextlib
 import gc
 import json
+import multiprocessing
 import os
+import queue
 import signal
 import sqlite3
 import subprocess
 import sys
 import textwrap
+import threading
 import time
 import warnings
 from typing import TYPE_CHECKING, Any
@@ -21,11 +24,12 @@ import pytest
 
 import loopintel
 from loopintel import indexing, states
+from loopintel.history import extract
 from loopintel.history.extract import Extractor
 from loopintel.history.git import GitRepository
 from loopintel.history.lineage import replay
 from loopintel.store import SCHEMA_VERSION, Store
-from tests.conftest import RepoBuilder
+from tests.conftest import RepoBuilder, commits_in_index
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -160,6 +164,99 @@ def test_ranges_split_for_idle_workers_give_the_in_process_result(
     assert (told[head[0] - 1].phase, told[head[0] - 1].done) == ("extract", 0)
     assert submitted[:3] == [0, 150, 300]  # an equal share each to start with
     assert len(submitted) > 3  # then the rest of long ranges, to whoever ran dry
+
+
+def test_batches_reach_the_index_while_ranges_run_and_the_head_is_read(
+    repo_builder: RepoBuilder, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    grow(repo_builder, 450)
+    with loopintel.open(repo_builder.path, index_path=tmp_path / "a.sqlite3", workers=1) as serial:
+        expected = snapshot(serial)
+    index = tmp_path / "b.sqlite3"
+    handed = tmp_path / "handed"
+    # Batches of ten commits; a worker marks when it has extracted twenty (the first
+    # ten are handed over by then). The workers are forked with this.
+    monkeypatch.setattr(extract, "STREAM_COMMITS", 10)
+    extract_commit = Extractor.commit
+    extracted = [0]
+
+    def marking(self: Extractor, sha: str, *args: Any, **kwargs: Any) -> Any:
+        result = extract_commit(self, sha, *args, **kwargs)
+        extracted[0] += 1
+        if extracted[0] == 20:
+            handed.touch()
+        return result
+
+    monkeypatch.setattr(Extractor, "commit", marking)
+    # The indexing process reads the head's files (parsing each once, unremembered);
+    # it reads the first once a batch is on its way, and notes what the index holds
+    # as it reads each one.
+    parsed = Extractor.parsed
+    seen: list[int] = []
+
+    def reading(self: Extractor, blob: str, *args: Any, remember: bool = True) -> Any:
+        if not remember:
+            deadline = time.monotonic() + 60
+            while not handed.exists() and time.monotonic() < deadline:
+                time.sleep(0.01)
+            seen.append(commits_in_index(index))
+        return parsed(self, blob, *args, remember=remember)
+
+    monkeypatch.setattr(Extractor, "parsed", reading)
+    with loopintel.open(repo_builder.path, index_path=index, workers=2) as parallel:
+        assert snapshot(parallel) == expected
+    assert len(seen) == 7  # each of the head's files read once
+    # Batches were stored (or kept aside) between two of the head's files: nothing
+    # waited for the head to be read, nor for a range (225 commits each) to end.
+    assert max(seen[1:]) > 0
+    assert min(count for count in seen if count) < 225
+
+
+def test_a_range_waits_while_its_batches_wait_to_be_read(
+    repo_builder: RepoBuilder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    grow(repo_builder, 30)
+    git = GitRepository(repo_builder.path)
+    head = git.resolve("HEAD")
+    assert head is not None
+    commits = git.walk(head, first_parent=False)
+    results: queue.Queue[tuple[int, list[Any]]] = queue.Queue()
+    queued = multiprocessing.Value("q", 0)
+    ranges = multiprocessing.Array("q", [0, len(commits)])
+    monkeypatch.setattr(extract, "_COUNTER", multiprocessing.Value("q", 0))
+    monkeypatch.setattr(extract, "_RANGES", ranges)
+    monkeypatch.setattr(extract, "_RESULTS", results)
+    monkeypatch.setattr(extract, "_QUEUED", queued)
+    monkeypatch.setattr(extract, "STREAM_COMMITS", 1)  # a batch a commit
+    monkeypatch.setattr(extract, "QUEUED_BATCHES", 2)
+    waiting: list[int] = []  # unread batches as each commit is extracted
+    extract_commit = Extractor.commit
+
+    def counting(self: Extractor, sha: str, *args: Any, **kwargs: Any) -> Any:
+        waiting.append(queued.value)
+        return extract_commit(self, sha, *args, **kwargs)
+
+    monkeypatch.setattr(Extractor, "commit", counting)
+    task = threading.Thread(
+        target=extract.extract_range,
+        args=(git.git_dir, extract.ExtractOptions(), 0, 0, commits),
+    )
+    task.start()
+    got: list[tuple[int, list[Any]]] = []
+    # Read only when more batches wait than allowed (or the range is done).
+    while task.is_alive() or not results.empty():
+        if queued.value > 2 or not task.is_alive():
+            with contextlib.suppress(queue.Empty):
+                got.append(results.get(timeout=1.0))
+                with queued.get_lock():
+                    queued.value -= 1
+        else:
+            time.sleep(0.001)
+    task.join()
+    assert [first for first, _ in got] == list(range(len(commits)))
+    assert [r.meta.sha for _, batch in got for r in batch] == [sha for sha, _ in commits]
+    assert len(waiting) == len(commits)
+    assert max(waiting) <= 2  # never more than that unread when it went on
 
 
 def test_parallel_extraction_matches_in_process(repo_builder: RepoBuilder, tmp_path: Path) -> None:

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 import pytest
 
 import loopintel
+from tests.conftest import commits_in_index
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -36,19 +37,6 @@ def _module(version: int) -> str:
 def _export(index: Path, path: Path) -> list[str]:
     with loopintel.open(path, index_path=index, update=False) as repo:
         return [str(change.to_dict()) for change in repo.changes()]
-
-
-def _progress(index: Path) -> int:
-    try:
-        db = sqlite3.connect(f"file:{index}?mode=ro", uri=True, timeout=2.0)
-        try:
-            stored = db.execute("SELECT count(*) FROM commits").fetchone()[0]
-            kept = db.execute("SELECT count(*) FROM staged").fetchone()[0]
-        finally:
-            db.close()
-    except sqlite3.Error:
-        return 0
-    return int(stored) + int(kept)
 
 
 def _fast_import(path: Path) -> None:
@@ -101,7 +89,7 @@ def _interrupted(repo: Path, index: Path) -> tuple[subprocess.Popen[str], int]:
     seen = 0
     deadline = time.monotonic() + 120
     while child.poll() is None and time.monotonic() < deadline:
-        seen = _progress(index)
+        seen = commits_in_index(index)
         if seen >= COMMITS // 8:
             break
         time.sleep(0.02)
@@ -130,7 +118,7 @@ def test_an_interrupted_parallel_index_keeps_its_work(tmp_path: Path) -> None:
     assert len(lines) == 1, err
     assert lines[0].startswith("interrupted: ")
     assert f"of {COMMITS:,} new commits stored" in lines[0]
-    assert _progress(index) >= seen  # nothing stored or kept was lost
+    assert commits_in_index(index) >= seen  # nothing stored or kept was lost
     # The next run carries on and ends where an uninterrupted one does.
     with loopintel.open(repo, index_path=index) as indexed:
         assert indexed.commit_count() == COMMITS

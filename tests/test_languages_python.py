@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from radon.complexity import cc_visit
 
 from loopintel.languages import python
-from loopintel.languages.layout import Layout, NodeKind, Span
+from loopintel.languages.layout import Facts, Layout, NodeKind, Span
 from tests.strategies import _with_body, changed, edits, git_hunks, src
 
 # --- helpers ----------------------------------------------------------------------------
@@ -1174,3 +1174,101 @@ def test_threads_parse_one_at_a_time_and_leave_the_warnings_filters_alone() -> N
         thread.join()
     assert failures == []
     assert warnings.filters == before
+
+
+# --- parsing a big file in pieces -------------------------------------------------------
+
+PIECES = src(
+    '''
+    """A module docstring."""
+    from __future__ import annotations
+    import os  # a comment
+
+
+    @decorator(
+        "spread over lines",
+    )
+    @another
+    def first(a, b=(1,
+                    2)):
+        """Doc."""
+        return a + \\
+            b
+
+
+    if os.name == "nt":
+        def platform():
+            return "windows"
+    elif os.name == "posix":
+        def platform():
+            return "posix"
+    else:
+        def platform():
+            return None
+
+    try:
+        import json
+    except ImportError:
+        json = None
+    finally:
+        pass
+
+    TEXT = """
+    def not_a_function():
+        pass
+    """
+
+
+    class Box:
+        @property
+        def value(self):
+            return self._value
+
+        @value.setter
+        def value(self, new):
+            def check(x):
+                if x and new:
+                    return x
+                return None
+            self._value = check(new)
+
+    # a trailing comment
+    async def last(items):
+        async for item in items:
+            yield item
+    '''
+)
+
+
+@pytest.mark.parametrize("piece_bytes", [1, 40, 200, 10_000])
+@pytest.mark.parametrize("prefix", [b"", b"\xef\xbb\xbf", b"# -*- coding: utf-8 -*-\n"])
+def test_a_file_parsed_in_pieces_reads_as_the_whole_parse(piece_bytes: int, prefix: bytes) -> None:
+    data = prefix + PIECES.encode()
+    keep: dict[int, python.FunctionTree] = {}
+    whole = python.parse_layout(data, keep=keep)
+    facts: dict[int, Facts] = {}
+    pieces = python.parse_layout_in_pieces(data, facts=facts, piece_bytes=piece_bytes)
+    assert pieces == whole
+    assert whole.layout is not None
+    assert not whole.layout.tolerant
+    assert facts == {line: python.facts_of_node(tree) for line, tree in keep.items()}
+    assert len(facts) == 8  # first, platform thrice, value twice, check, last
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        # A Python 2 statement in one piece: the whole file goes to the tolerant reader.
+        PIECES.encode() + b"\ndef old():\n    print 'hello'\n",
+        # Not UTF-8: pieces would lose the coding cookie.
+        b"# -*- coding: latin-1 -*-\ndef caf\xe9_name():\n    return '\xe9'\n" * 3,
+        b"",
+        b"# only a comment\n",
+    ],
+)
+def test_a_file_the_pieces_cannot_read_is_parsed_whole(data: bytes) -> None:
+    keep: dict[int, python.FunctionTree] = {}
+    whole = python.parse_layout(data, keep=keep)
+    facts: dict[int, Facts] = {}
+    assert python.parse_layout_in_pieces(data, facts=facts, piece_bytes=1) == whole
+    assert facts == {line: python.facts_of_node(tree) for line, tree in keep.items()}

@@ -30,9 +30,9 @@ from loopintel.history.attribution import (
     attribute_file,
     match_moves,
 )
-from loopintel.history.git import CommitMeta, FileDelta, GitRepository
+from loopintel.history.git import CommitMeta, FileDelta, GitRepository, bounded_object_cache
 from loopintel.languages import python
-from loopintel.languages.layout import Facts, Hunk, Layout
+from loopintel.languages.layout import Facts, Hunk, Layout, ParseOutcome
 
 if TYPE_CHECKING:
     from collections.abc import Iterator, Sequence
@@ -109,6 +109,16 @@ class CommitResult(NamedTuple):
     :meth:`loopintel.history.git.GitRepository.python_diff`)."""
 
 
+TREES_LINES = 20_000
+"""Lines of functions whose syntax trees one commit keeps before it drops them (about
+100 MB; see :meth:`Extractor._drop_trees`)."""
+
+
+PIECES_BYTES = 256 * 1024
+"""File versions larger than this are parsed a few statements at a time (see
+:func:`loopintel.languages.python.parse_layout_in_pieces`)."""
+
+
 class _Parsed(NamedTuple):
     layout: Layout | None
     reason: str | None
@@ -140,8 +150,12 @@ class Extractor:
         self._layouts = _Lru(4096)
         self._facts = _Lru(20000)
         self._lines = _Lru(64)
-        # Syntax trees of the functions parsed for the current commit only.
+        # Syntax trees of the functions parsed for the current commit (see _drop_trees),
+        # the lines they span, and facts taken from trees no longer held (big files'
+        # functions, parsed in pieces; functions that went or came, when dropped).
         self._trees: dict[tuple[str, int], python.FunctionTree] = {}
+        self._tree_lines = 0
+        self._tree_facts: dict[tuple[str, int], Facts] = {}
         # Blobs found missing (each lookup of a missing object rescans the packs).
         # Forgotten at each chunk: a fetch between two runs on a long-lived worker
         # must not leave them unread.
@@ -157,8 +171,12 @@ class Extractor:
         key = hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=12).digest()
         found = self._facts.get(key)
         if found is None:
-            tree = self._trees.get((version.blob, span.start))
-            found = python.facts_of_node(tree) if tree is not None else python.facts(text)
+            where = (version.blob, span.start)
+            tree = self._trees.get(where)
+            if tree is not None:
+                found = python.facts_of_node(tree)
+            else:
+                found = self._tree_facts.get(where) or python.facts(text)
             self._facts.put(key, found)
         return found  # type: ignore[return-value]
 
@@ -176,25 +194,39 @@ class Extractor:
         """A blob's text split into lines as git counts them (recent blobs cached)."""
         return self._text(blob)[0]
 
-    def _store(self, blob: str, layout: Layout | None, reason: str | None) -> _Parsed:
+    def _store(
+        self, blob: str, layout: Layout | None, reason: str | None, *, remember: bool = True
+    ) -> _Parsed:
         spans = None
         if layout is not None:
             spans = {s.qualname: s for s in python.function_spans(layout)}
         parsed = _Parsed(layout, reason, spans)
-        self._layouts.put(blob, parsed)
+        if remember:
+            self._layouts.put(blob, parsed)
         return parsed
 
     def parsed(
-        self, blob: str, base: str | None = None, hunks: Sequence[Hunk] | None = None
+        self,
+        blob: str,
+        base: str | None = None,
+        hunks: Sequence[Hunk] | None = None,
+        *,
+        remember: bool = True,
     ) -> _Parsed:
         """The layout of a blob.
 
         Re-parses only what ``hunks`` touched when the layout of ``base`` is known.
+        ``remember=False`` leaves the layout out of the cache (a file read once, such
+        as each file of the head tree: the cache would hold the whole tree at once),
+        and keeps none of its syntax trees.
         """
         found = self._layouts.get(blob) or self._missing.get(blob)
         if found is not None:
             return found  # type: ignore[return-value]
         try:
+            if not remember:
+                outcome = self._parse_whole(blob, self.git.blob(blob), trees=False)
+                return self._store(blob, outcome.layout, outcome.reason, remember=False)
             return self._parse(blob, base, hunks)
         except MissingObject as exc:
             gone = _Parsed(None, missing_reason(exc.oid), None)
@@ -227,15 +259,53 @@ class Extractor:
                 if layout is not None:
                     self._keep(blob, keep)
                     return self._store(blob, layout, None)
-        data = self.git.blob(blob)
-        keep = {}
-        outcome = python.parse_layout(data, max_bytes=self.options.max_file_bytes, keep=keep)
-        self._keep(blob, keep)
+        outcome = self._parse_whole(blob, self.git.blob(blob), trees=True)
         return self._store(blob, outcome.layout, outcome.reason)
+
+    def _parse_whole(self, blob: str, data: bytes, *, trees: bool) -> ParseOutcome:
+        """Parse a file version whole; with ``trees``, keep what its functions' facts need.
+
+        A file larger than :data:`PIECES_BYTES` is parsed a piece at a time, and the
+        facts of its functions taken from each piece's trees (the same facts, without
+        the whole tree in memory at once).
+        """
+        limit = self.options.max_file_bytes
+        if len(data) > PIECES_BYTES:
+            found: dict[int, Facts] | None = {} if trees else None
+            outcome = python.parse_layout_in_pieces(data, max_bytes=limit, facts=found)
+            for line, facts in (found or {}).items():
+                self._tree_facts[blob, line] = facts
+            return outcome
+        keep: dict[int, python.FunctionTree] | None = {} if trees else None
+        outcome = python.parse_layout(data, max_bytes=limit, keep=keep)
+        if keep:
+            self._keep(blob, keep)
+        return outcome
 
     def _keep(self, blob: str, trees: dict[int, python.FunctionTree]) -> None:
         for line, tree in trees.items():
             self._trees[blob, line] = tree
+            self._tree_lines += (tree.end_lineno or tree.lineno) - tree.lineno + 1
+
+    def _drop_trees(self, pending: Sequence[Candidate]) -> None:
+        """Forget the syntax trees kept so far, if they are many.
+
+        A commit's trees are kept for the whole commit (facts of the functions that
+        went or came are asked for at its end): a commit that touches a whole tree
+        would hold all of its trees, two hundred times the source (on sympy, 2.5 GB).
+        Past :data:`TREES_LINES` lines they are dropped between two files; the
+        facts of the ``pending`` functions are worked out from their trees first, so
+        the commit's results are those it would have had with all its trees.
+        """
+        if self._tree_lines <= TREES_LINES:
+            return
+        for candidate in pending:
+            where = (candidate.version.blob, candidate.span.start)
+            tree = self._trees.get(where)
+            if tree is not None and where not in self._tree_facts:
+                self._tree_facts[where] = python.facts_of_node(tree)
+        self._trees.clear()
+        self._tree_lines = 0
 
     def version(self, path: str, blob: str, parsed: _Parsed) -> Version:
         """A file version ready for attribution."""
@@ -247,6 +317,8 @@ class Extractor:
     def commit(self, sha: str, parents: tuple[str, ...]) -> CommitResult:
         """Extract the function changes of one commit."""
         self._trees.clear()
+        self._tree_lines = 0
+        self._tree_facts.clear()
         meta = self.git.meta(sha, parents)
         if len(parents) > 1:
             return self._merge(meta)
@@ -264,6 +336,7 @@ class Extractor:
         added: list[Candidate] = []
         renamed: dict[str, str] = {}
         for delta in deltas:
+            self._drop_trees([*deleted, *added])
             if delta.skip is not None and delta.new_path is not None:
                 skips.append((delta.new_path, "", delta.skip))
             old = new = None
@@ -349,6 +422,7 @@ class Extractor:
         skips: list[tuple[str, str, str]] = []
         first = self.git.changed_paths(parents[0], meta.sha)
         for path, blob in sorted(first.items()):
+            self._drop_trees(())  # a merge pairs functions within each file only
             # Looked up path by path: a diff against a parent far from the first (a
             # long-lived branch) would list everything that happened meanwhile.
             origin = next(
@@ -486,26 +560,37 @@ _LOCAL = threading.local()  # the extractor of this worker (thread: Dask runs ta
 _COUNTER: Any = None  # a shared multiprocessing.Value: commits extracted by all workers
 _RANGES: Any = None  # a shared multiprocessing.Array: next and end of each range task
 _RESULTS: Any = None  # a multiprocessing.Queue: batches of results, as they are made
+_QUEUED: Any = None  # a shared multiprocessing.Value: batches in _RESULTS not yet read
 
 STREAM_COMMITS = 200
 """A range task hands its results over at least every this many commits..."""
+STREAM_CHANGES = 5000
+"""...or function changes (a few commits that touch thousands of files)..."""
 STREAM_SECONDS = 1.0
 """...and at least this often, so that an interrupted run loses only the last moments."""
+QUEUED_BATCHES = 4
+"""A range task that has handed a batch over waits while more batches than this, of all
+workers, wait to be read: workers that run ahead of the indexing process wait instead
+of piling results up in memory."""
+QUEUE_POLL_SECONDS = 0.02
+"""How often a waiting range task looks whether the indexing process has read."""
 
 
-def count_into(counter: Any, ranges: Any = None, results: Any = None) -> None:
+def count_into(counter: Any, ranges: Any = None, results: Any = None, queued: Any = None) -> None:
     """Worker initializer: count extracted commits into a shared value (for progress).
 
-    ``ranges`` is the shared table of range tasks and ``results`` the queue they hand
-    their results to (see :func:`extract_range`); such a worker leaves SIGINT to the
-    indexing process, which stops the ranges itself. Also watch the indexing process:
-    a worker whose parent is gone (killed, so it could not shut its pool down) exits
-    instead of waiting for work for ever.
+    ``ranges`` is the shared table of range tasks, ``results`` the queue they hand
+    their results to and ``queued`` the count of batches in it not yet read (see
+    :func:`extract_range`); such a worker leaves SIGINT to the indexing process, which
+    stops the ranges itself. Also watch the indexing process: a worker whose parent is
+    gone (killed, so it could not shut its pool down) exits instead of waiting for
+    work for ever.
     """
-    global _COUNTER, _RANGES, _RESULTS  # noqa: PLW0603 - set once per worker process
+    global _COUNTER, _RANGES, _RESULTS, _QUEUED  # noqa: PLW0603 - set once per worker process
     _COUNTER = counter
     _RANGES = ranges
     _RESULTS = results
+    _QUEUED = queued
     if results is not None:
         signal.signal(signal.SIGINT, signal.SIG_IGN)
     parent = os.getppid()
@@ -556,7 +641,7 @@ def extract_chunk(
     """
     extractor = _worker(path if isinstance(path, str) else path.local_path(), options)
     extractor.forget_missing()
-    with rare_collections():
+    with rare_collections(), bounded_object_cache():
         return [extractor.commit(sha, parents) for sha, parents in commits]
 
 
@@ -575,28 +660,59 @@ def extract_range(
     two never do the same commit. ``commits`` holds the range as first given; the
     worker stops at the end as it then stands. Results go to the shared queue in
     batches of consecutive commits, ``(position of the first, results)``, as they are
-    made; the task returns how many commits it extracted.
+    made (every :data:`STREAM_COMMITS` commits, :data:`STREAM_CHANGES` changes or
+    :data:`STREAM_SECONDS`); after handing one over, the task waits while more than
+    :data:`QUEUED_BATCHES` wait to be read, so a worker holds at most one batch. The
+    task returns how many commits it extracted.
     """
     extractor = _worker(path, options)
     extractor.forget_missing()
     batch: list[CommitResult] = []
+    changes = 0
     first = start
     handed = time.monotonic()
     done = 0
-    with rare_collections():
+    with rare_collections(), bounded_object_cache():
         for offset, (sha, parents) in enumerate(commits):
             with _RANGES.get_lock():
                 if _RANGES[2 * slot] >= _RANGES[2 * slot + 1]:
                     break
                 assert _RANGES[2 * slot] == start + offset
                 _RANGES[2 * slot] = start + offset + 1
-            batch.append(extractor.commit(sha, parents))
+            result = extractor.commit(sha, parents)
+            batch.append(result)
+            changes += len(result.changes)
             done += 1
             with _COUNTER.get_lock():
                 _COUNTER.value += 1
-            if len(batch) >= STREAM_COMMITS or time.monotonic() - handed >= STREAM_SECONDS:
-                _RESULTS.put((first, batch))
-                first, batch, handed = start + offset + 1, [], time.monotonic()
+            if (
+                len(batch) >= STREAM_COMMITS
+                or changes >= STREAM_CHANGES
+                or time.monotonic() - handed >= STREAM_SECONDS
+            ):
+                _hand_over(first, batch)
+                first, batch, changes = start + offset + 1, [], 0
+                _wait_for_reads(slot)
+                handed = time.monotonic()
     if batch:
-        _RESULTS.put((first, batch))
+        _hand_over(first, batch)
     return done
+
+
+def _hand_over(first: int, batch: list[CommitResult]) -> None:
+    """Put a batch on the shared queue, counted as waiting to be read."""
+    if _QUEUED is not None:
+        with _QUEUED.get_lock():
+            _QUEUED.value += 1
+    _RESULTS.put((first, batch))
+
+
+def _wait_for_reads(slot: int) -> None:
+    """Wait while too many batches wait to be read, unless the range at ``slot`` is stopped."""
+    if _QUEUED is None:
+        return
+    while _QUEUED.value > QUEUED_BATCHES:
+        with _RANGES.get_lock():
+            if _RANGES[2 * slot] >= _RANGES[2 * slot + 1]:
+                return
+        time.sleep(QUEUE_POLL_SECONDS)
