@@ -803,8 +803,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     return args
 
 
-KEPT_SECTIONS = ("## Big histories: open and update",)
-"""Sections of the page other benchmarks write (``bench_open.py``): carried over."""
+KEPT_SECTIONS = ("## Big histories: open and update", "## Big histories: memory while indexing")
+"""Sections of the page other benchmarks write (``bench_open.py``, ``bench_memory.py``):
+carried over."""
 
 
 def kept_sections(out: Path) -> str:
