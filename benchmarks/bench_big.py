@@ -60,7 +60,6 @@ with cluster, Client(cluster) as client:
     repo = loopintel.open({path!r}, index_path={index!r}, executor=client.get_executor())
     print(json.dumps([repo.commit_count(), sum(1 for _ in repo.changes())]))
 """
-WARM = "import loopintel; loopintel.open({path!r}).experts('.')"
 COUNT = """
 import json, loopintel
 repo = loopintel.open({path!r}, index_path={index!r}, update=False)
@@ -198,12 +197,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         # As after a user's first query: the expertise weights learned and kept (the
         # measures below open the index read-only); learning them is timed apart.
         learn = bench_who.learning(str(who_git), "directory", args.runs, work)
-        subprocess.run(
-            [sys.executable, "-c", WARM.format(path=str(who_git))],
-            cwd=who_git,
-            check=True,
-            capture_output=True,
-        )
+        bench_who.prepare(str(who_git), ".")
         result["who"] = {
             call: dict(
                 zip(

@@ -86,7 +86,7 @@ def _learned(store: Store, level: str) -> NDArray[np.float64]:
     )
 
     key = f"expertise_weights:{level}"
-    changes = store.change_count()
+    changes = store.count("changes")
     kept = _stored(store.meta(key))
     if kept is not None and 0 <= changes - kept[0] < REFIT_CHANGES:
         return kept[1]

@@ -417,15 +417,6 @@ class FunctionTables(Tables):
         rows = self.db.execute("SELECT author_email, authored_at FROM commits").fetchall()
         return [str(r[0]) for r in rows], [int(r[1]) for r in rows]
 
-    def change_count(self) -> int:
-        """How many function changes the index holds."""
-        return int(
-            self.per_head(
-                "change_count",
-                lambda: self.db.execute("SELECT count(*) FROM changes").fetchone()[0],
-            )
-        )
-
     def ownership_rows(self, path: str, *, cosmetic: bool = False) -> list[OwnershipRow]:
         """Who changed the code of the head's files in or under ``path``, oldest first.
 
